@@ -1,0 +1,65 @@
+# Hearth: two commands. `make run` sets up and starts the hub; `make test` sets up and runs the suite.
+SHELL := /bin/bash
+PYTHON ?= python3
+VENV := .venv
+PY := $(VENV)/bin/python
+PIP := $(PY) -m pip --disable-pip-version-check --no-input
+CONFIG ?= config
+NODE_DIR := tests/acceptance/js
+
+.PHONY: run test lint typecheck pytest setup setup-dev system-test-deps lock clean
+
+run: setup
+	$(PY) -m hearth --config $(CONFIG) init-demo
+	$(PY) -m hearth --config $(CONFIG) run
+
+test: setup-dev system-test-deps lint typecheck pytest
+
+setup: $(VENV)/.runtime
+
+setup-dev: $(VENV)/.dev
+
+# A venv from locked, hash-pinned dependencies only (pip refuses anything without a matching hash).
+$(VENV)/bin/python:
+	@$(PYTHON) -c 'import sys; assert sys.version_info >= (3, 11), "Hearth needs Python 3.11 or newer"'
+	@$(PYTHON) -m venv --help >/dev/null 2>&1 && $(PYTHON) -c 'import ensurepip' 2>/dev/null \
+	  || (command -v apt-get >/dev/null && apt-get update -qq && apt-get install -y -qq python3-venv)
+	$(PYTHON) -m venv $(VENV)
+
+$(VENV)/.runtime: $(VENV)/bin/python requirements.lock requirements-build.lock pyproject.toml
+	$(PIP) install -q --require-hashes --only-binary=:all: -r requirements.lock -r requirements-build.lock
+	$(PIP) install -q --no-deps --no-build-isolation --no-index -e .
+	@touch $@
+
+$(VENV)/.dev: $(VENV)/.runtime requirements-dev.lock
+	$(PIP) install -q --require-hashes --only-binary=:all: -r requirements-dev.lock
+	@touch $@
+
+# Tools the tests drive for real; installed from Debian when missing.
+system-test-deps:
+	@missing=""; \
+	command -v node >/dev/null || missing="$$missing nodejs"; \
+	command -v npm >/dev/null || missing="$$missing npm"; \
+	if [ -n "$$missing" ]; then echo "installing:$$missing"; apt-get update -qq && apt-get install -y -qq $$missing; fi
+	@if [ ! -d $(NODE_DIR)/node_modules ] || [ $(NODE_DIR)/package-lock.json -nt $(NODE_DIR)/node_modules ]; then \
+	  cd $(NODE_DIR) && npm ci --no-audit --no-fund --loglevel=error && touch node_modules; fi
+
+lint: setup-dev
+	$(VENV)/bin/ruff check src tests
+	$(VENV)/bin/ruff format --check src tests
+
+typecheck: setup-dev
+	$(VENV)/bin/mypy
+
+pytest: setup-dev
+	$(PY) -m pytest -q $(PYTEST_ARGS)
+
+# Re-lock after editing requirements*.in (needs network access to PyPI).
+lock:
+	$(PIP) install -q uv
+	$(VENV)/bin/uv pip compile -q --generate-hashes --python-version 3.11 --no-header requirements.in -o requirements.lock
+	$(VENV)/bin/uv pip compile -q --generate-hashes --python-version 3.11 --no-header requirements-build.in -o requirements-build.lock
+	$(VENV)/bin/uv pip compile -q --generate-hashes --python-version 3.11 --no-header requirements-dev.in -o requirements-dev.lock
+
+clean:
+	rm -rf $(VENV) .mypy_cache .pytest_cache .ruff_cache

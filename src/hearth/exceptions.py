@@ -1,0 +1,104 @@
+"""The one exception tree. Each error knows the HTTP status and WebSocket code it maps to."""
+
+from typing import ClassVar
+
+
+class HearthError(Exception):
+    """Base of every error Hearth raises on purpose; the message is safe to show to clients."""
+
+    status: ClassVar[int] = 500
+    code: ClassVar[str] = "unknown_error"
+
+    def __init__(self, message: str) -> None:
+        super().__init__(message)
+        self.message = message
+
+
+class ConfigError(HearthError):
+    """The configuration is invalid; the message names file, line and key."""
+
+    code = "invalid_config"
+
+    def __init__(
+        self,
+        problem: str,
+        *,
+        file: str | None = None,
+        line: int | None = None,
+        key: str | None = None,
+    ) -> None:
+        self.file = file
+        self.line = line
+        self.key = key
+        self.problem = problem
+        where = file or "configuration"
+        if line is not None:
+            where = f"{where}, line {line}"
+        text = f"{where}: {key}: {problem}" if key else f"{where}: {problem}"
+        super().__init__(text)
+
+
+class BadRequest(HearthError):
+    """The request is malformed or fails validation."""
+
+    status = 400
+    code = "invalid_format"
+
+
+class InvalidEntityId(BadRequest):
+    """An entity id is not `domain.object_id` in lower-case letters, digits and underscores."""
+
+
+class ServiceValidationError(BadRequest):
+    """Service call data does not match the service's schema."""
+
+
+class InvalidAuth(HearthError):
+    """Credentials are missing, wrong or expired. Counts as a failed login attempt."""
+
+    status = 401
+    code = "invalid_auth"
+
+
+class PermissionDenied(HearthError):
+    """The user is authenticated but not allowed to do this. Never counts as a failed login."""
+
+    status = 403
+    code = "unauthorized"
+
+
+class NotFound(HearthError):
+    """The thing asked for does not exist."""
+
+    status = 404
+    code = "not_found"
+
+
+class EntityNotFound(NotFound):
+    """No entity with this id."""
+
+    def __init__(self, message: str = "Entity not found.") -> None:
+        super().__init__(message)
+
+
+class ServiceNotFound(NotFound):
+    """No service with this domain and name."""
+
+    def __init__(self, domain: str, service: str) -> None:
+        super().__init__(f"Service {domain}.{service} not found.")
+        self.domain = domain
+        self.service = service
+
+
+class Conflict(HearthError):
+    """The request conflicts with existing state (a user that already exists, say)."""
+
+    status = 409
+    code = "conflict"
+
+
+class Unavailable(HearthError):
+    """The hub is too busy or not ready; try again later."""
+
+    status = 503
+    code = "unavailable"
