@@ -1,0 +1,1 @@
+"""Integrations: packages that add entities and services to the hub."""
