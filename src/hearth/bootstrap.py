@@ -1,0 +1,87 @@
+"""Start the hub from a configuration directory and run it until asked to stop."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import signal
+from pathlib import Path
+
+from hearth import const
+from hearth.auth.manager import AuthManager
+from hearth.config import load_config
+from hearth.config.schema import Config
+from hearth.core.hub import Hub, HubConfig
+from hearth.http.server import HttpServer, create_app
+
+_LOGGER = logging.getLogger(__name__)
+
+
+def hub_config(config: Config) -> HubConfig:
+    """The hub's view of the `homeassistant:` section."""
+    core = config.homeassistant
+    return HubConfig(
+        name=core.name,
+        latitude=core.latitude,
+        longitude=core.longitude,
+        elevation=core.elevation,
+        time_zone=core.time_zone,
+        unit_system=core.unit_system,
+    )
+
+
+async def setup_integrations(hub: Hub, config: Config) -> None:
+    """Load the integrations the configuration asks for."""
+    if config.demo is not None:
+        from hearth.integrations import demo
+
+        await demo.async_setup(hub, config.demo)
+
+
+async def _reload_auth(auth: AuthManager) -> None:
+    """Pick up users and tokens changed by the CLI in another process."""
+    while True:
+        await asyncio.sleep(const.AUTH_RELOAD_INTERVAL)
+        try:
+            auth.reload_if_changed()
+        except Exception:
+            _LOGGER.exception("Could not reload users and tokens")
+
+
+async def run(config_dir: Path) -> None:
+    """Load the configuration (raises ConfigError before binding anything), serve until SIGTERM."""
+    config = load_config(config_dir)
+    auth = AuthManager.open(config_dir)
+    hub = Hub(hub_config(config))
+    server: HttpServer | None = None
+    stop = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for signum in (signal.SIGINT, signal.SIGTERM):
+        loop.add_signal_handler(signum, stop.set)
+    try:
+        await setup_integrations(hub, config)
+        server = HttpServer(
+            create_app(hub, auth, config), config.http.server_host, config.http.server_port
+        )
+        await server.start()
+        await hub.start()
+        hub.create_task(_reload_auth(auth), "auth-reload")
+        for host, port in server.bound:
+            shown = f"[{host}]" if ":" in host else host
+            _LOGGER.info("Hearth is listening on http://%s:%d", shown, port)
+        if not auth.list_users():
+            _LOGGER.warning(
+                "No users yet. Create the owner with: hearth -c %s user add NAME --admin",
+                config_dir,
+            )
+        await stop.wait()
+        _LOGGER.info("Stopping")
+    finally:
+        for signum in (signal.SIGINT, signal.SIGTERM):
+            loop.remove_signal_handler(signum)
+        if server is not None:
+            await server.stop()
+        with contextlib.suppress(Exception):
+            await hub.stop()
+        auth.close()

@@ -1,0 +1,20 @@
+"""Typed keys for application and request state."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from aiohttp import web
+
+if TYPE_CHECKING:
+    from hearth.auth.manager import AuthManager
+    from hearth.auth.models import RefreshToken, User
+    from hearth.config.schema import Config
+    from hearth.core.hub import Hub
+
+KEY_HUB: web.AppKey[Hub] = web.AppKey("hearth_hub")
+KEY_AUTH: web.AppKey[AuthManager] = web.AppKey("hearth_auth")
+KEY_CONFIG: web.AppKey[Config] = web.AppKey("hearth_config")
+
+REQ_USER: web.RequestKey[User] = web.RequestKey("hearth_user")
+REQ_REFRESH_TOKEN: web.RequestKey[RefreshToken] = web.RequestKey("hearth_refresh_token")

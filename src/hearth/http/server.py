@@ -1,0 +1,109 @@
+"""The aiohttp application and its listeners. The one place where middleware order is set."""
+
+from __future__ import annotations
+
+import errno
+import logging
+from typing import TYPE_CHECKING
+
+from aiohttp import web
+
+from hearth import const
+from hearth.exceptions import ConfigError
+from hearth.http.auth import auth_middleware
+from hearth.http.errors import error_middleware
+from hearth.http.headers import setup_headers
+from hearth.http.keys import KEY_AUTH, KEY_CONFIG, KEY_HUB
+from hearth.http.lowlevel import install as harden_aiohttp
+from hearth.http.quiet import install as quiet_malformed_requests
+
+if TYPE_CHECKING:
+    from hearth.auth.manager import AuthManager
+    from hearth.config.schema import Config
+    from hearth.core.hub import Hub
+
+_LOGGER = logging.getLogger(__name__)
+
+
+def create_app(hub: Hub, auth: AuthManager, config: Config) -> web.Application:
+    """Build the application: state, middleware, routes."""
+    from hearth import api, websocket
+
+    # Middleware order, outermost first:
+    # 1. errors: everything below may raise; the client always gets a JSON error, never a traceback.
+    # 2. auth: no view runs for a request without a valid token unless the route is public.
+    # Security headers are added by a response-prepare signal, so they reach every response that
+    # passes through the application, including the errors produced above.
+    app = web.Application(
+        middlewares=[error_middleware, auth_middleware],
+        client_max_size=const.MAX_REQUEST_BODY,
+    )
+    harden_aiohttp()
+    quiet_malformed_requests()
+    app[KEY_HUB] = hub
+    app[KEY_AUTH] = auth
+    app[KEY_CONFIG] = config
+    setup_headers(app)
+    api.setup(app)
+    websocket.setup(app)
+    return app
+
+
+class HttpServer:
+    """Listens on the configured hosts and port with bounded request sizes."""
+
+    def __init__(self, app: web.Application, hosts: list[str], port: int) -> None:
+        self._app = app
+        self._hosts = hosts
+        self._port = port
+        self._runner: web.AppRunner | None = None
+        self.bound: list[tuple[str, int]] = []
+
+    async def start(self) -> None:
+        """Bind every host; a host that cannot be bound is a clear error (ConfigError)."""
+        runner = web.AppRunner(
+            self._app,
+            handle_signals=False,
+            access_log=None,
+            keepalive_timeout=const.KEEPALIVE_TIMEOUT,
+            shutdown_timeout=const.SHUTDOWN_TIMEOUT,
+            max_line_size=const.MAX_REQUEST_LINE,
+            max_field_size=const.MAX_HEADER_FIELD,
+            max_headers=const.MAX_HEADERS,
+        )
+        await runner.setup()
+        self._runner = runner
+        defaults = list(const.DEFAULT_SERVER_HOSTS)
+        try:
+            for host in self._hosts:
+                site = web.TCPSite(runner, host, self._port, reuse_address=True)
+                try:
+                    await site.start()
+                except OSError as err:
+                    if self._hosts == defaults and host == "::" and _no_ipv6(err):
+                        _LOGGER.warning("IPv6 is not available here; listening on IPv4 only")
+                        continue
+                    reason = err.strerror or str(err)
+                    raise ConfigError(
+                        f"cannot listen on {host} port {self._port}: {reason.lower()}",
+                        file=const.CONFIG_FILE,
+                        key="http.server_host",
+                    ) from None
+                server = site._server
+                if server is not None:
+                    for sock in getattr(server, "sockets", ()):
+                        address = sock.getsockname()
+                        self.bound.append((str(address[0]), int(address[1])))
+        except BaseException:
+            await self.stop()
+            raise
+
+    async def stop(self) -> None:
+        """Stop listening and finish open requests (bounded by the shutdown timeout)."""
+        if self._runner is not None:
+            runner, self._runner = self._runner, None
+            await runner.cleanup()
+
+
+def _no_ipv6(err: OSError) -> bool:
+    return err.errno in (errno.EADDRNOTAVAIL, errno.EAFNOSUPPORT)

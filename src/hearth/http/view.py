@@ -1,0 +1,98 @@
+"""What every view needs: route markers, JSON in and out, the authenticated user."""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable
+from typing import TYPE_CHECKING, Any, TypeVar
+
+import orjson
+from aiohttp import web
+
+from hearth.exceptions import BadRequest, PermissionDenied
+from hearth.http.keys import REQ_REFRESH_TOKEN, REQ_USER
+
+if TYPE_CHECKING:
+    from hearth.auth.models import RefreshToken, User
+
+Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
+H = TypeVar("H", bound=Handler)
+
+PUBLIC_ATTR = "hearth_public"
+ADMIN_ATTR = "hearth_admin"
+
+JSON_CONTENT_TYPE = "application/json"
+
+
+def public(handler: H) -> H:
+    """Mark a route as reachable without a bearer token. Every other route requires one."""
+    setattr(handler, PUBLIC_ATTR, True)
+    return handler
+
+
+def admin_only(handler: H) -> H:
+    """Mark a route as admin-only: other authenticated users get 403."""
+    setattr(handler, ADMIN_ATTR, True)
+    return handler
+
+
+def json_bytes(data: Any) -> bytes:
+    """Serialise for a response body."""
+    return orjson.dumps(data, option=orjson.OPT_NON_STR_KEYS)
+
+
+def json_response(
+    data: Any, status: int = 200, headers: dict[str, str] | None = None
+) -> web.Response:
+    """A JSON response, serialised with orjson."""
+    return web.Response(
+        body=json_bytes(data), status=status, content_type=JSON_CONTENT_TYPE, headers=headers
+    )
+
+
+def raw_json_response(body: bytes, status: int = 200) -> web.Response:
+    """A response whose JSON body is already serialised."""
+    return web.Response(body=body, status=status, content_type=JSON_CONTENT_TYPE)
+
+
+async def read_json(request: web.Request, *, allow_empty: bool = False) -> Any:
+    """The request body as JSON; BadRequest when it is not valid JSON.
+
+    The body size is bounded by the server's client_max_size (413 beyond it).
+    """
+    body = await request.read()
+    if not body.strip():
+        if allow_empty:
+            return None
+        raise BadRequest("Request body is empty; expected JSON.")
+    try:
+        return orjson.loads(body)
+    except orjson.JSONDecodeError:
+        raise BadRequest("Invalid JSON in request body.") from None
+
+
+async def read_json_object(request: web.Request, *, allow_empty: bool = False) -> dict[str, Any]:
+    """The request body as a JSON object ({} when empty and allowed)."""
+    data = await read_json(request, allow_empty=allow_empty)
+    if data is None:
+        return {}
+    if not isinstance(data, dict):
+        raise BadRequest("Request body must be a JSON object.")
+    return data
+
+
+def current_user(request: web.Request) -> User:
+    """The authenticated user (the auth middleware guarantees one on non-public routes)."""
+    return request[REQ_USER]
+
+
+def current_refresh_token(request: web.Request) -> RefreshToken:
+    """The refresh token behind the request's access token."""
+    return request[REQ_REFRESH_TOKEN]
+
+
+def require_admin(request: web.Request) -> User:
+    """The user, if an admin; PermissionDenied (403, never counted as a failed login) if not."""
+    user = current_user(request)
+    if not user.is_admin:
+        raise PermissionDenied("This action requires an administrator.")
+    return user

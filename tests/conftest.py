@@ -1,0 +1,95 @@
+"""Shared fixtures: a hub with the demo integration, an auth store, tokens, an HTTP client."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
+from pathlib import Path
+
+import pytest
+from aiohttp import web
+from aiohttp.test_utils import TestClient
+
+from hearth.auth.manager import AuthManager
+from hearth.auth.models import User
+from hearth.config.schema import Config, DemoSection
+from hearth.core.hub import Hub, HubConfig
+from hearth.http.server import create_app
+from hearth.integrations import demo
+
+STRONG_PASSWORD = "correct-horse-battery-staple-42"
+
+AiohttpClient = Callable[[web.Application], Awaitable[TestClient[web.Request, web.Application]]]
+
+
+@pytest.fixture
+def config() -> Config:
+    """The default configuration with a small demo."""
+    return Config(demo=DemoSection(lights=3, switches=2, sensors=2, sensor_interval=3600))
+
+
+@pytest.fixture
+async def hub(config: Config) -> AsyncIterator[Hub]:
+    """A started hub with the demo integration."""
+    hub = Hub(
+        HubConfig(
+            name="Test Home",
+            latitude=52.37,
+            longitude=4.89,
+            elevation=0,
+            time_zone="Europe/Amsterdam",
+            unit_system="metric",
+        )
+    )
+    assert config.demo is not None
+    await demo.async_setup(hub, config.demo)
+    await hub.start()
+    yield hub
+    await hub.stop()
+
+
+@pytest.fixture
+def auth(tmp_path: Path) -> Iterator[AuthManager]:
+    """An auth store in a temporary config directory."""
+    manager = AuthManager.open(tmp_path)
+    yield manager
+    manager.close()
+
+
+@pytest.fixture
+async def admin_user(auth: AuthManager) -> User:
+    """The owner, an admin."""
+    return await auth.create_user("admin", STRONG_PASSWORD, name="Admin", is_admin=True)
+
+
+@pytest.fixture
+async def plain_user(auth: AuthManager) -> User:
+    """A user without admin rights."""
+    return await auth.create_user("resident", STRONG_PASSWORD, name="Resident")
+
+
+@pytest.fixture
+def admin_token(auth: AuthManager, admin_user: User) -> str:
+    """A valid access token for the admin."""
+    refresh_token, _secret = auth.create_refresh_token(admin_user, client_id="http://test/")
+    return auth.create_access_token(refresh_token)
+
+
+@pytest.fixture
+def user_token(auth: AuthManager, plain_user: User) -> str:
+    """A valid access token for the non-admin user."""
+    refresh_token, _secret = auth.create_refresh_token(plain_user, client_id="http://test/")
+    return auth.create_access_token(refresh_token)
+
+
+@pytest.fixture
+async def app(hub: Hub, auth: AuthManager, config: Config) -> web.Application:
+    """The full application, as `hearth run` builds it."""
+    return create_app(hub, auth, config)
+
+
+@pytest.fixture
+async def client(
+    aiohttp_client: AiohttpClient, app: web.Application
+) -> TestClient[web.Request, web.Application]:
+    """An HTTP client talking to the application over a real socket."""
+    return await aiohttp_client(app)
