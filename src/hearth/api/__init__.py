@@ -1,0 +1,13 @@
+"""The Home Assistant-compatible REST API under /api/."""
+
+from __future__ import annotations
+
+from aiohttp import web
+
+from hearth.api import core, events, services, states
+
+
+def setup(app: web.Application) -> None:
+    """Add the REST API routes to the application."""
+    for module in (core, states, events, services):
+        app.add_routes(module.routes)
