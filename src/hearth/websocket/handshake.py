@@ -1,0 +1,74 @@
+"""The authentication phase: auth_required, one auth message within the timeout, verdict."""
+
+from __future__ import annotations
+
+import logging
+from typing import TYPE_CHECKING
+
+from aiohttp import WSMsgType, web
+
+from hearth import const
+from hearth.websocket import protocol
+from hearth.websocket.connection import close_websocket
+from hearth.websocket.protocol import ProtocolError
+
+if TYPE_CHECKING:
+    from hearth.auth.manager import AuthManager
+    from hearth.auth.models import RefreshToken, User
+
+_LOGGER = logging.getLogger(__name__)
+
+INVALID_TOKEN_MESSAGE = "Invalid access token or password"  # noqa: S105 - a message
+
+
+async def authenticate(
+    ws: web.WebSocketResponse, request: web.Request, auth: AuthManager
+) -> tuple[User, RefreshToken] | None:
+    """The user and refresh token behind the client's access token, or None (connection closed).
+
+    The caller sends auth_ok, once the connection is registered for revocation.
+    """
+    try:
+        return await _authenticate(ws, request, auth)
+    except ConnectionError:
+        _LOGGER.debug("Peer %s went away during authentication", request.remote)
+        await close_websocket(ws, request, protocol.CLOSE_GOING_AWAY, "")
+        return None
+
+
+async def _authenticate(
+    ws: web.WebSocketResponse, request: web.Request, auth: AuthManager
+) -> tuple[User, RefreshToken] | None:
+    await ws.send_frame(protocol.auth_required_message(), WSMsgType.TEXT)
+    try:
+        msg = await ws.receive(timeout=const.WS_AUTH_TIMEOUT)
+    except TimeoutError:
+        _LOGGER.info("No WebSocket auth message from %s in time", request.remote)
+        reason = "Authentication timed out."
+        await close_websocket(ws, request, protocol.CLOSE_POLICY_VIOLATION, reason)
+        return None
+    if msg.type is WSMsgType.BINARY:
+        reason = "Binary messages are not supported."
+        await close_websocket(ws, request, protocol.CLOSE_UNSUPPORTED_DATA, reason)
+        return None
+    if msg.type is not WSMsgType.TEXT:
+        await close_websocket(ws, request, protocol.CLOSE_NORMAL, "")
+        return None
+    try:
+        token = protocol.parse_auth(msg.data)
+    except ProtocolError as err:
+        _LOGGER.info("Malformed WebSocket auth message from %s", request.remote)
+        await _reject(ws, request, err.reason)
+        return None
+    validated = auth.validate_access_token(token)
+    if validated is None:
+        # fail2ban-friendly: one line with the client address and the reason, never the token.
+        _LOGGER.warning("WebSocket login failed from %s: invalid access token", request.remote)
+        await _reject(ws, request, INVALID_TOKEN_MESSAGE)
+        return None
+    return validated
+
+
+async def _reject(ws: web.WebSocketResponse, request: web.Request, message: str) -> None:
+    await ws.send_frame(protocol.auth_invalid_message(message), WSMsgType.TEXT)
+    await close_websocket(ws, request, protocol.CLOSE_POLICY_VIOLATION, "Authentication failed.")

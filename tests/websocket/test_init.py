@@ -1,0 +1,74 @@
+"""Tests for hearth.websocket (setup and the command table) and hearth.websocket.spec."""
+
+from __future__ import annotations
+
+import pytest
+from aiohttp import web
+
+from hearth.exceptions import BadRequest
+from hearth.http.view import PUBLIC_ATTR
+from hearth.websocket import COMMANDS, KEY_WS_CONNECTIONS, URL, setup, websocket_view
+from hearth.websocket.commands import ping
+from hearth.websocket.spec import NoParams, Params, build_table
+
+EXPECTED_COMMANDS = {
+    "ping",
+    "get_states",
+    "get_config",
+    "get_services",
+    "call_service",
+    "fire_event",
+    "supported_features",
+    "subscribe_events",
+    "unsubscribe_events",
+    "subscribe_entities",
+    "auth/current_user",
+    "auth/long_lived_access_token",
+    "auth/refresh_tokens",
+    "auth/delete_refresh_token",
+}
+
+
+def test_command_table() -> None:
+    assert set(COMMANDS) == EXPECTED_COMMANDS
+    admin_only = {name for name, spec in COMMANDS.items() if spec.admin}
+    assert admin_only == {"fire_event"}
+    assert COMMANDS["call_service"].is_async
+    assert not COMMANDS["subscribe_entities"].is_async
+
+
+def test_duplicate_command_is_an_error() -> None:
+    with pytest.raises(ValueError, match="declared twice"):
+        build_table([ping], [ping])
+
+
+def test_setup_adds_public_route() -> None:
+    app = web.Application()
+    setup(app)
+    assert len(app[KEY_WS_CONNECTIONS]) == 0
+    routes = [(r.method, r.resource.canonical if r.resource else None) for r in app.router.routes()]
+    assert ("GET", URL) in routes
+    assert getattr(websocket_view, PUBLIC_ATTR) is True
+
+
+class Sample(Params):
+    """A schema with one required integer."""
+
+    count: int
+
+
+def test_validation_errors_never_echo_input() -> None:
+    spec = COMMANDS["unsubscribe_events"]
+    with pytest.raises(BadRequest) as info:
+        spec.validate({"subscription": "<script>"})
+    assert "<script>" not in info.value.message
+    assert "subscription" in info.value.message
+    with pytest.raises(BadRequest) as extra:
+        COMMANDS["ping"].validate({"x" * 500: 1})
+    assert "x" * 100 not in extra.value.message
+
+
+def test_params_are_strict() -> None:
+    with pytest.raises(ValueError, match="count"):
+        Sample.model_validate({"count": "1"})
+    assert NoParams.model_validate({}) == NoParams()

@@ -1,0 +1,49 @@
+"""Tests for hearth.websocket.registry."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from hearth.websocket.registry import ConnectionRegistry
+
+
+@dataclass(eq=False)
+class FakeConnection:
+    refresh_token_id: str
+    closed_with: list[tuple[int, str, bool]] = field(default_factory=list)
+
+    def request_close(self, code: int, reason: str, *, drain: bool) -> None:
+        self.closed_with.append((code, reason, drain))
+
+
+def test_close_token_reaches_only_that_tokens_connections() -> None:
+    registry = ConnectionRegistry()
+    a1, a2, b = FakeConnection("a"), FakeConnection("a"), FakeConnection("b")
+    for conn in (a1, a2, b):
+        registry.add(conn)
+    assert len(registry) == 3
+    assert registry.close_token("a", 1008, "Token revoked.") == 2
+    assert a1.closed_with == a2.closed_with == [(1008, "Token revoked.", True)]
+    assert b.closed_with == []
+    assert registry.close_token("unknown", 1008, "x") == 0
+
+
+def test_discard_is_idempotent_and_forgets_empty_tokens() -> None:
+    registry = ConnectionRegistry()
+    conn = FakeConnection("a")
+    registry.add(conn)
+    registry.discard(conn)
+    registry.discard(conn)
+    registry.discard(FakeConnection("never-added"))
+    assert len(registry) == 0
+    assert registry.count_for_token("a") == 0
+    assert registry._by_token == {}
+
+
+def test_close_all() -> None:
+    registry = ConnectionRegistry()
+    conns = [FakeConnection(str(n % 2)) for n in range(4)]
+    for conn in conns:
+        registry.add(conn)
+    assert registry.close_all(1001, "Server shutting down.") == 4
+    assert all(conn.closed_with == [(1001, "Server shutting down.", True)] for conn in conns)
