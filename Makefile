@@ -35,14 +35,23 @@ $(VENV)/.dev: $(VENV)/.runtime requirements-dev.lock
 	$(PIP) install -q --require-hashes --only-binary=:all: -r requirements-dev.lock
 	@touch $@
 
-# Tools the tests drive for real; installed from Debian when missing.
-system-test-deps:
-	@missing=""; \
-	command -v node >/dev/null || missing="$$missing nodejs"; \
-	command -v npm >/dev/null || missing="$$missing npm"; \
-	if [ -n "$$missing" ]; then echo "installing:$$missing"; apt-get update -qq && apt-get install -y -qq $$missing; fi
+# Tools the tests drive for real; installed from Debian when missing (command:package pairs).
+TEST_TOOLS := node:nodejs npm:npm openssl:openssl nginx:nginx fail2ban-regex:fail2ban
+SSLYZE_VENV := .venv-sslyze
+
+system-test-deps: $(SSLYZE_VENV)/.done
+	@missing=""; for pair in $(TEST_TOOLS); do \
+	  command -v "$${pair%%:*}" >/dev/null || [ -x "/usr/sbin/$${pair%%:*}" ] || missing="$$missing $${pair#*:}"; done; \
+	if [ -n "$$missing" ]; then echo "installing from Debian:$$missing"; \
+	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends $$missing; fi
 	@if [ ! -d $(NODE_DIR)/node_modules ] || [ $(NODE_DIR)/package-lock.json -nt $(NODE_DIR)/node_modules ]; then \
 	  cd $(NODE_DIR) && npm ci --no-audit --no-fund --loglevel=error && touch node_modules; fi
+
+# sslyze pins an older cryptography than the hub uses, so the scanner gets a venv of its own.
+$(SSLYZE_VENV)/.done: requirements-sslyze.lock
+	@[ -x $(SSLYZE_VENV)/bin/python ] || $(PYTHON) -m venv $(SSLYZE_VENV)
+	$(SSLYZE_VENV)/bin/python -m pip --disable-pip-version-check --no-input install -q --require-hashes -r requirements-sslyze.lock
+	@touch $@
 
 lint: setup-dev
 	$(VENV)/bin/ruff check src tests
@@ -60,6 +69,7 @@ lock:
 	$(VENV)/bin/uv pip compile -q --generate-hashes --python-version 3.11 --no-header requirements.in -o requirements.lock
 	$(VENV)/bin/uv pip compile -q --generate-hashes --python-version 3.11 --no-header requirements-build.in -o requirements-build.lock
 	$(VENV)/bin/uv pip compile -q --generate-hashes --python-version 3.11 --no-header requirements-dev.in -o requirements-dev.lock
+	$(VENV)/bin/uv pip compile -q --generate-hashes --python-version 3.11 --no-header requirements-sslyze.in -o requirements-sslyze.lock
 
 clean:
-	rm -rf $(VENV) .mypy_cache .pytest_cache .ruff_cache
+	rm -rf $(VENV) $(SSLYZE_VENV) .mypy_cache .pytest_cache .ruff_cache
