@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from ipaddress import IPv4Address, IPv6Address
 from typing import TYPE_CHECKING
 
 from aiohttp import web
@@ -18,3 +19,5 @@ KEY_CONFIG: web.AppKey[Config] = web.AppKey("hearth_config")
 
 REQ_USER: web.RequestKey[User] = web.RequestKey("hearth_user")
 REQ_REFRESH_TOKEN: web.RequestKey[RefreshToken] = web.RequestKey("hearth_refresh_token")
+# The real client address: the peer, or the address a trusted proxy reported (set by `forwarded`).
+REQ_CLIENT_IP: web.RequestKey[IPv4Address | IPv6Address] = web.RequestKey("hearth_client_ip")

@@ -7,6 +7,7 @@ import logging
 from typing import TYPE_CHECKING
 
 from aiohttp import web
+from aiohttp.typedefs import Middleware
 
 from hearth import const
 from hearth.exceptions import ConfigError
@@ -29,15 +30,21 @@ def create_app(hub: Hub, auth: AuthManager, config: Config) -> web.Application:
     """Build the application: state, middleware, routes."""
     from hearth import api, websocket
 
-    # Middleware order, outermost first:
+    # Middleware order, outermost first. Each layer may refuse the request; nothing after a
+    # refusal runs, so the cheap checks that need no credentials come first.
     # 1. errors: everything below may raise; the client always gets a JSON error, never a traceback.
-    # 2. auth: no view runs for a request without a valid token unless the route is public.
+    # 2. security_filter: malformed targets (control bytes, encoded traversal) never reach routing.
+    # 3. forwarded: establish the real client IP (trusted proxies only) for everything after it.
+    # 4. network_guard: outside the local networks, nothing is served unless remote access is on.
+    # 5. ban: a banned client is refused before any credential is looked at.
+    # 6. auth: no view runs without a valid token unless its route is marked public.
     # Security headers are added by a response-prepare signal, so they reach every response that
     # passes through the application, including the errors produced above.
-    app = web.Application(
-        middlewares=[error_middleware, auth_middleware],
-        client_max_size=const.MAX_REQUEST_BODY,
-    )
+    middlewares: list[Middleware] = [
+        error_middleware,
+        auth_middleware,
+    ]
+    app = web.Application(middlewares=middlewares, client_max_size=const.MAX_REQUEST_BODY)
     harden_aiohttp()
     quiet_malformed_requests()
     app[KEY_HUB] = hub

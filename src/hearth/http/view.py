@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
+from ipaddress import IPv4Address, IPv6Address, ip_address
 from typing import TYPE_CHECKING, Any, TypeVar
 
 import orjson
 from aiohttp import web
 
 from hearth.exceptions import BadRequest, PermissionDenied
-from hearth.http.keys import REQ_REFRESH_TOKEN, REQ_USER
+from hearth.http.keys import REQ_CLIENT_IP, REQ_REFRESH_TOKEN, REQ_USER
 
 if TYPE_CHECKING:
     from hearth.auth.models import RefreshToken, User
@@ -96,3 +97,15 @@ def require_admin(request: web.Request) -> User:
     if not user.is_admin:
         raise PermissionDenied("This action requires an administrator.")
     return user
+
+
+def client_ip(request: web.Request) -> IPv4Address | IPv6Address:
+    """The real client address: what a trusted proxy reported, else the socket peer."""
+    if REQ_CLIENT_IP in request:
+        return request[REQ_CLIENT_IP]
+    peer = request.transport.get_extra_info("peername") if request.transport else None
+    address = ip_address(peer[0] if peer else "::")
+    if isinstance(address, IPv6Address) and address.ipv4_mapped is not None:
+        address = address.ipv4_mapped
+    request[REQ_CLIENT_IP] = address
+    return address

@@ -47,4 +47,21 @@ MIGRATIONS: Final[tuple[Migration, ...]] = (
             WHERE token_type = 'long_lived_access_token'
         """,
     ),
+    # 2: the audit log (append-only; queried by time and by user).
+    (
+        """
+        CREATE TABLE audit_log (
+            id INTEGER PRIMARY KEY AUTOINCREMENT,
+            at TEXT NOT NULL,
+            event TEXT NOT NULL,
+            user_id TEXT,
+            username TEXT,
+            ip TEXT,
+            user_agent TEXT,
+            details TEXT NOT NULL DEFAULT '{}'
+        ) STRICT
+        """,
+        "CREATE INDEX audit_log_at ON audit_log (at)",
+        "CREATE INDEX audit_log_user ON audit_log (user_id, at)",
+    ),
 )
