@@ -6,9 +6,17 @@ import asyncio
 from typing import Any
 
 import pytest
+from aiohttp import web
 from aiohttp.test_utils import TestClient
+from yarl import URL
 
-from hearth.http.headers import BASE_HEADERS
+from hearth.auth.manager import AuthManager
+from hearth.config.schema import Config, HttpSection
+from hearth.core.hub import Hub
+from hearth.http.errors import error_middleware
+from hearth.http.headers import BASE_HEADERS, setup_headers
+from hearth.http.server import create_app
+from tests.conftest import AiohttpClient
 
 Client = TestClient[Any, Any]
 
@@ -88,3 +96,83 @@ async def test_parser_errors_do_not_echo_the_request(http_client: Client) -> Non
     assert b"application/json" in head
     for name, value in BASE_HEADERS.items():
         assert f"{name}: {value}".encode() in head
+
+
+# --- page and data policies, framing, and the network layers' own refusals --------------------
+
+
+async def _html(_request: web.Request) -> web.Response:
+    return web.Response(text="<!doctype html><title>x</title>", content_type="text/html")
+
+
+async def _json(_request: web.Request) -> web.Response:
+    return web.json_response({"ok": True})
+
+
+async def _framing_client(aiohttp_client: AiohttpClient, frame_options: bool) -> Client:
+    app = web.Application(middlewares=[error_middleware])
+    setup_headers(app, HttpSection(use_x_frame_options=frame_options))
+    app.router.add_get("/page", _html)
+    app.router.add_get("/data", _json)
+    return await aiohttp_client(app)
+
+
+async def test_pages_get_a_strict_csp(aiohttp_client: AiohttpClient) -> None:
+    client = await _framing_client(aiohttp_client, frame_options=True)
+    page = await client.get("/page")
+    csp = page.headers["Content-Security-Policy"]
+    directives = {part.split()[0]: part.split()[1:] for part in csp.split("; ")}
+    assert directives["default-src"] == ["'self'"]
+    assert directives["object-src"] == ["'none'"]
+    assert directives["base-uri"] == ["'none'"]
+    assert directives["frame-ancestors"] == ["'self'"]
+    assert "unsafe-inline" not in csp
+    assert "unsafe-eval" not in csp
+    assert page.headers["X-Frame-Options"] == "SAMEORIGIN"
+    data = await client.get("/data")
+    assert data.headers["Content-Security-Policy"] == "default-src 'none'; frame-ancestors 'self'"
+    for resp in (page, data):
+        assert resp.headers["Permissions-Policy"].startswith("accelerometer=()")
+        assert resp.headers["Cross-Origin-Opener-Policy"] == "same-origin"
+        assert resp.headers["Cross-Origin-Resource-Policy"] == "same-origin"
+        assert resp.headers["Referrer-Policy"] == "no-referrer"
+        assert resp.headers["X-Content-Type-Options"] == "nosniff"
+        assert "Strict-Transport-Security" not in resp.headers  # plain HTTP
+
+
+async def test_use_x_frame_options_false_allows_framing(aiohttp_client: AiohttpClient) -> None:
+    client = await _framing_client(aiohttp_client, frame_options=False)
+    for path in ("/page", "/data", "/missing"):
+        resp = await client.get(path)
+        assert "X-Frame-Options" not in resp.headers
+        assert "frame-ancestors" not in resp.headers["Content-Security-Policy"]
+        assert resp.headers["X-Content-Type-Options"] == "nosniff"
+    page = await client.get("/page")
+    assert page.headers["Content-Security-Policy"].startswith("default-src 'self'; object-src")
+
+
+@pytest.mark.parametrize(
+    ("raw_target", "headers", "status"),
+    [
+        ("/api/", {"X-Forwarded-For": "203.0.113.5"}, 403),  # network guard: not local
+        ("/api/", {"X-Forwarded-For": "nonsense"}, 400),  # forwarded: malformed
+        ("/api/%2e%2e/x", {}, 400),  # security filter
+        ("/api/", {}, 401),  # auth
+        ("/nowhere", {}, 404),
+    ],
+)
+async def test_headers_on_refusals_of_the_full_stack(
+    aiohttp_client: AiohttpClient,
+    hub: Hub,
+    auth: AuthManager,
+    raw_target: str,
+    headers: dict[str, str],
+    status: int,
+) -> None:
+    config = Config(http=HttpSection(use_x_forwarded_for=True, trusted_proxies=["127.0.0.1"]))
+    client = await aiohttp_client(create_app(hub, auth, config))
+    resp = await client.get(URL(raw_target, encoded=True), headers=headers)
+    assert resp.status == status
+    for name, value in BASE_HEADERS.items():
+        assert resp.headers[name] == value
+    assert_no_banner(resp.headers)
