@@ -1,0 +1,304 @@
+"""Bans in memory for the hot path, backed by the store; counting failures and lifting bans."""
+
+from __future__ import annotations
+
+import logging
+import time
+from collections.abc import Callable
+from pathlib import Path
+from typing import Final
+
+from hearth.bans.ha_import import IP_BANS_FILE, import_ha_bans
+from hearth.bans.policy import (
+    PERMANENT,
+    BanPolicy,
+    BanRecord,
+    ClientKey,
+    IPAddress,
+    client_text,
+    stored_key,
+)
+from hearth.bans.store import BanStore
+from hearth.config.duration import format_duration
+from hearth.storage.audit import AuditLog
+from hearth.storage.db import Database
+
+_LOGGER = logging.getLogger(__name__)
+
+# Clients whose failures are remembered at once; beyond this the longest-idle is forgotten, so a
+# flood of one-off addresses cannot grow memory without bound.
+MAX_TRACKED_CLIENTS: Final = 100_000
+MAX_REASON_LENGTH: Final = 200
+
+
+class BanManager:
+    """Owns `banned` (client key -> expiry, seconds since the epoch), the dict the middleware reads.
+
+    `banned` is mutated in place, never replaced, so the middleware can hold a reference to it.
+    """
+
+    def __init__(
+        self,
+        db: Database,
+        policy: BanPolicy,
+        *,
+        audit: AuditLog | None = None,
+        clock: Callable[[], float] = time.time,
+    ) -> None:
+        self.store = BanStore(db)
+        self.policy = policy
+        self.audit = audit
+        self.clock = clock
+        self.banned: dict[ClientKey, float] = {}
+        self.refused: dict[ClientKey, int] = {}
+        self._failures: dict[ClientKey, list[float]] = {}
+        self._data_version = db.data_version()
+        self._seq = self.store.last_change()
+        self.load()
+
+    def import_home_assistant(self, config_dir: Path) -> int | None:
+        """Import ip_bans.yaml from the config dir once; the number of bans imported, or None."""
+        count = import_ha_bans(self.store, config_dir, self.clock(), self.policy)
+        if count is not None:
+            self._audit("ban_added", IP_BANS_FILE, {"source": "import", "count": count})
+            self.load()
+        return count
+
+    # Loading and following other processes
+
+    def load(self) -> None:
+        """Read every active ban and the failures still inside the window."""
+        now = self.clock()
+        self.banned.clear()
+        self._seq = self.store.last_change()
+        if self.policy.enabled:
+            self._load_bans(now)
+        self._failures.clear()
+        for client, times in self.store.failures(now - self.policy.window).items():
+            try:
+                self._failures[stored_key(client)] = times[-self.policy.threshold :]
+            except ValueError:
+                continue
+
+    def _load_bans(self, now: float) -> None:
+        # Lean on purpose: a hub may start with 100,000 bans.
+        banned = self.banned
+        allowed = self.policy.key_allowed if self.policy.allowlist else None
+        skipped = 0
+        for client, expires_at in self.store.expiries(now):
+            try:
+                key = stored_key(client)
+            except ValueError:
+                skipped += 1
+                continue
+            if allowed is not None and allowed(key):
+                skipped += 1
+                continue
+            banned[key] = PERMANENT if expires_at is None else expires_at
+        if skipped:
+            _LOGGER.warning(
+                "Not applying %d stored ban(s): invalid or on ip_ban_allowlist", skipped
+            )
+
+    def _apply(self, record: BanRecord, now: float) -> None:
+        """Make the in-memory set agree with one stored ban (or its absence)."""
+        try:
+            key = record.key
+        except ValueError:
+            _LOGGER.warning("Ignoring a stored ban of an invalid address %.60r", record.client)
+            return
+        if not record.active(now) or not self.policy.enabled:
+            self.banned.pop(key, None)
+        elif self.policy.key_allowed(key):
+            _LOGGER.warning("Not applying the ban of %s: it is on ip_ban_allowlist", record.client)
+        else:
+            self.banned[key] = record.expiry
+
+    def reload_if_changed(self) -> bool:
+        """Apply bans added or lifted by another process (the CLI); cheap when nothing changed."""
+        version = self.store.db.data_version()
+        if version == self._data_version:
+            return False
+        self._data_version = version
+        clients, self._seq, missed = self.store.changes_since(self._seq)
+        if missed or "*" in clients:
+            self.load()
+            return True
+        now = self.clock()
+        for client in clients:
+            record = self.store.get(client)
+            if record is not None:
+                self._apply(record, now)
+                self._failures.pop(record.key, None)
+                continue
+            try:
+                key = stored_key(client)
+            except ValueError:
+                continue
+            self.banned.pop(key, None)
+            self._failures.pop(key, None)
+        return bool(clients)
+
+    # The hot path's helpers
+
+    def is_banned(self, ip: IPAddress) -> bool:
+        """Whether requests from `ip` are refused (what the middleware does, as a method)."""
+        key = self.policy.key(ip)
+        expiry = self.banned.get(key)
+        if expiry is None:
+            return False
+        if expiry > self.clock():
+            return True
+        self.banned.pop(key, None)
+        return False
+
+    def sweep(self) -> int:
+        """Drop expired bans from memory (the store keeps them for the offence history)."""
+        now = self.clock()
+        expired = [key for key, expiry in self.banned.items() if expiry <= now]
+        for key in expired:
+            del self.banned[key]
+        return len(expired)
+
+    def take_refused(self) -> dict[ClientKey, int]:
+        """Requests refused per client since the last call (for the periodic summary)."""
+        refused = dict(self.refused)
+        self.refused.clear()
+        return refused
+
+    def prune(self) -> None:
+        """Forget old failures, old offences and old change-log rows."""
+        now = self.clock()
+        self.store.prune(now, max(self.policy.max_duration, self.policy.duration))
+        self.store.prune_failures(now - self.policy.window)
+        cutoff = now - self.policy.window
+        for key in [k for k, times in self._failures.items() if not times or times[-1] <= cutoff]:
+            del self._failures[key]
+
+    # Counting failures
+
+    def record_failure(self, ip: IPAddress) -> BanRecord | None:
+        """Count one credential failure from `ip`; the new ban if this one reached the threshold."""
+        if not self.policy.enabled:
+            return None
+        key = self.policy.key(ip)
+        now = self.clock()
+        if self.banned.get(key, 0.0) > now or self.policy.key_allowed(key):
+            return None  # requests already in flight when the ban started; or never banned
+        times, reached = self.policy.count_failure(self._failures.pop(key, ()), now)
+        client = client_text(key)
+        if reached:
+            reason = f"{self.policy.threshold} failed logins"
+            return self._ban(key, now, None, source="auto", reason=reason)
+        self._failures[key] = times  # re-inserted last: the dict is ordered by last failure
+        if len(self._failures) > MAX_TRACKED_CLIENTS:
+            del self._failures[next(iter(self._failures))]
+        self.store.add_failure(client, now, self.policy.window)
+        return None
+
+    def failures(self, ip: IPAddress) -> int:
+        """Failures from the client of `ip` still inside the window."""
+        start = self.clock() - self.policy.window
+        return sum(1 for t in self._failures.get(self.policy.key(ip), ()) if t > start)
+
+    # Bans by hand and lifting
+
+    def ban(
+        self,
+        client: str,
+        *,
+        seconds: float | None = None,
+        source: str = "cli",
+        reason: str = "",
+        user_id: str | None = None,
+        username: str | None = None,
+    ) -> BanRecord:
+        """Ban an address or IPv6 /64 for `seconds` (None = permanent); ValueError if invalid."""
+        key = self.policy.parse(client)
+        if seconds is not None and seconds <= 0:
+            raise ValueError("the ban duration must be positive")
+        return self._ban(
+            key,
+            self.clock(),
+            seconds,
+            source=source,
+            reason=reason,
+            user_id=user_id,
+            username=username,
+        )
+
+    def _ban(
+        self,
+        key: ClientKey,
+        now: float,
+        seconds: float | None,
+        *,
+        source: str,
+        reason: str,
+        user_id: str | None = None,
+        username: str | None = None,
+    ) -> BanRecord:
+        client = client_text(key)
+        previous = self.store.get(client)
+        if source == "auto":
+            offence = self.policy.next_offence(previous, now)
+            length = self.policy.ban_seconds(offence)
+        else:
+            offence = 1 if previous is None else previous.offences
+            length = PERMANENT if seconds is None else seconds
+        expires_at = None if length == PERMANENT else now + length
+        reason = "".join(ch if ch.isprintable() else "?" for ch in reason[:MAX_REASON_LENGTH])
+        record = BanRecord(client, now, expires_at, offence, source, reason)
+        self.store.put(record)
+        self._failures.pop(key, None)
+        self._apply(record, now)
+        _LOGGER.warning(
+            "Banned %s %s (%s)",
+            client,
+            "permanently" if expires_at is None else f"for {format_duration(length)}",
+            reason or source,
+        )
+        self._audit(
+            "ban_added",
+            client,
+            {**record.as_dict(), "seconds": None if expires_at is None else length},
+            user_id=user_id,
+            username=username,
+        )
+        return record
+
+    def unban(
+        self, client: str, *, user_id: str | None = None, username: str | None = None
+    ) -> BanRecord | None:
+        """Lift a ban and forget the client's offences and failures; the lifted ban, or None."""
+        keys = self.policy.lookup_keys(client)
+        for key in keys:
+            text = client_text(key)
+            record = self.store.get(text)
+            if record is not None or key == keys[-1]:
+                break
+        removed = self.store.delete(text)
+        self.banned.pop(key, None)
+        for candidate in keys:
+            self._failures.pop(candidate, None)
+        if record is None or not removed or not record.active(self.clock()):
+            return None
+        _LOGGER.warning("Ban of %s lifted", text)
+        self._audit("ban_removed", text, record.as_dict(), user_id=user_id, username=username)
+        return record
+
+    def list(self) -> list[BanRecord]:
+        """The bans in force now, oldest first (from the store: includes other processes' bans)."""
+        return self.store.active(self.clock())
+
+    def _audit(
+        self,
+        event: str,
+        client: str,
+        details: dict[str, object],
+        *,
+        user_id: str | None = None,
+        username: str | None = None,
+    ) -> None:
+        if self.audit is not None:
+            self.audit.record(event, user_id=user_id, username=username, ip=client, details=details)
