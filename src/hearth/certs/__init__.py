@@ -1,0 +1,1 @@
+"""Certificates: a local CA for `hearth cert self-signed`, and checks of configured pairs."""

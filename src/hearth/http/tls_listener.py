@@ -1,0 +1,266 @@
+"""The HTTPS listener: TLS for TLS clients, a clear error for plain HTTP sent to the TLS port.
+
+asyncio's own TLS server hands every connection to OpenSSL, which drops a plain-HTTP request
+without a word ("empty reply from server"). This listener peeks at the first byte instead. A
+TLS handshake starts with 0x16; an HTTP request starts with an upper-case method name, and gets
+a `400` whose JSON body says to use https://. We answer with an error, not a redirect: the
+request, and any token in it, has already crossed the network in clear text, and a redirect
+would hide that mistake instead of getting it fixed. Anything else goes to OpenSSL, which
+refuses it as any TLS server would. Peeking reads nothing, so OpenSSL sees the whole stream.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import errno
+import functools
+import json
+import logging
+import socket
+import ssl
+from collections.abc import Callable
+from typing import Final
+
+from aiohttp import web
+from yarl import URL
+
+from hearth import const
+from hearth.http.headers import BASE_HEADERS
+
+_LOGGER = logging.getLogger(__name__)
+
+PLAIN_HTTP_MESSAGE: Final = (
+    "This port speaks HTTPS only: use an https:// address. The request was sent unencrypted."
+)
+_HTTP_START: Final = frozenset(b"ABCDEFGHIJKLMNOPQRSTUVWXYZ")  # methods are upper-case tokens
+_PLAIN_REPLY_TIMEOUT: Final = 5.0
+_PLAIN_DRAIN_LIMIT: Final = 64 * 1024
+_OUT_OF_RESOURCES: Final = frozenset({errno.EMFILE, errno.ENFILE, errno.ENOBUFS, errno.ENOMEM})
+
+
+def _plain_http_reply() -> bytes:
+    body = json.dumps({"message": PLAIN_HTTP_MESSAGE}).encode()
+    headers = {
+        "Content-Type": "application/json",
+        "Content-Length": str(len(body)),
+        "Connection": "close",
+        **BASE_HEADERS,
+    }
+    head = "HTTP/1.1 400 Bad Request\r\n" + "".join(f"{k}: {v}\r\n" for k, v in headers.items())
+    return (head + "\r\n").encode("ascii") + body
+
+
+PLAIN_HTTP_REPLY: Final = _plain_http_reply()
+
+
+async def bind(host: str, port: int, backlog: int) -> list[socket.socket]:
+    """Listening sockets for every address `host` resolves to, as asyncio would bind them."""
+    loop = asyncio.get_running_loop()
+    infos = await loop.getaddrinfo(
+        host, port, family=socket.AF_UNSPEC, type=socket.SOCK_STREAM, flags=socket.AI_PASSIVE
+    )
+    sockets: list[socket.socket] = []
+    try:
+        for family, kind, proto, _name, address in dict.fromkeys(infos):
+            sock = socket.socket(family, kind, proto)
+            sockets.append(sock)
+            sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+            if family == socket.AF_INET6:
+                sock.setsockopt(socket.IPPROTO_IPV6, socket.IPV6_V6ONLY, 1)
+            sock.bind(address)
+            sock.listen(backlog)
+            sock.setblocking(False)
+    except BaseException:
+        for sock in sockets:
+            sock.close()
+        raise
+    return sockets
+
+
+def _close(sock: socket.socket, _task: asyncio.Task[None]) -> None:
+    sock.close()
+
+
+def _resolve(future: asyncio.Future[None]) -> None:
+    if not future.done():
+        future.set_result(None)
+
+
+class SniffingServer(asyncio.AbstractServer):
+    """Accepts on `sockets`; TLS connections go to `protocol_factory` over `ssl_context`."""
+
+    def __init__(
+        self,
+        protocol_factory: Callable[[], asyncio.Protocol],
+        sockets: list[socket.socket],
+        ssl_context: ssl.SSLContext,
+        *,
+        first_byte_timeout: float = const.TLS_FIRST_BYTE_TIMEOUT,
+        handshake_timeout: float = const.TLS_HANDSHAKE_TIMEOUT,
+    ) -> None:
+        self._loop = asyncio.get_running_loop()
+        self._factory = protocol_factory
+        self._sockets = sockets
+        self._ssl = ssl_context
+        self._first_byte_timeout = first_byte_timeout
+        self._handshake_timeout = handshake_timeout
+        self._accepting: list[asyncio.Task[None]] = []
+        self._pending: set[asyncio.Task[None]] = set()  # connections not yet handed over
+
+    @property
+    def sockets(self) -> tuple[socket.socket, ...]:
+        """The listening sockets."""
+        return tuple(self._sockets)
+
+    def start(self) -> None:
+        """Start accepting on every socket."""
+        for sock in self._sockets:
+            task = self._loop.create_task(self._accept(sock))
+            # Closed once the accept loop has stopped waiting on it (see close()).
+            task.add_done_callback(functools.partial(_close, sock))
+            self._accepting.append(task)
+
+    def close(self) -> None:
+        """Stop accepting; connections not yet handed over are dropped."""
+        for task in (*self._accepting, *self._pending):
+            task.cancel()
+        if not self._accepting:
+            for sock in self._sockets:
+                sock.close()
+
+    async def wait_closed(self) -> None:
+        """Wait until every accept loop and pending connection has finished."""
+        await asyncio.gather(*self._accepting, *self._pending, return_exceptions=True)
+
+    def get_loop(self) -> asyncio.AbstractEventLoop:
+        """The loop this server runs on."""
+        return self._loop
+
+    def is_serving(self) -> bool:
+        """Whether any accept loop still runs."""
+        return any(not task.done() for task in self._accepting)
+
+    async def start_serving(self) -> None:
+        """Serving starts in start(); nothing to do."""
+
+    async def serve_forever(self) -> None:
+        """Wait until the server is closed."""
+        await self.wait_closed()
+
+    async def _accept(self, listener: socket.socket) -> None:
+        while True:
+            try:
+                conn, _address = await self._loop.sock_accept(listener)
+            except ConnectionAbortedError:
+                continue
+            except OSError as err:
+                # Out of file descriptors or memory: pause instead of spinning (as asyncio does).
+                level = logging.ERROR if err.errno in _OUT_OF_RESOURCES else logging.WARNING
+                _LOGGER.log(level, "Cannot accept a connection: %s", err.strerror or err)
+                await asyncio.sleep(1.0)
+                continue
+            conn.setblocking(False)
+            conn.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+            task = self._loop.create_task(self._connection(conn))
+            self._pending.add(task)
+            task.add_done_callback(self._pending.discard)
+
+    async def _connection(self, conn: socket.socket) -> None:
+        try:
+            first = await self._peek(conn)
+        except (OSError, TimeoutError):
+            conn.close()  # silent client, or reset: nothing to answer
+            return
+        if not first:
+            conn.close()
+        elif first[0] in _HTTP_START:
+            await self._refuse_plain_http(conn)
+        else:
+            await self._hand_over(conn)
+
+    async def _peek(self, conn: socket.socket) -> bytes:
+        """The first byte, left in the socket's buffer; waits at most first_byte_timeout."""
+        readable: asyncio.Future[None] = self._loop.create_future()
+        fd = conn.fileno()
+        self._loop.add_reader(fd, _resolve, readable)
+        try:
+            async with asyncio.timeout(self._first_byte_timeout):
+                await readable
+        finally:
+            self._loop.remove_reader(fd)
+        return conn.recv(1, socket.MSG_PEEK)
+
+    async def _hand_over(self, conn: socket.socket) -> None:
+        """TLS handshake, then the HTTP server owns the connection."""
+        try:
+            await self._loop.connect_accepted_socket(
+                self._factory,
+                conn,
+                ssl=self._ssl,
+                ssl_handshake_timeout=self._handshake_timeout,
+            )
+        except OSError as err:  # ssl.SSLError, resets and handshake timeouts are all OSErrors
+            _LOGGER.debug("TLS handshake failed: %s", err)
+            conn.close()
+
+    async def _refuse_plain_http(self, conn: socket.socket) -> None:
+        """Answer 400 and close; the request itself is never parsed."""
+        _LOGGER.debug("Plain HTTP on the HTTPS port; answered with an error")
+        try:
+            async with asyncio.timeout(_PLAIN_REPLY_TIMEOUT):
+                await self._loop.sock_sendall(conn, PLAIN_HTTP_REPLY)
+                conn.shutdown(socket.SHUT_WR)
+                # Read (and drop) what the client sent before closing: closing a socket with
+                # unread data makes the kernel reset the connection, and the reply may be lost.
+                drained = 0
+                while drained < _PLAIN_DRAIN_LIMIT:
+                    chunk = await self._loop.sock_recv(conn, 4096)
+                    if not chunk:
+                        break
+                    drained += len(chunk)
+        except (OSError, TimeoutError):
+            pass
+        finally:
+            conn.close()
+
+
+class TlsSite(web.BaseSite):
+    """An aiohttp site on host:port serving HTTPS through a SniffingServer."""
+
+    __slots__ = ("_host", "_port", "_timeouts")
+
+    def __init__(
+        self,
+        runner: web.BaseRunner,
+        host: str,
+        port: int,
+        ssl_context: ssl.SSLContext,
+        *,
+        backlog: int = 128,
+        first_byte_timeout: float = const.TLS_FIRST_BYTE_TIMEOUT,
+        handshake_timeout: float = const.TLS_HANDSHAKE_TIMEOUT,
+    ) -> None:
+        super().__init__(runner, ssl_context=ssl_context, backlog=backlog)
+        self._host = host
+        self._port = port
+        self._timeouts = (first_byte_timeout, handshake_timeout)
+
+    @property
+    def name(self) -> str:
+        """The site's URL."""
+        return str(URL.build(scheme="https", host=self._host, port=self._port))
+
+    async def start(self) -> None:
+        """Bind and start accepting."""
+        await super().start()
+        server = self._runner.server
+        context = self._ssl_context
+        if server is None or context is None:
+            raise RuntimeError("TlsSite needs a set-up runner and an SSL context")
+        sockets = await bind(self._host, self._port, self._backlog)
+        first_byte, handshake = self._timeouts
+        sniffing = SniffingServer(
+            server, sockets, context, first_byte_timeout=first_byte, handshake_timeout=handshake
+        )
+        sniffing.start()
+        self._server = sniffing
