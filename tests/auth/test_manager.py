@@ -14,7 +14,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from hearth import const
-from hearth.auth import manager as manager_module
+from hearth.auth import sessions as sessions_module
 from hearth.auth import tokens as tokens_module
 from hearth.auth.manager import AuthManager
 from hearth.auth.models import RefreshToken, TokenType, User
@@ -147,7 +147,7 @@ def test_over_long_token_is_rejected_before_decoding(
     def boom(*_args: object, **_kwargs: object) -> None:
         raise AssertionError("decoded")
 
-    monkeypatch.setattr(manager_module, "peek_token_id", boom)
+    monkeypatch.setattr(sessions_module, "peek_token_id", boom)
     monkeypatch.setattr(jwt, "decode", boom)
     assert auth.validate_access_token("x" * (tokens_module.MAX_TOKEN_LENGTH + 1)) is None
 

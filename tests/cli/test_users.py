@@ -98,7 +98,16 @@ def test_list(run: Invoke) -> None:
     result = run(user, ["list"])
     assert result.exit_code == 0
     header, first, second = result.stdout.splitlines()
-    assert header.split() == ["USERNAME", "NAME", "OWNER", "ADMIN", "ACTIVE", "CREATED"]
+    assert header.split() == [
+        "USERNAME",
+        "NAME",
+        "OWNER",
+        "ADMIN",
+        "ACTIVE",
+        "LOCAL",
+        "ONLY",
+        "CREATED",
+    ]
     assert first.split()[:6] == ["alice", "Alice", "A.", "yes", "yes", "yes"]
     assert second.split()[:5] == ["bob", "bob", "no", "no", "yes"]
     assert "UTC" in first

@@ -3,7 +3,10 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
+import os
 import secrets
+import sys
 import threading
 import unicodedata
 from collections.abc import Callable
@@ -17,6 +20,8 @@ from hearth import const
 from hearth.exceptions import BadRequest, Unavailable
 
 T = TypeVar("T")
+
+HASH_THREAD_NICENESS: Final = 10
 
 # An Argon2id hash of a random string nobody knows, made with the default parameters. Verifying
 # against it costs what verifying a real user's password costs, so unknown usernames answer just as
@@ -153,7 +158,9 @@ class PasswordHasher:
     def _pool(self) -> ThreadPoolExecutor:
         if self._executor is None:
             self._executor = ThreadPoolExecutor(
-                max_workers=self._workers, thread_name_prefix="hearth-hash"
+                max_workers=self._workers,
+                thread_name_prefix="hearth-hash",
+                initializer=_lower_priority,
             )
         return self._executor
 
@@ -162,3 +169,18 @@ class PasswordHasher:
         if self._executor is not None:
             self._executor.shutdown(wait=False, cancel_futures=True)
             self._executor = None
+
+
+def _lower_priority() -> None:
+    """Run this hashing thread at a lower CPU priority than the event loop.
+
+    Threat: a flood of logins keeps every hashing thread busy; at equal priority they would take
+    the CPU from the event loop and slow every other request. With nice 10 (per thread on Linux)
+    the loop comes first and logins queue instead. Elsewhere this does nothing.
+    """
+    if not sys.platform.startswith("linux"):
+        return
+    thread = threading.get_native_id()
+    with contextlib.suppress(OSError):
+        current = os.getpriority(os.PRIO_PROCESS, thread)
+        os.setpriority(os.PRIO_PROCESS, thread, min(19, current + HASH_THREAD_NICENESS))

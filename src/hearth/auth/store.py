@@ -23,6 +23,9 @@ _REFRESH_COLUMNS: Final = (
 )
 
 
+_UPDATABLE: Final = frozenset({"name", "is_admin", "is_active", "local_only"})
+
+
 def normalize_username(username: object) -> str:
     """Strip and casefold; raise BadRequest (without echoing the input) unless the result fits."""
     if isinstance(username, str):
@@ -157,6 +160,29 @@ class AuthStore:
             )
         return cur.rowcount == 1
 
+    def set_password_hash(self, user_id: str, password_hash: str) -> bool:
+        """Replace a user's password hash; False if there is no such user."""
+        with self._db.transaction() as conn:
+            cur = conn.execute(
+                "UPDATE users SET password_hash = ? WHERE id = ?", (password_hash, user_id)
+            )
+        return cur.rowcount == 1
+
+    def update_user(self, user_id: str, changes: dict[str, str | bool]) -> bool:
+        """Set some of name, is_admin, is_active, local_only; False if there is no such user."""
+        unknown = set(changes) - _UPDATABLE
+        if unknown:
+            raise ValueError(f"not updatable: {sorted(unknown)}")
+        if not changes:
+            return self.user(user_id) is not None
+        assignments = ", ".join(f"{column} = ?" for column in changes)
+        with self._db.transaction() as conn:
+            cur = conn.execute(
+                f"UPDATE users SET {assignments} WHERE id = ?",  # noqa: S608 - whitelisted columns
+                (*changes.values(), user_id),
+            )
+        return cur.rowcount == 1
+
     def set_active(self, user_id: str, is_active: bool) -> bool:
         """Activate or deactivate; False if there is no such user."""
         with self._db.transaction() as conn:
@@ -221,6 +247,33 @@ class AuthStore:
                 "UPDATE refresh_tokens SET last_used_at = ?, last_used_ip = ? WHERE id = ?",
                 (_ts(used_at), ip, token_id),
             )
+
+    def rotate_token(self, token_id: str, old_hash: str, new_hash: str, at: datetime) -> bool:
+        """Give a refresh token a new secret, remembering the old one's hash to spot its reuse.
+
+        False when the old hash is no longer current (a concurrent rotation won).
+        """
+        with self._db.transaction() as conn:
+            cur = conn.execute(
+                "UPDATE refresh_tokens SET token_hash = ? WHERE id = ? AND token_hash = ?",
+                (new_hash, token_id, old_hash),
+            )
+            if cur.rowcount != 1:
+                return False
+            conn.execute(
+                "INSERT OR IGNORE INTO rotated_refresh_tokens "
+                "(token_hash, refresh_token_id, rotated_at) VALUES (?, ?, ?)",
+                (old_hash, token_id, _ts(at)),
+            )
+        return True
+
+    def rotated_token_id(self, token_hash: str) -> str | None:
+        """The refresh token that a rotated-out secret (by hash) belonged to, if any."""
+        row = self._db.query_one(
+            "SELECT refresh_token_id FROM rotated_refresh_tokens WHERE token_hash = ?",
+            (token_hash,),
+        )
+        return None if row is None else str(row[0])
 
     def delete_token(self, token_id: str) -> bool:
         """Delete a refresh token; False if there was none."""

@@ -8,7 +8,8 @@ from collections.abc import Callable
 from datetime import UTC, datetime
 
 from hearth.auth.models import User
-from hearth.auth.passwords import PasswordHasher, check_password
+from hearth.auth.passwords import PasswordHasher
+from hearth.auth.policy import PasswordPolicy
 from hearth.auth.store import AuthStore, clean_label, normalize_username
 from hearth.auth.tokens import new_token_id
 from hearth.exceptions import BadRequest, Conflict, NotFound, Unavailable
@@ -26,6 +27,8 @@ class UserAccounts:
         self._store = store
         self._clock = clock
         self._users: dict[str, User] = {}
+        # Replaced at startup with the configured policy (minimum length, hub name).
+        self.policy = PasswordPolicy()
 
     def _now(self) -> datetime:
         return datetime.fromtimestamp(self._clock(), UTC)
@@ -45,7 +48,7 @@ class UserAccounts:
         display = clean_label(username.strip() if name is None else name, "name")
         if self._store.user_with_hash(normalized) is not None:
             raise Conflict(f"A user named '{normalized}' already exists.")
-        check_password(password)
+        self.policy.check(password, username=normalized, name=display)
         return User(
             id=new_token_id(),
             username=normalized,
@@ -114,13 +117,67 @@ class UserAccounts:
 
     def set_user_active(self, user_id: str, is_active: bool) -> User:
         """Activate or deactivate a user."""
-        if not self._store.set_active(user_id, is_active):
+        return self.update_user(user_id, is_active=is_active)
+
+    def update_user(
+        self,
+        user_id: str,
+        *,
+        name: str | None = None,
+        is_admin: bool | None = None,
+        is_active: bool | None = None,
+        local_only: bool | None = None,
+    ) -> User:
+        """Change a user's name, role or flags; the owner always stays an active admin."""
+        current = self._store.user(user_id)
+        if current is None:
+            raise NotFound("User not found.")
+        changes: dict[str, str | bool] = {}
+        if name is not None:
+            changes["name"] = clean_label(name, "name")
+        for column, value in (
+            ("is_admin", is_admin),
+            ("is_active", is_active),
+            ("local_only", local_only),
+        ):
+            if value is not None:
+                changes[column] = bool(value)
+        if current.is_owner and (is_admin is False or is_active is False):
+            # Without this a hub could be left with nobody able to administer it.
+            raise BadRequest("The owner is always an active administrator.")
+        if not self._store.update_user(user_id, changes):
             raise NotFound("User not found.")
         user = self._store.user(user_id)
         if user is None:  # deleted in between by another process
             raise NotFound("User not found.")
         self._users[user.id] = user
         return user
+
+    def _check_new_password(self, user: User, password: str) -> None:
+        self.policy.check(password, username=user.username, name=user.name)
+
+    async def set_password(self, user: User, password: str) -> None:
+        """Check `password` against the policy and make it the user's password."""
+        self._check_new_password(user, password)
+        self._store_password(user, await self.hasher.hash(password))
+
+    def set_password_sync(self, user: User, password: str) -> None:
+        """`set_password` for the CLI (hashes in the calling thread)."""
+        self._check_new_password(user, password)
+        self._store_password(user, self.hasher.hash_sync(password))
+
+    def _store_password(self, user: User, password_hash: str) -> None:
+        if not self._store.set_password_hash(user.id, password_hash):
+            raise NotFound("User not found.")
+        _LOGGER.info("Password changed for %s", user.username)
+
+    async def check_password(self, user: User, password: str) -> bool:
+        """Whether `password` is the user's current password (for changing it)."""
+        found = self._store.user_with_hash(user.username)
+        if found is None or found[1] is None:
+            await self.hasher.verify_dummy(password)
+            return False
+        return await self.hasher.verify(found[1], password)
 
     async def authenticate(self, username: str, password: str) -> User | None:
         """The active user with these credentials, or None; costs the same for unknown users."""

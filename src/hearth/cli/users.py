@@ -1,4 +1,4 @@
-"""`hearth user`: create and list accounts."""
+"""`hearth user`: create, list and change accounts."""
 
 from __future__ import annotations
 
@@ -13,7 +13,8 @@ import click
 
 from hearth import const
 from hearth.auth.manager import AuthManager
-from hearth.auth.passwords import check_password
+from hearth.auth.models import User
+from hearth.auth.policy import PasswordPolicy
 from hearth.auth.store import normalize_username
 from hearth.cli.common import config_option
 from hearth.exceptions import HearthError
@@ -41,6 +42,22 @@ def open_auth(config_dir: Path) -> Iterator[AuthManager]:
         raise click.ClickException(f"Database error: {err}") from None
     finally:
         auth.close()
+
+
+def apply_policy(auth: AuthManager, config_dir: Path) -> None:
+    """Use `auth: password_min_length` and the hub name, when configuration.yaml exists.
+
+    Only commands that set passwords read the configuration (so an invalid one stops them);
+    the others need only the directory.
+    """
+    if not (config_dir / const.CONFIG_FILE).exists():
+        return
+    from hearth.config import load_config
+
+    config = load_config(config_dir)
+    auth.policy = PasswordPolicy(
+        min_length=config.auth.password_min_length, hub_name=config.homeassistant.name
+    )
 
 
 def when(moment: datetime | None) -> str:
@@ -77,24 +94,37 @@ def user() -> None:
 @click.option("--admin", is_flag=True, help="Make the user an administrator.")
 @click.option("--name", help="Display name (default: the username).")
 @click.option(
+    "--local-only", is_flag=True, help="Allow this user to log in only from the local network."
+)
+@click.option(
     "--password-stdin",
     is_flag=True,
     help="Read the password from the first line of standard input instead of prompting.",
 )
 @config_option
 def add_user(
-    config_dir: Path, username: str, admin: bool, name: str | None, password_stdin: bool
+    config_dir: Path,
+    username: str,
+    admin: bool,
+    name: str | None,
+    local_only: bool,
+    password_stdin: bool,
 ) -> None:
     """Create a user. The first user on an empty hub becomes its owner and an administrator."""
     with open_auth(config_dir) as auth:
+        apply_policy(auth, config_dir)
         # Check the username before asking for a password that would be thrown away.
         if auth.get_user_by_username(normalize_username(username)) is not None:
             raise click.ClickException(f"A user named '{normalize_username(username)}' exists.")
         password = _read_password(password_stdin)
-        check_password(password)
         first = not auth.list_users()
         created = auth.create_user_sync(
-            username, password, name=name, is_admin=admin or first, is_owner=first
+            username,
+            password,
+            name=name,
+            is_admin=admin or first,
+            is_owner=first,
+            local_only=local_only,
         )
     roles = ", ".join(
         role for role, flag in (("owner", created.is_owner), ("admin", created.is_admin)) if flag
@@ -118,8 +148,69 @@ def list_users(config_dir: Path) -> None:
             "yes" if u.is_owner else "no",
             "yes" if u.is_admin else "no",
             "yes" if u.is_active else "no",
+            "yes" if u.local_only else "no",
             when(u.created_at),
         )
         for u in users
     ]
-    echo_table(("USERNAME", "NAME", "OWNER", "ADMIN", "ACTIVE", "CREATED"), rows)
+    echo_table(("USERNAME", "NAME", "OWNER", "ADMIN", "ACTIVE", "LOCAL ONLY", "CREATED"), rows)
+
+
+def _find(auth: AuthManager, username: str) -> User:
+    found = auth.get_user_by_username(username)
+    if found is None:
+        raise click.ClickException("No such user; see `hearth user list`.")
+    return found
+
+
+@user.command("passwd")
+@click.argument("username")
+@click.option(
+    "--password-stdin",
+    is_flag=True,
+    help="Read the new password from the first line of standard input instead of prompting.",
+)
+@config_option
+def change_password(config_dir: Path, username: str, password_stdin: bool) -> None:
+    """Set a user's password. All of the user's sessions and tokens are revoked."""
+    with open_auth(config_dir) as auth:
+        apply_policy(auth, config_dir)
+        target = _find(auth, username)
+        password = _read_password(password_stdin)
+        revoked = auth.change_password_sync(target, password)
+    click.echo(f"Changed the password of '{target.username}'; revoked {revoked} token(s).")
+
+
+@user.command("set")
+@click.argument("username")
+@click.option("--name", help="New display name.")
+@click.option("--admin/--no-admin", default=None, help="Grant or remove administrator rights.")
+@click.option("--active/--inactive", default=None, help="Activate or deactivate the account.")
+@click.option(
+    "--local-only/--not-local-only",
+    default=None,
+    help="Allow logins only from the local network, or from anywhere remote access reaches.",
+)
+@config_option
+def set_user(
+    config_dir: Path,
+    username: str,
+    name: str | None,
+    admin: bool | None,
+    active: bool | None,
+    local_only: bool | None,
+) -> None:
+    """Change a user's name, role or flags. Deactivating ends the user's sessions at once."""
+    if name is None and admin is None and active is None and local_only is None:
+        raise click.UsageError("Nothing to change: give --name, --admin, --active or --local-only.")
+    with open_auth(config_dir) as auth:
+        target = _find(auth, username)
+        changed = auth.update_user(
+            target.id, name=name, is_admin=admin, is_active=active, local_only=local_only
+        )
+    flags = [
+        "admin" if changed.is_admin else "not admin",
+        "active" if changed.is_active else "inactive",
+        "local only" if changed.local_only else "not local only",
+    ]
+    click.echo(f"Updated '{changed.username}': {', '.join(flags)}.")

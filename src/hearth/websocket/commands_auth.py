@@ -3,11 +3,15 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import TYPE_CHECKING, Annotated, Any, Final
+from typing import TYPE_CHECKING, Annotated, Any, Final, Literal
 
 from pydantic import Field
 
 from hearth import const
+from hearth.auth.models import TokenType
+from hearth.exceptions import PermissionDenied
+from hearth.http.keys import KEY_CONFIG
+from hearth.http.view import client_ip
 from hearth.websocket.spec import CommandSpec, NoParams, Params, command
 
 if TYPE_CHECKING:
@@ -45,10 +49,21 @@ class LongLivedTokenParams(Params):
 @command("auth/long_lived_access_token", LongLivedTokenParams)
 def long_lived_access_token(conn: Connection, msg_id: int, params: LongLivedTokenParams) -> None:
     """Create a long-lived access token for this user; the token is the result, shown once."""
+    config = conn.request.app.get(KEY_CONFIG)
+    if (
+        not conn.user.is_admin
+        and config is not None
+        and not config.auth.allow_user_long_lived_tokens
+    ):
+        raise PermissionDenied("Only administrators may create long-lived access tokens here.")
     _, token = conn.auth.create_long_lived_token(
-        conn.user, params.client_name, days=params.lifespan
+        conn.user, params.client_name, days=params.lifespan, ip=_ip(conn)
     )
     conn.send_result(msg_id, token)
+
+
+def _ip(conn: Connection) -> str:
+    return str(client_ip(conn.request))
 
 
 def _iso(value: datetime | None) -> str | None:
@@ -95,7 +110,25 @@ def delete_refresh_token(conn: Connection, msg_id: int, params: DeleteRefreshTok
     # Result first: removing the current token closes this very connection.
     conn.send_result(msg_id, {})
     # The auth manager tells the revoke listener, which closes connections using the token.
-    conn.auth.remove_refresh_token(token_id)
+    conn.auth.remove_refresh_token(token_id, ip=_ip(conn))
+
+
+class DeleteAllRefreshTokensParams(Params):
+    """Fields of auth/delete_all_refresh_tokens."""
+
+    token_type: Literal["normal", "long_lived_access_token"] | None = None
+    delete_current_token: bool = True
+
+
+@command("auth/delete_all_refresh_tokens", DeleteAllRefreshTokensParams)
+def delete_all_refresh_tokens(
+    conn: Connection, msg_id: int, params: DeleteAllRefreshTokensParams
+) -> None:
+    """Revoke all of this user's tokens (of one type), optionally keeping this connection's."""
+    keep = None if params.delete_current_token else conn.refresh_token_id
+    token_type = None if params.token_type is None else TokenType(params.token_type)
+    conn.send_result(msg_id, {})
+    conn.auth.remove_user_tokens(conn.user.id, token_type=token_type, except_id=keep, ip=_ip(conn))
 
 
 COMMANDS: Final[tuple[CommandSpec[Any], ...]] = (
@@ -103,4 +136,5 @@ COMMANDS: Final[tuple[CommandSpec[Any], ...]] = (
     long_lived_access_token,
     refresh_tokens,
     delete_refresh_token,
+    delete_all_refresh_tokens,
 )

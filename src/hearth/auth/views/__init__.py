@@ -1,0 +1,69 @@
+"""The login endpoints (Home Assistant's /auth/*) and the onboarding API (/api/onboarding)."""
+
+from __future__ import annotations
+
+from typing import Final
+
+from aiohttp import hdrs, web
+
+from hearth.auth.codes import AuthCodes
+from hearth.auth.login import Client, LoginService
+from hearth.auth.onboarding import Onboarding
+from hearth.auth.policy import PasswordPolicy
+from hearth.auth.trusted import TrustedNetworks
+from hearth.http.ban import KEY_ACCOUNT_THROTTLE
+from hearth.http.keys import KEY_AUTH, KEY_CONFIG, KEY_MFA
+from hearth.http.network import request_is_local
+from hearth.http.view import client_ip
+
+KEY_LOGIN: web.AppKey[LoginService] = web.AppKey("hearth_login")
+KEY_ONBOARDING: web.AppKey[Onboarding] = web.AppKey("hearth_onboarding")
+
+# Responses that may carry credentials (codes, tokens, setup forms) are never cached.
+NO_STORE_PREFIXES: Final = ("/auth/", "/api/onboarding", "/onboarding")
+
+__all__ = ["KEY_LOGIN", "KEY_ONBOARDING", "client_of", "setup"]
+
+
+def client_of(request: web.Request) -> Client:
+    """The client as the login flow sees it: real address, local or not, user agent."""
+    return Client(
+        ip=client_ip(request),
+        remote=not request_is_local(request),
+        user_agent=request.headers.get(hdrs.USER_AGENT),
+    )
+
+
+def setup(app: web.Application) -> None:
+    """Apply `auth:` to the auth manager; add the login and onboarding routes."""
+    from hearth.auth.views import login_flow, onboarding, token
+
+    config = app[KEY_CONFIG]
+    auth = app[KEY_AUTH]
+    auth.policy = PasswordPolicy(
+        min_length=config.auth.password_min_length, hub_name=config.homeassistant.name
+    )
+    app[KEY_LOGIN] = LoginService(
+        auth,
+        AuthCodes(),
+        mfa=app.get(KEY_MFA),
+        throttle=app.get(KEY_ACCOUNT_THROTTLE),
+        trusted=TrustedNetworks.from_config(config.auth),
+        mfa_policy=config.auth.mfa_required,
+    )
+    app[KEY_ONBOARDING] = Onboarding(auth)
+    for module in (login_flow, token, onboarding):
+        app.add_routes(module.routes)
+    app.on_response_prepare.append(_no_store)
+    app.on_startup.append(_prune_tokens)
+
+
+async def _prune_tokens(app: web.Application) -> None:
+    """Expired sessions and tokens are deleted at every start."""
+    app[KEY_AUTH].prune_dead_tokens()
+
+
+async def _no_store(request: web.Request, response: web.StreamResponse) -> None:
+    if request.path.startswith(NO_STORE_PREFIXES):
+        response.headers[hdrs.CACHE_CONTROL] = "no-store"
+        response.headers[hdrs.PRAGMA] = "no-cache"

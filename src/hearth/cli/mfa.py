@@ -1,0 +1,31 @@
+"""`hearth user mfa-reset`: remove a user's second factor when their device is lost."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import click
+
+from hearth.auth.mfa import MfaManager
+from hearth.cli.common import config_option
+from hearth.cli.users import open_auth
+
+
+@click.command("mfa-reset")
+@click.argument("username")
+@config_option
+def mfa_reset(config_dir: Path, username: str) -> None:
+    """Remove a user's authenticator and recovery codes (for a lost device)."""
+    with open_auth(config_dir) as auth:
+        found = auth.get_user_by_username(username)
+        if found is None:
+            raise click.ClickException("No such user; see `hearth user list`.")
+        # Access to the host's configuration directory is the authority here: no code is asked.
+        removed = MfaManager(auth.db).disable(found.id, by="cli")
+    if not removed:
+        click.echo(f"User '{found.username}' has no MFA set up; nothing to reset.", err=True)
+        return
+    click.echo(
+        f"Removed MFA for '{found.username}'. If MFA is required for them, they set it up again "
+        "at their next login."
+    )
