@@ -10,10 +10,13 @@ from pathlib import Path
 
 from hearth import const
 from hearth.auth.manager import AuthManager
+from hearth.auth.views import KEY_ONBOARDING
 from hearth.config import load_config
 from hearth.config.schema import Config
 from hearth.core.hub import Hub, HubConfig
 from hearth.http.server import HttpServer, create_app
+from hearth.http.tls import TlsSettings
+from hearth.http.tls_reload import load_tls
 
 _LOGGER = logging.getLogger(__name__)
 
@@ -52,6 +55,8 @@ async def _reload_auth(auth: AuthManager) -> None:
 async def run(config_dir: Path) -> None:
     """Load the configuration (raises ConfigError before binding anything), serve until SIGTERM."""
     config = load_config(config_dir)
+    # Certificate problems stop the hub here too, before anything is opened or bound.
+    tls = load_tls(TlsSettings.from_config(config))
     auth = AuthManager.open(config_dir)
     hub = Hub(hub_config(config))
     server: HttpServer | None = None
@@ -61,20 +66,26 @@ async def run(config_dir: Path) -> None:
         loop.add_signal_handler(signum, stop.set)
     try:
         await setup_integrations(hub, config)
+        app = create_app(hub, auth, config)
         server = HttpServer(
-            create_app(hub, auth, config), config.http.server_host, config.http.server_port
+            app,
+            config.http.server_host,
+            config.http.server_port,
+            tls.server_context if tls is not None else None,
         )
         await server.start()
         await hub.start()
         hub.create_task(_reload_auth(auth), "auth-reload")
+        if tls is not None:
+            hub.create_task(tls.watch(), "tls-reload")
         for host, port in server.bound:
             shown = f"[{host}]" if ":" in host else host
-            _LOGGER.info("Hearth is listening on http://%s:%d", shown, port)
-        if not auth.list_users():
-            _LOGGER.warning(
-                "No users yet. Create the owner with: hearth -c %s user add NAME --admin",
-                config_dir,
-            )
+            scheme = "https" if tls is not None else "http"
+            _LOGGER.info("Hearth is listening on %s://%s:%d", scheme, shown, port)
+        # No user yet: print the one-time setup code for /onboarding (console and log).
+        app[KEY_ONBOARDING].announce(
+            server.bound, scheme="https" if tls is not None else "http", config_dir=config_dir
+        )
         await stop.wait()
         _LOGGER.info("Stopping")
     finally:

@@ -31,6 +31,7 @@ WS_HEARTBEAT: Final = 55.0
 
 # Tokens.
 ACCESS_TOKEN_LIFETIME: Final = timedelta(minutes=30)
+REFRESH_TOKEN_IDLE_LIFETIME: Final = timedelta(days=90)  # a login session unused this long ends
 LONG_LIVED_TOKEN_DEFAULT_DAYS: Final = 365
 LONG_LIVED_TOKEN_MAX_DAYS: Final = 3650
 AUTH_RELOAD_INTERVAL: Final = 1.0  # seconds between checks for changes made by the CLI
@@ -40,6 +41,7 @@ ARGON2_MEMORY_KIB: Final = 19 * 1024
 ARGON2_TIME_COST: Final = 2
 ARGON2_PARALLELISM: Final = 1
 PASSWORD_MIN_LENGTH: Final = 12
+PASSWORD_MIN_LENGTH_MAX: Final = 128  # the most `auth: password_min_length` may ask for
 PASSWORD_MAX_LENGTH: Final = 1024
 HASH_WORKERS: Final = 2
 HASH_QUEUE_LIMIT: Final = 64  # waiting hash jobs before new ones are refused
@@ -47,3 +49,31 @@ HASH_QUEUE_LIMIT: Final = 64  # waiting hash jobs before new ones are refused
 # Entities.
 MAX_STATE_LENGTH: Final = 255
 MAX_ENTITY_ID_LENGTH: Final = 255
+
+# IP bans (http: ip_ban_*, login_attempts_*): durations in seconds.
+IP_BAN_THRESHOLD: Final = 5
+IP_BAN_WINDOW: Final = 15 * 60.0
+IP_BAN_DURATION: Final = 60 * 60.0  # doubled for each repeat offence ...
+IP_BAN_MAX_DURATION: Final = 7 * 24 * 60 * 60.0  # ... up to this
+IP_BAN_LIMIT: Final = 365 * 24 * 60 * 60.0  # the longest duration the configuration accepts
+
+# Per-account login throttling: a growing delay per username, never a lockout.
+THROTTLE_FREE_FAILURES: Final = 3  # failures per username before any delay
+THROTTLE_BASE_DELAY: Final = 1.0  # seconds, doubled with every further failure ...
+THROTTLE_MAX_DELAY: Final = 30.0  # ... up to this: the longest the owner can be made to wait
+THROTTLE_FORGET_AFTER: Final = 15 * 60.0  # a username's failures are forgotten after this quiet
+
+# Network guard and slow clients (hearth.http.forwarded, hearth.http.slow_clients).
+MAX_FORWARDED_HOPS: Final = 32  # entries in one X-Forwarded-For header before it is refused
+HEADER_READ_TIMEOUT: Final = 10.0  # seconds for a request's headers, from connect or first byte
+BODY_READ_TIMEOUT: Final = 60.0  # seconds for a whole request body (at most MAX_REQUEST_BODY)
+MAX_CONNECTIONS_PER_IP: Final = 64  # open connections per client address (a remote IPv6 /64)
+
+# TLS (hearth.http.tls, hearth.certs): Mozilla Server Side TLS 5.7.
+TLS_DIR: Final = "tls"  # where `hearth cert self-signed` writes, inside the config dir
+TLS_RELOAD_INTERVAL: Final = 2.0  # seconds between checks of the certificate files
+TLS_FIRST_BYTE_TIMEOUT: Final = 10.0  # seconds a new connection may stay silent
+TLS_HANDSHAKE_TIMEOUT: Final = 10.0  # seconds for the TLS handshake
+CERT_EXPIRY_WARNING_DAYS: Final = 14
+SELF_SIGNED_LIFETIME_DAYS: Final = 90  # Mozilla's maximum for the modern profile
+LOCAL_CA_LIFETIME_DAYS: Final = 3650  # name-constrained to the hosts it was made for

@@ -53,6 +53,13 @@ class ServiceValidationError(BadRequest):
     """Service call data does not match the service's schema."""
 
 
+class InvalidCode(BadRequest):
+    """An MFA code that is wrong, already used or malformed, given while setting up or removing
+    MFA by an already authenticated user (at login a bad code is an `invalid_auth` step)."""
+
+    code = "invalid_code"
+
+
 class InvalidAuth(HearthError):
     """Credentials are missing, wrong or expired. Counts as a failed login attempt."""
 

@@ -8,6 +8,7 @@ from pathlib import Path
 
 import pytest
 
+from tests.acceptance.nginx import nginx_factory  # noqa: F401 - a fixture for every acceptance test
 from tests.acceptance.support import (
     HubFactory,
     RunningHub,
@@ -36,11 +37,11 @@ def hub_factory(tmp_path: Path, hub_template: tuple[Path, str]) -> Iterator[HubF
     started: list[RunningHub] = []
     template_dir, token = hub_template
 
-    def factory(extra_config: str = "") -> RunningHub:
+    def factory(extra_config: str = "", http_extra: str = "") -> RunningHub:
         config_dir = tmp_path / f"config{len(started)}"
         shutil.copytree(template_dir, config_dir)
         port = free_port()
-        write_config(config_dir, port, extra_config)
+        write_config(config_dir, port, extra_config, http_extra)
         log_path = tmp_path / f"hub{len(started)}.log"
         process = start_hub(config_dir, port, log_path)
         running = RunningHub(config_dir, port, token, process, log_path)

@@ -69,8 +69,11 @@ def hearth(
     )
 
 
-def write_config(config_dir: Path, port: int, extra: str = "") -> None:
-    """Write a configuration.yaml for a demo hub listening on 127.0.0.1:port only."""
+def write_config(config_dir: Path, port: int, extra: str = "", http_extra: str = "") -> None:
+    """Write a configuration.yaml for a demo hub listening on 127.0.0.1:port only.
+
+    `extra` is appended at the top level; `http_extra` inside `http:` (lines indented two spaces).
+    """
     config_dir.mkdir(mode=0o700, parents=True, exist_ok=True)
     (config_dir / "configuration.yaml").write_text(
         "homeassistant:\n"
@@ -80,8 +83,7 @@ def write_config(config_dir: Path, port: int, extra: str = "") -> None:
         "  time_zone: Europe/Amsterdam\n"
         "http:\n"
         f"  server_host: [{HOST!r}]\n"
-        f"  server_port: {port}\n"
-        "demo:\n"
+        f"  server_port: {port}\n" + http_extra + "demo:\n"
         "  lights: 3\n"
         "  switches: 2\n"
         "  sensors: 2\n"

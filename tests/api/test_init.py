@@ -25,12 +25,17 @@ EXPECTED_ROUTES = {
     ("POST", "/api/events/{event_type}"),
     ("GET", "/api/services"),
     ("POST", "/api/services/{domain}/{service}"),
+    ("GET", "/api/bans"),
+    ("DELETE", "/api/bans/{ip}"),
 }
 
 ADMIN_ONLY = {
     ("POST", "/api/states/{entity_id}"),
     ("DELETE", "/api/states/{entity_id}"),
     ("POST", "/api/events/{event_type}"),
+    ("GET", "/api/bans"),
+    ("HEAD", "/api/bans"),
+    ("DELETE", "/api/bans/{ip}"),
 }
 
 ENDPOINTS = [

@@ -11,11 +11,13 @@ import yaml
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from hearth.config import Config, ConfigError, DemoSection, load_config
+from hearth.config import Config, ConfigError, DemoSection, HttpSection, load_config
 from hearth.config.files import MAX_FILE_SIZE
 from tests.config.conftest import WriteFiles
 
 SECRET = "Hunter2-Sup3r-S3cret-Value"
+# Every key of `http:`, as the "allowed:" part of an unknown-key error lists them.
+HTTP_KEYS = ", ".join(sorted(HttpSection.model_fields))
 
 
 class Symlink(NamedTuple):
@@ -85,14 +87,14 @@ INVALID: list[tuple[str, Files, str]] = [
     (
         "unknown_top_level_key",
         {"configuration.yaml": "homeassistant:\n  name: Home\nlights: 3\n"},
-        "configuration.yaml, line 3: lights: unknown key 'lights' (allowed: demo, homeassistant, "
-        "http)",
+        "configuration.yaml, line 3: lights: unknown key 'lights' (allowed: auth, demo, "
+        "homeassistant, http)",
     ),
     (
         "unknown_nested_key",
         {"configuration.yaml": "http:\n  server_port: 8123\n  server_prot: 8124\n"},
         "configuration.yaml, line 3: http.server_prot: unknown key 'server_prot' (allowed: "
-        "server_host, server_port)",
+        f"{HTTP_KEYS})",
     ),
     (
         "wrong_type",
@@ -301,8 +303,7 @@ INVALID: list[tuple[str, Files, str]] = [
             "configuration.yaml": "http: !include includes/http.yaml\n",
             "includes/http.yaml": "# http\n\nport: 1\n",
         },
-        "includes/http.yaml, line 3: http.port: unknown key 'port' (allowed: server_host, "
-        "server_port)",
+        f"includes/http.yaml, line 3: http.port: unknown key 'port' (allowed: {HTTP_KEYS})",
     ),
     (
         "syntax_error_inside_included_file",

@@ -9,7 +9,7 @@ import pytest
 from pydantic import BaseModel, ValidationError
 
 from hearth import const
-from hearth.config.schema import Config, CoreSection, DemoSection, HttpSection
+from hearth.config.schema import AuthSection, Config, CoreSection, DemoSection, HttpSection
 
 DOCS = Path(__file__).parents[2] / "docs" / "configuration.md"
 
@@ -102,7 +102,12 @@ def _keys(model: type[BaseModel]) -> list[str]:
 
 @pytest.mark.parametrize(
     ("section", "model"),
-    [("homeassistant", CoreSection), ("http", HttpSection), ("demo", DemoSection)],
+    [
+        ("homeassistant", CoreSection),
+        ("http", HttpSection),
+        ("auth", AuthSection),
+        ("demo", DemoSection),
+    ],
 )
 def test_every_key_is_documented(section: str, model: type[BaseModel]) -> None:
     """docs/configuration.md has a heading for each section and a table row for each key."""
@@ -110,7 +115,7 @@ def test_every_key_is_documented(section: str, model: type[BaseModel]) -> None:
     assert f"## `{section}:`" in text
     for key in _keys(model):
         assert f"| `{key}` |" in text, f"{section}.{key} is not documented"
-    assert sorted(_keys(Config)) == ["demo", "homeassistant", "http"]
+    assert sorted(_keys(Config)) == ["auth", "demo", "homeassistant", "http"]
 
 
 @pytest.mark.parametrize("tag", ["!secret NAME", "!include FILE", "!env_var NAME [DEFAULT]"])

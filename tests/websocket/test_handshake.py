@@ -48,7 +48,8 @@ async def test_auth_invalid_token(
         assert reply == {"type": "auth_invalid", "message": "Invalid access token or password"}
         msg = await _expect_close(ws)
     assert msg.data == aiohttp.WSCloseCode.POLICY_VIOLATION
-    assert "WebSocket login failed from 127.0.0.1" in caplog.text
+    # The one failure line every credential failure writes (deploy/fail2ban matches it).
+    assert "Login failed for user '' from 127.0.0.1: invalid_access_token" in caplog.text
     assert wrong not in caplog.text
     assert admin_token not in caplog.text
 

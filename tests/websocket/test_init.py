@@ -26,13 +26,32 @@ EXPECTED_COMMANDS = {
     "auth/long_lived_access_token",
     "auth/refresh_tokens",
     "auth/delete_refresh_token",
+    "auth/delete_all_refresh_tokens",
+    "config/auth/list",
+    "config/auth/update",
+    "config/auth_provider/homeassistant/change_password",
+    "config/auth_provider/homeassistant/admin_change_password",
+    "ban/list",
+    "ban/remove",
+    "auth/setup_mfa",
+    "auth/depose_mfa",
+    "auth/mfa_status",
+    "audit/log",
 }
 
 
 def test_command_table() -> None:
     assert set(COMMANDS) == EXPECTED_COMMANDS
     admin_only = {name for name, spec in COMMANDS.items() if spec.admin}
-    assert admin_only == {"fire_event"}
+    assert admin_only == {
+        "fire_event",
+        "ban/list",
+        "ban/remove",
+        "config/auth/list",
+        "config/auth/update",
+        "config/auth_provider/homeassistant/admin_change_password",
+        "audit/log",
+    }
     assert COMMANDS["call_service"].is_async
     assert not COMMANDS["subscribe_entities"].is_async
 

@@ -10,7 +10,11 @@ from pathlib import Path
 import click
 
 from hearth import __version__
+from hearth.cli.audit import audit
+from hearth.cli.ban import ban
+from hearth.cli.cert import cert
 from hearth.cli.common import config_option
+from hearth.cli.mfa import mfa_reset
 from hearth.cli.tokens import token
 from hearth.cli.users import user
 from hearth.exceptions import ConfigError
@@ -65,4 +69,8 @@ def init_demo(config_dir: Path) -> None:
 
 
 main.add_command(user)
+user.add_command(mfa_reset)
+main.add_command(audit)
 main.add_command(token)
+main.add_command(ban)
+main.add_command(cert)

@@ -13,6 +13,7 @@ from hearth.config.loader import read_configuration
 from hearth.config.paths import show
 from hearth.config.scaffold import write_demo_config
 from hearth.config.schema import Config, CoreSection, DemoSection, HttpSection
+from hearth.config.tls_fields import CONFIG_DIR_CONTEXT
 from hearth.exceptions import ConfigError
 
 __all__ = [
@@ -43,7 +44,8 @@ def load_config(config_dir: Path) -> Config:
         )
     loaded = read_configuration(config_dir)
     try:
-        return Config.model_validate(loaded.data)
+        # The directory resolves relative file paths (http.ssl_certificate and friends).
+        return Config.model_validate(loaded.data, context={CONFIG_DIR_CONTEXT: config_dir})
     except ValidationError as exc:
         error = validation_error(exc, loaded)
     # Raised outside the except block so that pydantic's error, which quotes input values

@@ -14,12 +14,15 @@ from pydantic import (
     BeforeValidator,
     ConfigDict,
     Field,
+    ValidationInfo,
     field_validator,
     model_validator,
 )
 from pydantic_core import PydanticCustomError
 
 from hearth import const
+from hearth.auth.mfa_policy import MfaPolicy
+from hearth.config import ban_fields, net_fields, tls_fields
 
 _HOSTNAME_CHARACTERS = frozenset(string.ascii_letters + string.digits + "-")
 
@@ -101,12 +104,61 @@ class HttpSection(BaseModel):
         default_factory=lambda: list(const.DEFAULT_SERVER_HOSTS)
     )
     server_port: Annotated[int, Number, Field(ge=1, le=65535)] = const.DEFAULT_PORT
+    # IP bans (hearth.bans): on by default with a real threshold, unlike Home Assistant.
+    ip_ban_enabled: bool = True
+    login_attempts_threshold: ban_fields.Threshold = const.IP_BAN_THRESHOLD
+    login_attempts_window: ban_fields.Window = const.IP_BAN_WINDOW
+    ip_ban_duration: ban_fields.BanDuration = const.IP_BAN_DURATION
+    ip_ban_max_duration: ban_fields.MaxBanDuration = const.IP_BAN_MAX_DURATION
+    ip_ban_allowlist: list[ban_fields.AllowNetwork] = Field(default_factory=list)
+    # Network guard (hearth.http.network_guard, forwarded, cors): local network only by default.
+    local_networks: list[net_fields.NetworkEntry] = Field(default_factory=list)
+    remote_access: bool = False
+    trusted_proxies: list[net_fields.NetworkEntry] = Field(default_factory=list)
+    use_x_forwarded_for: bool = False  # after trusted_proxies: its validator reads that field
+    use_x_frame_options: bool = True
+    cors_allowed_origins: list[net_fields.Origin] = Field(default_factory=list)
+    # TLS (hearth.http.tls): Mozilla's modern profile unless intermediate is asked for.
+    ssl_certificate: tls_fields.PemFile | None = None
+    ssl_key: tls_fields.PemFile | None = None
+    ssl_peer_certificate: tls_fields.PemFile | None = None
+    ssl_profile: tls_fields.TlsProfileName = "modern"
+
+    @field_validator("local_networks", "trusted_proxies", "cors_allowed_origins", mode="before")
+    @classmethod
+    def _one_entry_is_a_list(cls, value: Any) -> Any:
+        """Accept a single network or origin as a one-item list."""
+        return net_fields.one_is_a_list(value)
+
+    @field_validator("use_x_forwarded_for")
+    @classmethod
+    def _forwarded_needs_proxies(cls, value: bool, info: ValidationInfo) -> bool:
+        """X-Forwarded-For is believed only from listed proxies, so there must be some."""
+        return net_fields.check_use_x_forwarded_for(value, info.data.get("trusted_proxies"))
 
     @field_validator("server_host", mode="before")
     @classmethod
     def _one_host_is_a_list(cls, value: Any) -> Any:
         """Accept a single host as a one-item list, as Home Assistant does."""
         return [value] if isinstance(value, str) else value
+
+    @field_validator("ip_ban_allowlist", mode="before")
+    @classmethod
+    def _one_network_is_a_list(cls, value: Any) -> Any:
+        """Accept a single network as a one-item list."""
+        return [value] if isinstance(value, str) else value
+
+    @field_validator("ip_ban_max_duration")
+    @classmethod
+    def _max_not_below_duration(cls, value: float, info: ValidationInfo) -> float:
+        """Backoff doubles the ban up to the maximum, so the maximum cannot be shorter."""
+        return ban_fields.check_max_duration(value, info.data.get("ip_ban_duration"))
+
+    @model_validator(mode="after")
+    def _tls_files_together(self) -> HttpSection:
+        """Certificate and key come as a pair; client certificates need TLS."""
+        tls_fields.check_tls_keys(self.ssl_certificate, self.ssl_key, self.ssl_peer_certificate)
+        return self
 
 
 class DemoSection(BaseModel):
@@ -120,6 +172,61 @@ class DemoSection(BaseModel):
     sensor_interval: Annotated[float, Number, Field(ge=0.05, le=86400)] = 30.0
 
 
+def _check_network(value: str) -> str:
+    """Accept a network in CIDR notation (a single address is a /32 or /128)."""
+    try:
+        ipaddress.ip_network(value, strict=True)
+    except ValueError:
+        raise ValueError(
+            "expected a network such as 192.168.1.0/24 or fd00::/64 (with the host bits zero)"
+        ) from None
+    return value
+
+
+def _check_username(value: str) -> str:
+    """A username as `hearth user add` stores it: stripped and lower-cased."""
+    from hearth.auth.store import USERNAME_RE
+
+    normalized = value.strip().casefold()
+    if not USERNAME_RE.fullmatch(normalized):
+        raise ValueError("expected a username: a-z, 0-9, '.', '_', '-' and '@', 1 to 64 characters")
+    return normalized
+
+
+Network = Annotated[str, AfterValidator(_check_network)]
+Username = Annotated[str, AfterValidator(_check_username)]
+
+
+class TrustedNetwork(BaseModel):
+    """One `auth: trusted_networks:` entry: clients in `networks` may log in as `users`."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    networks: Annotated[list[Network], Field(min_length=1)]
+    users: Annotated[list[Username], Field(min_length=1)]
+
+    @field_validator("networks", "users", mode="before")
+    @classmethod
+    def _one_is_a_list(cls, value: Any) -> Any:
+        """Accept a single network or user as a one-item list."""
+        return [value] if isinstance(value, str) else value
+
+
+class AuthSection(BaseModel):
+    """`auth:` — passwords, sessions, tokens and login providers."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    password_min_length: Annotated[
+        int, Number, Field(ge=const.PASSWORD_MIN_LENGTH, le=const.PASSWORD_MIN_LENGTH_MAX)
+    ] = const.PASSWORD_MIN_LENGTH
+    refresh_token_rotation: bool = False
+    allow_user_long_lived_tokens: bool = True
+    trusted_networks: list[TrustedNetwork] = Field(default_factory=list)
+    # None: administrators, once any administrator has set up MFA (see hearth.auth.mfa_policy).
+    mfa_required: MfaPolicy | None = None
+
+
 class Config(BaseModel):
     """The whole configuration.yaml."""
 
@@ -128,6 +235,18 @@ class Config(BaseModel):
     homeassistant: CoreSection = CoreSection()
     http: HttpSection = HttpSection()
     demo: DemoSection | None = None
+    auth: AuthSection = AuthSection()
+
+    @field_validator("auth")
+    @classmethod
+    def _trusted_network_without_proxy(cls, auth: AuthSection, info: ValidationInfo) -> AuthSection:
+        """A trusted network must not contain a trusted proxy (see hearth.auth.trusted)."""
+        from hearth.auth.trusted import proxy_conflict
+
+        http = info.data.get("http")
+        if http is not None and (problem := proxy_conflict(auth, http)) is not None:
+            raise ValueError(problem)
+        return auth
 
     @model_validator(mode="before")
     @classmethod

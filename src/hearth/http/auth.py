@@ -5,8 +5,10 @@ from __future__ import annotations
 from aiohttp import hdrs, web
 
 from hearth.exceptions import InvalidAuth, PermissionDenied
+from hearth.http.ban import record_auth_failure
 from hearth.http.keys import KEY_AUTH, REQ_REFRESH_TOKEN, REQ_USER
-from hearth.http.view import ADMIN_ATTR, PUBLIC_ATTR, Handler
+from hearth.http.network import request_is_local
+from hearth.http.view import ADMIN_ATTR, PUBLIC_ATTR, Handler, client_ip
 
 _BEARER = "bearer "
 
@@ -37,8 +39,15 @@ async def auth_middleware(request: web.Request, handler: Handler) -> web.StreamR
         raise InvalidAuth("Missing access token.")
     result = request.app[KEY_AUTH].validate_access_token(token)
     if result is None:
+        # A presented token that is wrong is a guess and counts toward the IP ban; a missing one
+        # (a client that has not logged in yet) does not.
+        record_auth_failure(request, reason="invalid_access_token")
         raise InvalidAuth("Invalid access token.")
     user, refresh_token = result
+    if user.local_only and not request_is_local(request):
+        # A policy refusal, not a wrong credential: 403, never counted toward a ban.
+        raise PermissionDenied("This user may use the hub only from the local network.")
+    request.app[KEY_AUTH].note_token_use(refresh_token, str(client_ip(request)))
     if getattr(route_handler, ADMIN_ATTR, False) and not user.is_admin:
         raise PermissionDenied("This action requires an administrator.")
     request[REQ_USER] = user

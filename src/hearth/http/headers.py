@@ -2,28 +2,74 @@
 
 from __future__ import annotations
 
-from typing import Final
+from typing import TYPE_CHECKING, Final
 
 from aiohttp import hdrs, web
+
+if TYPE_CHECKING:
+    from hearth.config.schema import HttpSection
+
+CSP: Final = "Content-Security-Policy"
+FRAME_OPTIONS: Final = "X-Frame-Options"
+# JSON and other data: nothing may load, run or frame it.
+API_CSP: Final = "default-src 'none'"
+# Pages: our own files only; no inline script, no plugins, no <base> rewriting, no foreign forms.
+HTML_CSP: Final = "default-src 'self'; object-src 'none'; base-uri 'none'; form-action 'self'"
+FRAME_ANCESTORS: Final = "frame-ancestors 'self'"
+# Powerful browser features the hub's pages never use.
+PERMISSIONS_POLICY: Final = (
+    "accelerometer=(), camera=(), geolocation=(), gyroscope=(), magnetometer=(), "
+    "microphone=(), payment=(), usb=()"
+)
+
+# Mozilla's recommendation: two years. No includeSubDomains: other hosts of the home's domain
+# (a router, a printer) may not speak HTTPS.
+HSTS: Final = "max-age=63072000"
 
 BASE_HEADERS: Final = {
     "X-Content-Type-Options": "nosniff",
     "Referrer-Policy": "no-referrer",
-    "X-Frame-Options": "SAMEORIGIN",
-    "Content-Security-Policy": "default-src 'none'; frame-ancestors 'self'",
+    FRAME_OPTIONS: "SAMEORIGIN",
+    CSP: f"{API_CSP}; {FRAME_ANCESTORS}",
     "Cross-Origin-Opener-Policy": "same-origin",
     "Cross-Origin-Resource-Policy": "same-origin",
+    "Permissions-Policy": PERMISSIONS_POLICY,
 }
 
 
-async def _add_security_headers(_request: web.Request, response: web.StreamResponse) -> None:
+def security_headers(*, html: bool, frame_options: bool = True) -> dict[str, str]:
+    """The headers for a data (html=False) or page response; frame_options=False allows framing."""
+    headers = dict(BASE_HEADERS)
+    policy = HTML_CSP if html else API_CSP
+    if frame_options:
+        headers[CSP] = f"{policy}; {FRAME_ANCESTORS}"
+    else:
+        headers[CSP] = policy
+        del headers[FRAME_OPTIONS]
+    return headers
+
+
+_KEY_HEADERS: web.AppKey[tuple[dict[str, str], dict[str, str]]] = web.AppKey("hearth_headers")
+_DEFAULT_HEADERS: Final = (security_headers(html=False), security_headers(html=True))
+
+
+async def _add_security_headers(request: web.Request, response: web.StreamResponse) -> None:
     """Runs for every prepared response, errors included."""
     headers = response.headers
-    for name, value in BASE_HEADERS.items():
+    data_headers, page_headers = request.app.get(_KEY_HEADERS, _DEFAULT_HEADERS)
+    chosen = page_headers if response.content_type == "text/html" else data_headers
+    for name, value in chosen.items():
         headers.setdefault(name, value)
+    if request.secure:  # HSTS means nothing over plain HTTP (browsers ignore it there)
+        headers.setdefault(hdrs.STRICT_TRANSPORT_SECURITY, HSTS)
     headers[hdrs.SERVER] = ""
 
 
-def setup_headers(app: web.Application) -> None:
-    """Install the security headers."""
+def setup_headers(app: web.Application, http: HttpSection | None = None) -> None:
+    """Install the security headers (`http: use_x_frame_options` decides about framing)."""
+    frame_options = http.use_x_frame_options if http is not None else True
+    app[_KEY_HEADERS] = (
+        security_headers(html=False, frame_options=frame_options),
+        security_headers(html=True, frame_options=frame_options),
+    )
     app.on_response_prepare.append(_add_security_headers)

@@ -4,19 +4,31 @@ from __future__ import annotations
 
 import errno
 import logging
+import ssl
 from typing import TYPE_CHECKING
 
 from aiohttp import web
 from aiohttp.typedefs import Middleware
 
 from hearth import const
+from hearth.auth.mfa import MfaManager
+from hearth.auth.throttle import AccountThrottle
 from hearth.exceptions import ConfigError
 from hearth.http.auth import auth_middleware
+from hearth.http.ban import ban_middleware, open_bans, setup_ban
+from hearth.http.cors import cors_middleware, setup_cors
 from hearth.http.errors import error_middleware
+from hearth.http.forwarded import forwarded_middleware
 from hearth.http.headers import setup_headers
-from hearth.http.keys import KEY_AUTH, KEY_CONFIG, KEY_HUB
+from hearth.http.keys import KEY_AUDIT, KEY_AUTH, KEY_CONFIG, KEY_HUB, KEY_MFA
 from hearth.http.lowlevel import install as harden_aiohttp
+from hearth.http.network import parse_networks
+from hearth.http.network_guard import check_remote_access, network_guard_middleware
 from hearth.http.quiet import install as quiet_malformed_requests
+from hearth.http.security_filter import security_filter_middleware
+from hearth.http.slow_clients import GuardedAppRunner
+from hearth.http.tls_listener import TlsSite
+from hearth.storage.audit import AuditLog
 
 if TYPE_CHECKING:
     from hearth.auth.manager import AuthManager
@@ -28,7 +40,8 @@ _LOGGER = logging.getLogger(__name__)
 
 def create_app(hub: Hub, auth: AuthManager, config: Config) -> web.Application:
     """Build the application: state, middleware, routes."""
-    from hearth import api, websocket
+    from hearth import api, frontend, websocket
+    from hearth.auth import views as auth_views
 
     # Middleware order, outermost first. Each layer may refuse the request; nothing after a
     # refusal runs, so the cheap checks that need no credentials come first.
@@ -37,39 +50,69 @@ def create_app(hub: Hub, auth: AuthManager, config: Config) -> web.Application:
     # 3. forwarded: establish the real client IP (trusted proxies only) for everything after it.
     # 4. network_guard: outside the local networks, nothing is served unless remote access is on.
     # 5. ban: a banned client is refused before any credential is looked at.
-    # 6. auth: no view runs without a valid token unless its route is marked public.
+    # 6. cors (only with cors_allowed_origins): preflights carry no token, so they are answered
+    #    here, after the network checks and before auth.
+    # 7. auth: no view runs without a valid token unless its route is marked public.
     # Security headers are added by a response-prepare signal, so they reach every response that
     # passes through the application, including the errors produced above.
-    middlewares: list[Middleware] = [
+    # Slow clients and the per-address connection cap are handled below the application, in the
+    # request handler that HttpServer installs (hearth.http.slow_clients).
+    check_remote_access(config)
+    bans = open_bans(auth.db, config.http, AuditLog(auth.db))
+    layers: list[Middleware | None] = [
         error_middleware,
+        security_filter_middleware,
+        forwarded_middleware(config.http),
+        network_guard_middleware(config),
+        ban_middleware(bans),
+        cors_middleware(config.http),
         auth_middleware,
     ]
+    middlewares = [layer for layer in layers if layer is not None]
     app = web.Application(middlewares=middlewares, client_max_size=const.MAX_REQUEST_BODY)
     harden_aiohttp()
     quiet_malformed_requests()
     app[KEY_HUB] = hub
     app[KEY_AUTH] = auth
     app[KEY_CONFIG] = config
-    setup_headers(app)
+    # One audit log and one MFA manager per hub: pending MFA setups live in this instance.
+    app[KEY_AUDIT] = AuditLog(auth.db)
+    app[KEY_MFA] = MfaManager(auth.db, audit=app[KEY_AUDIT])
+    setup_ban(app, bans, AccountThrottle(audit=app[KEY_AUDIT]))
+    setup_headers(app, config.http)
+    setup_cors(app, config.http.cors_allowed_origins)
     api.setup(app)
     websocket.setup(app)
+    # After the ban, MFA and throttle state above: the login flow uses all three.
+    auth_views.setup(app)
+    frontend.setup(app)
     return app
 
 
 class HttpServer:
     """Listens on the configured hosts and port with bounded request sizes."""
 
-    def __init__(self, app: web.Application, hosts: list[str], port: int) -> None:
+    def __init__(
+        self,
+        app: web.Application,
+        hosts: list[str],
+        port: int,
+        ssl_context: ssl.SSLContext | None = None,
+    ) -> None:
         self._app = app
         self._hosts = hosts
         self._port = port
+        self._ssl_context = ssl_context  # HTTPS only when set (hearth.http.tls_reload)
         self._runner: web.AppRunner | None = None
         self.bound: list[tuple[str, int]] = []
 
     async def start(self) -> None:
         """Bind every host; a host that cannot be bound is a clear error (ConfigError)."""
-        runner = web.AppRunner(
+        config = self._app.get(KEY_CONFIG)
+        runner = GuardedAppRunner(
             self._app,
+            # A trusted proxy carries many clients' connections: it is exempt from the cap.
+            exempt=parse_networks(config.http.trusted_proxies if config is not None else ()),
             handle_signals=False,
             access_log=None,
             keepalive_timeout=const.KEEPALIVE_TIMEOUT,
@@ -83,7 +126,12 @@ class HttpServer:
         defaults = list(const.DEFAULT_SERVER_HOSTS)
         try:
             for host in self._hosts:
-                site = web.TCPSite(runner, host, self._port, reuse_address=True)
+                site: web.BaseSite
+                if self._ssl_context is not None:
+                    # Plain HTTP sent to the TLS port gets a clear error (hearth.http.tls_listener).
+                    site = TlsSite(runner, host, self._port, self._ssl_context)
+                else:
+                    site = web.TCPSite(runner, host, self._port, reuse_address=True)
                 try:
                     await site.start()
                 except OSError as err:

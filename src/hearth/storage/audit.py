@@ -88,16 +88,27 @@ class AuditLog:
         user_id: str | None = None,
         event: str | None = None,
         limit: int = 1000,
+        username: str | None = None,
     ) -> list[AuditEntry]:
-        """Entries, newest first, filtered by time, user and event type."""
+        """Entries, newest first, filtered by time, user and event type.
+
+        With both `user_id` and `username`, an entry matches either: a user's own events and
+        failed logins under their name (which carry no user id).
+        """
         clauses: list[str] = []
         params: list[Any] = []
         if since is not None:
             clauses.append("at >= ?")
             params.append(since.astimezone(UTC).isoformat())
-        if user_id is not None:
+        if user_id is not None and username is not None:
+            clauses.append("(user_id = ? OR username = ? COLLATE NOCASE)")
+            params.extend((user_id, username))
+        elif user_id is not None:
             clauses.append("user_id = ?")
             params.append(user_id)
+        elif username is not None:
+            clauses.append("username = ? COLLATE NOCASE")
+            params.append(username)
         if event is not None:
             clauses.append("event = ?")
             params.append(event)

@@ -64,4 +64,73 @@ MIGRATIONS: Final[tuple[Migration, ...]] = (
         "CREATE INDEX audit_log_at ON audit_log (at)",
         "CREATE INDEX audit_log_user ON audit_log (user_id, at)",
     ),
+    # Login (refresh-token rotation): hashes of rotated-out refresh-token secrets, so that a
+    # reused one is recognised and its whole session revoked.
+    (
+        """
+        CREATE TABLE rotated_refresh_tokens (
+            token_hash TEXT PRIMARY KEY,
+            refresh_token_id TEXT NOT NULL REFERENCES refresh_tokens (id) ON DELETE CASCADE,
+            rotated_at TEXT NOT NULL
+        ) STRICT
+        """,
+        "CREATE INDEX rotated_refresh_tokens_token ON rotated_refresh_tokens (refresh_token_id)",
+    ),
+    # MFA: one TOTP secret per user with the last accepted time step (replay protection that
+    # survives restarts), and SHA-256 hashes of single-use recovery codes.
+    (
+        """
+        CREATE TABLE mfa_totp (
+            user_id TEXT PRIMARY KEY REFERENCES users (id) ON DELETE CASCADE,
+            secret TEXT NOT NULL,
+            last_step INTEGER NOT NULL,
+            created_at TEXT NOT NULL
+        ) STRICT
+        """,
+        """
+        CREATE TABLE mfa_recovery_codes (
+            id INTEGER PRIMARY KEY,
+            user_id TEXT NOT NULL REFERENCES users (id) ON DELETE CASCADE,
+            code_hash TEXT NOT NULL
+        ) STRICT
+        """,
+        "CREATE INDEX mfa_recovery_codes_user ON mfa_recovery_codes (user_id)",
+    ),
+    # IP bans: bans (expired rows are kept a while as the offence history that doubles repeat
+    # offenders' bans), failure counters that survive restarts, a change log that lets a running
+    # hub apply bans made by the CLI, and one-time imports (Home Assistant's ip_bans.yaml).
+    (
+        """
+        CREATE TABLE ip_bans (
+            client TEXT PRIMARY KEY,
+            banned_at REAL NOT NULL,
+            expires_at REAL,
+            offences INTEGER NOT NULL DEFAULT 1,
+            source TEXT NOT NULL,
+            reason TEXT NOT NULL DEFAULT ''
+        ) STRICT
+        """,
+        "CREATE INDEX ip_bans_expires ON ip_bans (expires_at)",
+        """
+        CREATE TABLE ip_ban_failures (
+            client TEXT NOT NULL,
+            failed_at REAL NOT NULL
+        ) STRICT
+        """,
+        "CREATE INDEX ip_ban_failures_client ON ip_ban_failures (client, failed_at)",
+        "CREATE INDEX ip_ban_failures_at ON ip_ban_failures (failed_at)",
+        """
+        CREATE TABLE ip_ban_changes (
+            seq INTEGER PRIMARY KEY AUTOINCREMENT,
+            client TEXT NOT NULL
+        ) STRICT
+        """,
+        """
+        CREATE TABLE ip_ban_imports (
+            source TEXT PRIMARY KEY,
+            imported_at TEXT NOT NULL,
+            count INTEGER NOT NULL
+        ) STRICT
+        """,
+    ),
 )

@@ -12,7 +12,16 @@ from hearth import const
 from hearth.exceptions import BadRequest
 from hearth.http.keys import KEY_AUTH, KEY_HUB
 from hearth.http.view import public
-from hearth.websocket import commands, commands_auth, commands_subscribe, protocol
+from hearth.websocket import (
+    commands,
+    commands_audit,
+    commands_auth,
+    commands_ban,
+    commands_mfa,
+    commands_subscribe,
+    commands_users,
+    protocol,
+)
 from hearth.websocket.connection import CLOSE_TIMEOUT, Connection, close_websocket
 from hearth.websocket.handshake import authenticate
 from hearth.websocket.registry import ConnectionRegistry
@@ -27,7 +36,13 @@ KEY_WS_CONNECTIONS: web.AppKey[ConnectionRegistry] = web.AppKey("hearth_ws_conne
 _KEY_REVOKE_UNSUB: web.AppKey[list[Callable[[], None]]] = web.AppKey("hearth_ws_revoke_unsub")
 
 COMMANDS: Final[Mapping[str, CommandSpec[Any]]] = build_table(
-    commands.COMMANDS, commands_subscribe.COMMANDS, commands_auth.COMMANDS
+    commands.COMMANDS,
+    commands_subscribe.COMMANDS,
+    commands_auth.COMMANDS,
+    commands_mfa.COMMANDS,
+    commands_audit.COMMANDS,
+    commands_ban.COMMANDS,
+    commands_users.COMMANDS,
 )
 
 __all__ = ["COMMANDS", "KEY_WS_CONNECTIONS", "URL", "setup", "websocket_view"]

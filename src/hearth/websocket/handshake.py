@@ -8,6 +8,9 @@ from typing import TYPE_CHECKING
 from aiohttp import WSMsgType, web
 
 from hearth import const
+from hearth.http.ban import record_auth_failure
+from hearth.http.network import request_is_local
+from hearth.http.view import client_ip
 from hearth.websocket import protocol
 from hearth.websocket.connection import close_websocket
 from hearth.websocket.protocol import ProtocolError
@@ -19,6 +22,7 @@ if TYPE_CHECKING:
 _LOGGER = logging.getLogger(__name__)
 
 INVALID_TOKEN_MESSAGE = "Invalid access token or password"  # noqa: S105 - a message
+LOCAL_ONLY_MESSAGE = "This user may use the hub only from the local network."
 
 
 async def authenticate(
@@ -62,10 +66,17 @@ async def _authenticate(
         return None
     validated = auth.validate_access_token(token)
     if validated is None:
-        # fail2ban-friendly: one line with the client address and the reason, never the token.
-        _LOGGER.warning("WebSocket login failed from %s: invalid access token", request.remote)
+        # One fail2ban-friendly line with the client address and the reason (never the token),
+        # an audit entry, and a count toward the IP ban.
+        record_auth_failure(request, reason="invalid_access_token")
         await _reject(ws, request, INVALID_TOKEN_MESSAGE)
         return None
+    user, refresh_token = validated
+    if user.local_only and not request_is_local(request):
+        # A policy refusal, not a wrong credential: not counted toward a ban.
+        await _reject(ws, request, LOCAL_ONLY_MESSAGE)
+        return None
+    auth.note_token_use(refresh_token, str(client_ip(request)))
     return validated
 
 
