@@ -16,8 +16,8 @@ async def test_current_user(user_ws: WsClient, plain_user: User) -> None:
         "name": "Resident",
         "is_owner": False,
         "is_admin": False,
-        "credentials": [],
-        "mfa_modules": [],
+        "credentials": [{"auth_provider_type": "homeassistant", "auth_provider_id": None}],
+        "mfa_modules": [{"id": "totp", "name": "Authenticator app", "enabled": False}],
     }
 
 

@@ -113,6 +113,9 @@ async def test_status(user_ws: WsClient, plain_user: User) -> None:
     assert status["mfa_modules"][0]["enabled"] is True
     assert status["recovery_codes_left"] == 10
     assert status["enabled_at"] is not None
+    # Home Assistant's profile page reads the same switch from auth/current_user.
+    me = await user_ws.ok("auth/current_user")
+    assert me["mfa_modules"] == [{"id": "totp", "name": "Authenticator app", "enabled": True}]
 
 
 async def test_status_of_others_needs_an_admin(

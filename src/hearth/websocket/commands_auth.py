@@ -10,7 +10,7 @@ from pydantic import Field
 from hearth import const
 from hearth.auth.models import TokenType
 from hearth.exceptions import PermissionDenied
-from hearth.http.keys import KEY_CONFIG
+from hearth.http.keys import KEY_CONFIG, KEY_MFA
 from hearth.http.view import client_ip
 from hearth.websocket.spec import CommandSpec, NoParams, Params, command
 
@@ -25,6 +25,8 @@ ERR_INVALID_TOKEN_ID: Final = "invalid_token_id"  # noqa: S105 - an error code
 def current_user(conn: Connection, msg_id: int, params: NoParams) -> None:
     """Who this connection is authenticated as."""
     user = conn.user
+    mfa = conn.request.app.get(KEY_MFA)
+    enabled = mfa is not None and mfa.has_mfa(user.id)
     conn.send_result(
         msg_id,
         {
@@ -32,8 +34,9 @@ def current_user(conn: Connection, msg_id: int, params: NoParams) -> None:
             "name": user.name,
             "is_owner": user.is_owner,
             "is_admin": user.is_admin,
-            "credentials": [],
-            "mfa_modules": [],
+            "credentials": [{"auth_provider_type": "homeassistant", "auth_provider_id": None}],
+            # Home Assistant's profile page builds its MFA switch from this list.
+            "mfa_modules": [{"id": "totp", "name": "Authenticator app", "enabled": enabled}],
         },
     )
 
