@@ -378,3 +378,23 @@ def test_reprs_hold_no_secrets(auth: AuthManager, refresh: tuple[RefreshToken, s
 def test_garbage_never_raises(auth: AuthManager, garbage: str) -> None:
     assert auth.validate_access_token(garbage) is None
     assert auth.validate_refresh_token(garbage) is None
+
+
+def test_a_refused_token_is_not_decoded_again(
+    auth: AuthManager, refresh: tuple[RefreshToken, str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A flood of one bad token costs a dict lookup per request, not a JWT decode."""
+    forged = tampered_signature(refresh[0], auth._clock())
+    calls: list[str] = []
+    real_peek = sessions_module.peek_token_id
+
+    def counting_peek(token: str) -> str | None:
+        calls.append(token)
+        return real_peek(token)
+
+    monkeypatch.setattr(sessions_module, "peek_token_id", counting_peek)
+    for _ in range(5):
+        assert auth.validate_access_token(forged) is None
+    assert calls == [forged]
+    # A good token is unaffected.
+    assert auth.validate_access_token(auth.create_access_token(refresh[0])) is not None

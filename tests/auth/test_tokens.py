@@ -62,3 +62,16 @@ def test_lru_is_bounded_and_keeps_recent_entries() -> None:
     assert cache.get("a") is None
     cache.clear()
     assert len(cache) == 0
+
+
+def test_rejected_tokens_are_bounded_and_skip_long_ones() -> None:
+    from hearth.auth.tokens import REJECTED_MAX_LENGTH, RejectedTokens
+
+    cache = RejectedTokens(size=3)
+    for token in ("a", "b", "c", "d"):
+        cache.add(token)
+    assert len(cache) == 3
+    assert "a" not in cache
+    assert "d" in cache
+    cache.add("x" * (REJECTED_MAX_LENGTH + 1))
+    assert len(cache) == 3

@@ -14,6 +14,7 @@ from hearth.auth.passwords import PasswordHasher
 from hearth.auth.store import MAX_CLIENT_ID_LENGTH, AuthStore, clean_label
 from hearth.auth.tokens import (
     MAX_TOKEN_LENGTH,
+    RejectedTokens,
     ValidatedTokens,
     encode_access_token,
     hash_secret,
@@ -46,6 +47,7 @@ class Sessions(UserAccounts):
         self.audit = audit
         self.on_revoke: list[RevokeListener] = []
         self._validated = ValidatedTokens()
+        self._rejected = RejectedTokens()
         self._tokens: dict[str, RefreshToken] = {}
 
     def _active_user(self, user: User) -> User:
@@ -155,6 +157,8 @@ class Sessions(UserAccounts):
         # Length first: nothing longer is hashed, decoded or looked up.
         if not isinstance(token, str) or len(token) > MAX_TOKEN_LENGTH or not token.isascii():
             return None
+        if token in self._rejected:
+            return None
         now = self._clock()
         hit = self._validated.get(token)
         result = self._recheck(hit, now) if hit is not None else self._full_check(token, now)
@@ -175,10 +179,16 @@ class Sessions(UserAccounts):
         token_id = peek_token_id(token)
         refresh = None if token_id is None else self._cached_token(token_id)
         if refresh is None:
+            # Garbage, or an issuer that does not exist: an id is never reused, so this is final.
+            self._rejected.add(token)
             return None
         expires = verify_access_token(token, refresh.jwt_key, refresh.id, now)
-        user = None if expires is None else self._usable(refresh, now)
-        if expires is None or user is None:
+        if expires is None:
+            # A bad signature or an expired token: final too.
+            self._rejected.add(token)
+            return None
+        user = self._usable(refresh, now)
+        if user is None:
             return None
         self._validated.put(token, refresh.id, expires)
         return user, refresh

@@ -13,6 +13,9 @@ import jwt
 
 MAX_TOKEN_LENGTH: Final = 4096
 VALIDATED_CACHE_SIZE: Final = 4096
+REJECTED_CACHE_SIZE: Final = 4096
+# Only tokens up to this length are remembered as rejected, so the cache stays under ~2 MiB.
+REJECTED_MAX_LENGTH: Final = 512
 ALGORITHM: Final = "HS256"
 # Only these claims are trusted; anything a client adds is ignored.
 _REQUIRED_CLAIMS: Final = ["iss", "iat", "exp"]
@@ -125,3 +128,32 @@ class ValidatedTokens:
     def clear(self) -> None:
         """Forget everything."""
         self._entries.clear()
+
+
+class RejectedTokens:
+    """A bounded LRU of access tokens that can never become valid (garbage, forged, expired).
+
+    Threat: a flood of the same bad token. Decoding a JWT and looking up its issuer costs tens of
+    microseconds; remembering the verdict makes a repeat cost one dict lookup. Only permanent
+    verdicts go in: a token refused because its user is inactive is not remembered, since the
+    user may be reactivated.
+    """
+
+    def __init__(self, size: int = REJECTED_CACHE_SIZE) -> None:
+        self._size = size
+        self._entries: OrderedDict[str, None] = OrderedDict()
+
+    def __len__(self) -> int:
+        return len(self._entries)
+
+    def __contains__(self, token: str) -> bool:
+        return token in self._entries
+
+    def add(self, token: str) -> None:
+        """Remember a permanently invalid token (long ones are not kept)."""
+        if len(token) > REJECTED_MAX_LENGTH:
+            return
+        self._entries[token] = None
+        self._entries.move_to_end(token)
+        while len(self._entries) > self._size:
+            self._entries.popitem(last=False)
