@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import sqlite3
 import time
 from collections.abc import Callable
 from ipaddress import IPv6Address, ip_address
@@ -218,6 +219,41 @@ async def test_failure_line_audit_and_count(
     assert (entry.username, entry.ip, entry.user_agent) == ("alice", "127.0.0.1", "curl/8")
     assert entry.details == {"reason": "invalid_password"}
     assert bans.failures(ip_address("127.0.0.1")) == 1
+
+
+async def test_failure_is_stored_in_one_commit(make_client: AppFactory, auth: AuthManager) -> None:
+    """The audit entry and the failure counter share one transaction: a flood costs one commit."""
+    client, bans = await make_client()
+    statements: list[str] = []
+    auth.db._conn.set_trace_callback(statements.append)
+    try:
+        async with client.post("/login?user=alice") as resp:
+            assert resp.status == 200
+    finally:
+        auth.db._conn.set_trace_callback(None)
+    assert [s for s in statements if s in {"BEGIN IMMEDIATE", "COMMIT"}] == [
+        "BEGIN IMMEDIATE",
+        "COMMIT",
+    ]
+    assert bans.failures(ip_address("127.0.0.1")) == 1
+    assert len(AuditLog(auth.db).query(event="login_failed")) == 1
+
+
+async def test_a_locked_database_is_logged_not_raised(
+    make_client: AppFactory,
+    auth: AuthManager,
+    monkeypatch: pytest.MonkeyPatch,
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    client, _bans = await make_client()
+
+    def locked() -> object:
+        raise sqlite3.OperationalError("database is locked")
+
+    monkeypatch.setattr(auth.db, "transaction", locked)
+    async with client.post("/login?user=x") as resp:
+        assert resp.status == 200
+    assert "Could not store the failed login from 127.0.0.1" in caplog.text
 
 
 async def test_token_failure_line_has_an_empty_name(

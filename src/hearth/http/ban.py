@@ -14,8 +14,8 @@ from aiohttp.typedefs import Middleware
 
 from hearth.auth.throttle import AccountThrottle
 from hearth.bans.manager import BanManager
-from hearth.bans.policy import BanPolicy, client_text, policy_allowlist
-from hearth.http.keys import KEY_AUDIT
+from hearth.bans.policy import BanPolicy, IPAddress, client_text, policy_allowlist
+from hearth.http.keys import KEY_AUDIT, KEY_AUTH
 from hearth.http.network import LOCAL_NETWORKS, parse_networks
 from hearth.http.view import JSON_CONTENT_TYPE, Handler, client_ip, json_bytes
 
@@ -170,6 +170,25 @@ def record_auth_failure(request: web.Request, *, reason: str, username: str | No
     _LOGGER.warning("Login failed for user '%s' from %s: %s", quote_username(username), ip, reason)
     app = request.app
     audit = app.get(KEY_AUDIT)
+    bans = app.get(KEY_BANS)
+    auth = app.get(KEY_AUTH)
+    # One commit for the audit entry and the failure counter instead of one each: this is the
+    # path a credential-stuffing flood hits (the inner writes become savepoints).
+    try:
+        with auth.db.transaction() if auth is not None else contextlib.nullcontext():
+            _count_failure(request, audit, bans, ip, reason, username)
+    except Exception:
+        _LOGGER.exception("Could not store the failed login from %s", ip)
+
+
+def _count_failure(
+    request: web.Request,
+    audit: AuditLog | None,
+    bans: BanManager | None,
+    ip: IPAddress,
+    reason: str,
+    username: str | None,
+) -> None:
     if audit is not None:
         audit.record(
             "login_failed",
@@ -178,7 +197,6 @@ def record_auth_failure(request: web.Request, *, reason: str, username: str | No
             user_agent=request.headers.get(hdrs.USER_AGENT),
             details={"reason": reason},
         )
-    bans = app.get(KEY_BANS)
     if bans is not None:
         try:
             bans.record_failure(ip)
