@@ -7,7 +7,8 @@ PIP := $(PY) -m pip --disable-pip-version-check --no-input
 CONFIG ?= config
 NODE_DIR := tests/acceptance/js
 
-.PHONY: run test lint typecheck pytest setup setup-dev system-test-deps lock clean
+.PHONY: run test lint typecheck pytest setup setup-dev system-test-deps lock clean \
+	bench bench-smoke bench-deps
 
 run: setup
 	$(PY) -m hearth --config $(CONFIG) init-demo
@@ -55,14 +56,32 @@ $(SSLYZE_VENV)/.done: requirements-sslyze.lock
 	@touch $@
 
 lint: setup-dev
-	$(VENV)/bin/ruff check src tests
-	$(VENV)/bin/ruff format --check src tests
+	$(VENV)/bin/ruff check src tests bench
+	$(VENV)/bin/ruff format --check src tests bench
 
 typecheck: setup-dev
 	$(VENV)/bin/mypy
+	$(VENV)/bin/mypy bench
 
 pytest: setup-dev
 	$(PY) -m pytest -q $(PYTEST_ARGS)
+
+# The benchmark suite (bench/, not part of `make test`): wrk and openssl drive the load, taskset
+# pins server and client to different CPUs. `make bench` takes a few minutes and puts its table
+# into the README; `make bench-smoke` only proves, in seconds, that every case still runs.
+BENCH_TOOLS := wrk:wrk openssl:openssl taskset:util-linux
+
+bench-deps: setup
+	@missing=""; for pair in $(BENCH_TOOLS); do \
+	  command -v "$${pair%%:*}" >/dev/null || missing="$$missing $${pair#*:}"; done; \
+	if [ -n "$$missing" ]; then echo "installing from Debian:$$missing"; \
+	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends $$missing; fi
+
+bench: bench-deps
+	$(PY) -m bench --readme README.md
+
+bench-smoke: bench-deps
+	$(PY) -m bench --smoke
 
 # Re-lock after editing requirements*.in (needs network access to PyPI).
 lock:

@@ -1,0 +1,1 @@
+"""Hearth's benchmark suite: what its protections cost, against a bare aiohttp ceiling."""
