@@ -92,3 +92,15 @@ def test_long_passwords_are_judged_quickly() -> None:
     for _ in range(5):
         POLICY.check("vermilion otter " * 60)
     assert time.perf_counter() - start < 2.0
+
+
+def test_the_running_hub_does_not_load_zxcvbn() -> None:
+    """zxcvbn costs ~12 MiB of RSS; only password changes need it, so it loads on first use."""
+    import subprocess
+    import sys
+
+    probe = "import sys, hearth.bootstrap; print('zxcvbn' in sys.modules)"
+    out = subprocess.run(
+        [sys.executable, "-c", probe], capture_output=True, text=True, check=True, timeout=60
+    )
+    assert out.stdout.strip() == "False"

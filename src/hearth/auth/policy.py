@@ -6,8 +6,6 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Final
 
-from zxcvbn import zxcvbn
-
 from hearth import const
 from hearth.auth.passwords import normalize_password
 from hearth.exceptions import BadRequest
@@ -85,6 +83,10 @@ def _contains(folded_password: str, word: str | None) -> bool:
 
 def _score(password: str, context: Iterable[str]) -> int:
     """The best zxcvbn score of the password's head and tail (each at most 72 characters)."""
+    # Imported on first use: its dictionaries take ~12 MiB and ~30 ms, and only password
+    # changes need them, never a running hub's logins or API requests.
+    from zxcvbn import zxcvbn
+
     inputs = [word for word in context if len(word) <= ZXCVBN_MAX_INPUT]
     parts = [password[:ZXCVBN_MAX_INPUT]]
     if len(password) > ZXCVBN_MAX_INPUT:
