@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import http.client
 import json
 import shutil
 import time
@@ -16,8 +15,8 @@ from tests.acceptance.support import (
     HOST,
     HttpReply,
     RunningHub,
-    _header_map,
     free_port,
+    request,
     start_hub,
     wait_listening,
 )
@@ -97,20 +96,7 @@ def call(
     body: bytes | None = None,
 ) -> HttpReply:
     """One request from the loopback address `source`."""
-    conn = http.client.HTTPConnection(HOST, hub.port, timeout=10, source_address=(source, 0))
-    try:
-        sent = dict(headers or {})
-        if token is not None:
-            sent["Authorization"] = f"Bearer {token}"
-        if body is not None:
-            sent.setdefault("Content-Type", "application/json")
-        conn.request(method, path, body=body, headers=sent)
-        resp = conn.getresponse()
-        reply = HttpReply(resp.status, _header_map(resp.getheaders()), resp.read())
-    finally:
-        conn.close()
-    assert reply.status < 500, f"{method} {path} -> {reply}"
-    return reply
+    return request(hub, method, path, token=token, body=body, headers=headers, source=source)
 
 
 def wait_for(check: Callable[[], bool], what: str, timeout: float = PROPAGATION_TIMEOUT) -> None:

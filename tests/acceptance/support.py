@@ -211,9 +211,14 @@ def request(
     token: str | None = None,
     body: bytes | None = None,
     headers: dict[str, str] | None = None,
+    source: str | None = None,
 ) -> HttpReply:
-    """Make one HTTP request with the stdlib client (what curl would do); never a 500."""
-    conn = http.client.HTTPConnection(HOST, hub.port, timeout=10)
+    """Make one HTTP request with the stdlib client (what curl would do); never a 500.
+
+    `source` picks the loopback address the request comes from (127.0.0.0/8 is all local).
+    """
+    bind = (source, 0) if source is not None else None
+    conn = http.client.HTTPConnection(HOST, hub.port, timeout=10, source_address=bind)
     try:
         sent = dict(headers or {})
         if token is not None:
