@@ -152,3 +152,24 @@ def test_thousands_of_entities(states: StateMachine, events: list[Event]) -> Non
     assert len(states.all()) == 5000
     assert len(states.all("sensor")) == 5000
     assert len(events) == 5000
+
+
+def test_all_json_is_cached_until_something_changes() -> None:
+    """GET /api/states serves one cached body between changes, and never a stale one."""
+    from hearth.core.events import EventBus
+    from hearth.core.state import states_json
+    from hearth.core.states import StateMachine
+
+    machine = StateMachine(EventBus())
+    assert machine.all_json() == b"[]"
+    machine.set("light.a", "on")
+    first = machine.all_json()
+    assert machine.all_json() is first
+    machine.set("light.a", "on")  # only last_reported moves, and the body must follow
+    assert machine.all_json() is not first
+    assert machine.all_json() == states_json(machine.all())
+    machine.set("switch.b", "off")
+    assert machine.all_json() == states_json(machine.all())
+    assert machine.remove("light.a")
+    assert machine.all_json() == states_json(machine.all())
+    assert b"light.a" not in machine.all_json()

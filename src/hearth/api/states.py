@@ -6,7 +6,7 @@ from typing import Any
 
 from aiohttp import web
 
-from hearth.api.helpers import checked_entity_id, hub_of, states_json, user_context
+from hearth.api.helpers import checked_entity_id, hub_of, user_context
 from hearth.const import MAX_STATE_LENGTH
 from hearth.exceptions import BadRequest, EntityNotFound
 from hearth.http.view import admin_only, json_response, raw_json_response, read_json_object
@@ -17,7 +17,7 @@ routes = web.RouteTableDef()
 @routes.get("/api/states")
 async def list_states(request: web.Request) -> web.Response:
     """Every entity's state."""
-    return raw_json_response(states_json(hub_of(request).states.all()))
+    return raw_json_response(hub_of(request).states.all_json())
 
 
 @routes.get("/api/states/{entity_id}")

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from datetime import UTC, datetime
 from functools import lru_cache
 from types import MappingProxyType
@@ -202,3 +202,15 @@ class State:
         if self.last_changed != self.last_updated:
             compressed["lu"] = self.last_updated.timestamp()
         return compressed
+
+
+def states_json(states: Iterable[State]) -> bytes:
+    """A JSON array of states, joined from their cached serialisations."""
+    parts = [state.as_json() for state in states]
+    if not parts:
+        return b"[]"
+    # Brackets go onto the small end pieces so the large body is allocated and copied once:
+    # wrapping the joined bytes copies it twice more (several times slower at 2,000 states).
+    parts[0] = b"[" + parts[0]
+    parts[-1] = parts[-1] + b"]"
+    return b",".join(parts)

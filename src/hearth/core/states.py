@@ -8,7 +8,7 @@ from typing import Any
 from hearth.const import MAX_ENTITY_ID_LENGTH
 from hearth.core.context import Context
 from hearth.core.events import EVENT_STATE_CHANGED, EventBus
-from hearth.core.state import State, utcnow, valid_entity_id
+from hearth.core.state import State, states_json, utcnow, valid_entity_id
 from hearth.exceptions import InvalidEntityId
 
 
@@ -19,6 +19,9 @@ class StateMachine:
         self._bus = bus
         self._states: dict[str, State] = {}
         self._by_domain: dict[str, dict[str, State]] = {}
+        # Bumped on every stored or removed state; keys the cached JSON of all states.
+        self._version = 0
+        self._all_json: tuple[int, bytes] = (-1, b"[]")
 
     def __len__(self) -> int:
         return len(self._states)
@@ -104,6 +107,7 @@ class StateMachine:
             old = self._states.pop(entity_id, None)
         if old is None:
             return False
+        self._version += 1
         domain_states = self._by_domain[old.domain]
         del domain_states[entity_id]
         if not domain_states:
@@ -115,7 +119,25 @@ class StateMachine:
         )
         return True
 
+    @property
+    def version(self) -> int:
+        """A number that changes whenever any state is stored or removed."""
+        return self._version
+
+    def all_json(self) -> bytes:
+        """Every state as one JSON array, rebuilt only after something changed.
+
+        GET /api/states is the most expensive read clients poll; between changes it is one
+        cached body, however many entities there are.
+        """
+        version, body = self._all_json
+        if version != self._version:
+            body = states_json(self._states.values())
+            self._all_json = (self._version, body)
+        return body
+
     def _store(self, state: State) -> None:
+        self._version += 1
         self._states[state.entity_id] = state
         domain_states = self._by_domain.get(state.domain)
         if domain_states is None:
