@@ -3,10 +3,8 @@
 from __future__ import annotations
 
 import json
-import shutil
 import time
-from collections.abc import Callable, Iterator
-from pathlib import Path
+from collections.abc import Callable
 from typing import Any
 
 import pytest
@@ -14,11 +12,9 @@ import pytest
 from tests.acceptance.support import (
     HOST,
     HttpReply,
+    HubFactory,
     RunningHub,
-    free_port,
     request,
-    start_hub,
-    wait_listening,
 )
 
 # Linux routes all of 127.0.0.0/8 to the loopback interface: a client can pick its source
@@ -30,59 +26,14 @@ PROPAGATION_TIMEOUT = 5.0
 StartHub = Callable[..., RunningHub]
 
 
-def write_ban_config(config_dir: Path, port: int, http_extra: str = "") -> None:
-    """A demo hub on 127.0.0.1:port with extra `http:` keys (each line indented two spaces)."""
-    (config_dir / "configuration.yaml").write_text(
-        "homeassistant:\n"
-        "  name: Ban Home\n"
-        "  time_zone: Europe/Amsterdam\n"
-        "http:\n"
-        f"  server_host: [{HOST!r}]\n"
-        f"  server_port: {port}\n" + http_extra + "demo:\n"
-        "  lights: 1\n"
-        "  switches: 1\n"
-        "  sensors: 1\n",
-        encoding="utf-8",
-    )
-
-
 @pytest.fixture(name="start_ban_hub")
-def start_ban_hub_fixture(tmp_path: Path, hub_template: tuple[Path, str]) -> Iterator[StartHub]:
+def start_ban_hub_fixture(hub_factory: HubFactory) -> StartHub:
     """Start hubs with ban settings; `start(http_extra, restart=hub)` restarts one in place."""
-    started: list[RunningHub] = []
-    template_dir, token = hub_template
 
     def start(http_extra: str = "", *, restart: RunningHub | None = None) -> RunningHub:
-        if restart is None:
-            config_dir = tmp_path / f"config{len(started)}"
-            shutil.copytree(template_dir, config_dir)
-            port = free_port()
-            write_ban_config(config_dir, port, http_extra)
-        else:
-            assert restart.stop() == 0, restart.log()
-            config_dir, port = restart.config_dir, restart.port
-        log_path = tmp_path / f"hub{len(started)}.log"
-        process = start_hub(config_dir, port, log_path)
-        running = RunningHub(config_dir, port, token, process, log_path)
-        started.append(running)
-        wait_listening(process, port, log_path)
-        return running
+        return hub_factory(http_extra=http_extra, restart=restart)
 
-    yield start
-
-    failures = []
-    for running in started:
-        if running.process.poll() is None:
-            code = running.stop()
-            if code != 0:
-                failures.append(f"hub exited with {code} on SIGTERM:\n{running.log()}")
-        elif not running.stopped:
-            failures.append(f"hub died ({running.process.returncode}):\n{running.log()}")
-        try:
-            running.assert_clean_log()
-        except AssertionError as err:
-            failures.append(str(err))
-    assert not failures, "\n\n".join(failures)
+    return start
 
 
 def call(

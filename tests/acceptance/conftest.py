@@ -37,11 +37,18 @@ def hub_factory(tmp_path: Path, hub_template: tuple[Path, str]) -> Iterator[HubF
     started: list[RunningHub] = []
     template_dir, token = hub_template
 
-    def factory(extra_config: str = "", http_extra: str = "") -> RunningHub:
-        config_dir = tmp_path / f"config{len(started)}"
-        shutil.copytree(template_dir, config_dir)
-        port = free_port()
-        write_config(config_dir, port, extra_config, http_extra)
+    def factory(
+        extra_config: str = "", http_extra: str = "", *, restart: RunningHub | None = None
+    ) -> RunningHub:
+        """A new hub; with `restart=hub`, that hub stopped and started again on its dir and port."""
+        if restart is None:
+            config_dir = tmp_path / f"config{len(started)}"
+            shutil.copytree(template_dir, config_dir)
+            port = free_port()
+            write_config(config_dir, port, extra_config, http_extra)
+        else:
+            assert restart.stop() == 0, restart.log()
+            config_dir, port = restart.config_dir, restart.port
         log_path = tmp_path / f"hub{len(started)}.log"
         process = start_hub(config_dir, port, log_path)
         running = RunningHub(config_dir, port, token, process, log_path)
