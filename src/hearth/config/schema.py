@@ -69,6 +69,23 @@ def _check_host(value: str) -> str:
     return value
 
 
+# Joiners are format characters that scripts (Persian, Indic) and emoji sequences need; every
+# other format or control character (bidi overrides, zero-width spaces) only hides or reorders.
+_ALLOWED_FORMAT_CHARACTERS = frozenset("\u200c\u200d")
+
+
+def _check_display_name(value: str) -> str:
+    """Printable text: no control, format (bidi, zero-width), private-use or unassigned ones."""
+    if not value.strip() or not all(
+        char.isprintable() or char in _ALLOWED_FORMAT_CHARACTERS for char in value
+    ):
+        raise ValueError(
+            "expected printable text, without control characters, line breaks or invisible "
+            "formatting characters"
+        )
+    return value
+
+
 def _not_bool(value: Any) -> Any:
     """Refuse true/false where a number is expected; pydantic alone would read `yes` as 1."""
     if isinstance(value, bool):
@@ -87,10 +104,12 @@ class CoreSection(BaseModel):
 
     model_config = ConfigDict(extra="forbid", frozen=True)
 
-    name: Annotated[str, Field(min_length=1, max_length=100)] = "Home"
+    name: Annotated[
+        str, Field(min_length=1, max_length=100), AfterValidator(_check_display_name)
+    ] = "Home"
     latitude: Annotated[float, Number, Field(ge=-90, le=90)] = 0.0
     longitude: Annotated[float, Number, Field(ge=-180, le=180)] = 0.0
-    elevation: Annotated[int, Number] = 0
+    elevation: Annotated[int, Number, Field(ge=const.ELEVATION_MIN, le=const.ELEVATION_MAX)] = 0
     time_zone: TimeZone = "UTC"
     unit_system: Literal["metric", "us_customary"] = "metric"
 
