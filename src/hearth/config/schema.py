@@ -22,7 +22,7 @@ from pydantic_core import PydanticCustomError
 
 from hearth import const
 from hearth.auth.mfa_policy import MfaPolicy
-from hearth.config import ban_fields, net_fields, tls_fields
+from hearth.config import ban_fields, net_fields, net_rules, tls_fields
 
 _HOSTNAME_CHARACTERS = frozenset(string.ascii_letters + string.digits + "-")
 
@@ -131,9 +131,9 @@ class HttpSection(BaseModel):
     ip_ban_max_duration: ban_fields.MaxBanDuration = const.IP_BAN_MAX_DURATION
     ip_ban_allowlist: list[ban_fields.AllowNetwork] = Field(default_factory=list)
     # Network guard (hearth.http.network_guard, forwarded, cors): local network only by default.
-    local_networks: list[net_fields.NetworkEntry] = Field(default_factory=list)
+    local_networks: list[net_fields.LocalNetworkEntry] = Field(default_factory=list)
     remote_access: bool = False
-    trusted_proxies: list[net_fields.NetworkEntry] = Field(default_factory=list)
+    trusted_proxies: list[net_fields.ProxyEntry] = Field(default_factory=list)
     use_x_forwarded_for: bool = False  # after trusted_proxies: its validator reads that field
     use_x_frame_options: bool = True
     cors_allowed_origins: list[net_fields.Origin] = Field(default_factory=list)
@@ -212,7 +212,9 @@ def _check_username(value: str) -> str:
     return normalized
 
 
-Network = Annotated[str, AfterValidator(_check_network)]
+Network = Annotated[
+    str, AfterValidator(_check_network), AfterValidator(net_rules.check_trusted_network)
+]
 Username = Annotated[str, AfterValidator(_check_username)]
 
 
