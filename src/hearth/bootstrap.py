@@ -11,9 +11,13 @@ from pathlib import Path
 from hearth import const
 from hearth.auth.manager import AuthManager
 from hearth.auth.views import KEY_ONBOARDING
-from hearth.config import load_config
+from hearth.config import ConfigFile, read_config
+from hearth.config.lock import InstanceLock
+from hearth.config.net_rules import TRUSTED_ADMIN, network_warnings
+from hearth.config.permissions import check_permissions, refusal
 from hearth.config.schema import Config
 from hearth.core.hub import Hub, HubConfig
+from hearth.exceptions import ConfigError
 from hearth.http.server import HttpServer, create_app
 from hearth.http.tls import TlsSettings
 from hearth.http.tls_reload import load_tls
@@ -52,9 +56,53 @@ async def _reload_auth(auth: AuthManager) -> None:
             _LOGGER.exception("Could not reload users and tokens")
 
 
+def check_files(config_dir: Path, config: ConfigFile | None = None) -> None:
+    """Refuse files other users could change (hearth.config.permissions); log the lesser ones."""
+    findings = check_permissions(config_dir, config)
+    error = refusal(findings)
+    if error is not None:
+        raise error
+    if config is not None:
+        for finding in findings:
+            _LOGGER.warning("%s", finding)
+
+
+def log_config_warnings(config: ConfigFile) -> None:
+    """One line per risky but allowed setting, naming file, line and key."""
+    for path, message in network_warnings(config.config.http):
+        _LOGGER.warning("%s", config.error(path, message))
+
+
+def check_trusted_admins(config: ConfigFile, auth: AuthManager) -> None:
+    """With remote access on, a trusted network must not log an administrator in."""
+    if not config.config.http.remote_access:
+        return
+    for index, entry in enumerate(config.config.auth.trusted_networks):
+        for position, username in enumerate(entry.users):
+            user = auth.get_user_by_username(username)
+            if user is not None and user.is_admin:
+                path = ("auth", "trusted_networks", index, "users", position)
+                raise config.error(path, TRUSTED_ADMIN)
+
+
 async def run(config_dir: Path) -> None:
-    """Load the configuration (raises ConfigError before binding anything), serve until SIGTERM."""
-    config = load_config(config_dir)
+    """Check the configuration and its files, hold the directory's lock, serve until SIGTERM."""
+    check_files(config_dir)  # before reading: a file others can write is not worth reading
+    config = read_config(config_dir)
+    check_files(config_dir, config)
+    log_config_warnings(config)
+    lock = InstanceLock.acquire(config_dir)
+    try:
+        await serve(config_dir, config)
+    except ConfigError as err:
+        raise config.located(err) from None
+    finally:
+        lock.release()
+
+
+async def serve(config_dir: Path, config_file: ConfigFile) -> None:
+    """Open the store and the listeners for a checked configuration; serve until SIGTERM."""
+    config = config_file.config
     # Certificate problems stop the hub here too, before anything is opened or bound.
     tls = load_tls(TlsSettings.from_config(config))
     auth = AuthManager.open(config_dir)
@@ -65,6 +113,7 @@ async def run(config_dir: Path) -> None:
     for signum in (signal.SIGINT, signal.SIGTERM):
         loop.add_signal_handler(signum, stop.set)
     try:
+        check_trusted_admins(config_file, auth)
         await setup_integrations(hub, config)
         app = create_app(hub, auth, config)
         server = HttpServer(

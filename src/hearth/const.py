@@ -10,6 +10,12 @@ HA_COMPAT_VERSION: Final = "2025.1.0"
 CONFIG_FILE: Final = "configuration.yaml"
 SECRETS_FILE: Final = "secrets.yaml"
 DATABASE_FILE: Final = "hearth.db"
+LOCK_FILE: Final = ".hearth.lock"  # held by the running hub: one hub per configuration directory
+
+# Bounds of `homeassistant:` numbers: every number in the configuration has a range, so that
+# nothing a file says can break the JSON the API sends (orjson writes 64-bit integers at most).
+ELEVATION_MIN: Final = -10_000  # metres: below the deepest ocean floor ...
+ELEVATION_MAX: Final = 10_000  # ... and above the highest mountain
 
 DEFAULT_PORT: Final = 8123
 DEFAULT_SERVER_HOSTS: Final = ("0.0.0.0", "::")  # noqa: S104 - the network guard restricts who may connect

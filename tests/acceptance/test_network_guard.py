@@ -58,8 +58,9 @@ def test_remote_access_without_encryption_refuses_to_start(
     assert result.returncode == 1
     lines = result.stderr.strip().splitlines()
     assert lines == [
-        "Error: configuration.yaml: http.remote_access: remote access needs encryption: serve "
-        "TLS (set ssl_certificate and ssl_key) or put a TLS-terminating reverse proxy in front "
+        "Error: configuration.yaml, line 9: http.remote_access: remote access needs encryption: "
+        "serve TLS (set ssl_certificate and ssl_key) or put a TLS-terminating reverse proxy in "
+        "front "
         "(set use_x_forwarded_for: true and trusted_proxies), or turn remote_access off"
     ], result.stderr
     assert not port_open(port)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import http.client
+import re
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -111,7 +112,9 @@ def test_rsa_certificate_is_refused_for_modern(
     result = run_to_exit(config_dir)
     assert result.returncode == 1
     [line] = [line for line in result.stderr.splitlines() if line.startswith("Error:")]
-    assert line.startswith("Error: configuration.yaml: http.ssl_certificate: the certificate ")
+    assert re.match(
+        r"Error: configuration\.yaml, line \d+: http\.ssl_certificate: the certificate ", line
+    )
     assert "server.crt has an RSA 2048 key, which ssl_profile: modern does not allow" in line
     assert "use an ECDSA (P-256 or P-384) certificate" in line
     assert "or set ssl_profile: intermediate" in line

@@ -90,7 +90,7 @@ def test_imports_ha_bans(run: Invoke, config_dir: Path) -> None:
 def test_uses_the_hub_settings(run: Invoke, config_dir: Path) -> None:
     """Local IPv6 clients are banned per address, as the hub counts them; the allow-list warns."""
     (config_dir / "configuration.yaml").write_text(
-        "http:\n  local_networks: [2001:db8:5::/48]\n  ip_ban_allowlist: [198.51.100.0/24]\n"
+        "http:\n  local_networks: [2001:db8:5::/48]\n  ip_ban_allowlist: [198.51.100.0/28]\n"
     )
     assert run(ban, ["add", "2001:db8:5::9"]).stdout == "Banned 2001:db8:5::9 permanently.\n"
     assert run(ban, ["add", "fd00::9"]).stdout == "Banned fd00::9 permanently.\n"

@@ -29,7 +29,8 @@ def _message(config_dir: Path, write_files: WriteFiles, text: str) -> str:
     [
         (
             "homeassistant:\n  elevation: high\n",
-            "configuration.yaml, line 2: homeassistant.elevation: expected an integer",
+            "configuration.yaml, line 2: homeassistant.elevation: expected an integer from -10000 "
+            "to 10000",
         ),
         (
             "homeassistant:\n  longitude: east\n",

@@ -11,7 +11,14 @@ import yaml
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from hearth.config import Config, ConfigError, DemoSection, HttpSection, load_config
+from hearth.config import (
+    Config,
+    ConfigError,
+    DemoSection,
+    HttpSection,
+    load_config,
+    read_config,
+)
 from hearth.config.files import MAX_FILE_SIZE
 from tests.config.conftest import WriteFiles
 
@@ -620,3 +627,21 @@ def test_fuzz_loads_or_raises_config_error(
     else:
         return
     assert "\n" not in message
+
+
+def test_start_up_errors_get_the_line_of_their_key(
+    config_dir: Path, write_files: WriteFiles
+) -> None:
+    """A ConfigError raised later (binding a port) names the line of its key, when written."""
+    write_files(
+        {"configuration.yaml": "http:\n  server_host: [127.0.0.1]\n  server_port: !env_var P 8\n"}
+    )
+    config = read_config(config_dir)
+    later = ConfigError("port 8 is in use", file="configuration.yaml", key="http.server_port")
+    assert str(config.located(later)) == (
+        "configuration.yaml, line 3: http.server_port: port 8 is in use (value from !env_var P)"
+    )
+    default = ConfigError("cannot use it", file="configuration.yaml", key="http.remote_access")
+    assert config.located(default) is default  # not written: no line to name
+    elsewhere = ConfigError("bad", file="tls/server.crt")
+    assert config.located(elsewhere) is elsewhere

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from hearth.config.paths import LoadedConfig, Location, format_key, show
+from hearth.config.paths import LoadedConfig, Location, format_key, parse_key, show
 
 
 @pytest.mark.parametrize(
@@ -20,6 +20,19 @@ from hearth.config.paths import LoadedConfig, Location, format_key, show
 def test_format_key(path: tuple[str | int, ...], shown: str | None) -> None:
     """Keys are dotted, list items indexed, and everything fits on one line."""
     assert format_key(path) == shown
+
+
+@pytest.mark.parametrize(
+    "path", [("http",), ("http", "server_host", 0), ("auth", "trusted_networks", 1, "users", 12)]
+)
+def test_parse_key_reverses_format_key(path: tuple[str | int, ...]) -> None:
+    key = format_key(path)
+    assert key is not None
+    assert parse_key(key) == path
+
+
+def test_parse_key_stops_at_a_malformed_index() -> None:
+    assert parse_key("http.server_host[x].y") == ("http", "server_host")
 
 
 def test_show_keeps_messages_on_one_line() -> None:

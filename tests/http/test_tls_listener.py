@@ -225,8 +225,9 @@ async def test_port_in_use_is_a_config_error(server_context: ssl.SSLContext) -> 
         busy.listen()
         port = busy.getsockname()[1]
         server = HttpServer(make_app(), [HOST], port, server_context)
-        with pytest.raises(ConfigError, match=f"cannot listen on {HOST} port {port}"):
+        with pytest.raises(ConfigError, match=f"port {port} is already in use on {HOST} ") as info:
             await server.start()
+        assert info.value.key == "http.server_port"
 
 
 async def test_no_hsts_over_plain_http(aiohttp_client: AiohttpClient) -> None:

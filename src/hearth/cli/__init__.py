@@ -13,7 +13,7 @@ from hearth import __version__
 from hearth.cli.audit import audit
 from hearth.cli.ban import ban
 from hearth.cli.cert import cert
-from hearth.cli.common import config_option
+from hearth.cli.common import CONFIG_PATH, config_option, run_config_option
 from hearth.cli.mfa import mfa_reset
 from hearth.cli.tokens import token
 from hearth.cli.users import user
@@ -27,7 +27,7 @@ LOG_FORMAT = "%(asctime)s %(levelname)s %(name)s: %(message)s"
     "-c",
     "--config",
     "config_dir",
-    type=click.Path(file_okay=False, path_type=Path),
+    type=CONFIG_PATH,
     default=None,
     help="Configuration directory (default: ./config).",
 )
@@ -37,7 +37,7 @@ def main(config_dir: Path | None) -> None:
 
 
 @main.command()
-@config_option
+@run_config_option
 @click.option(
     "--log-level",
     type=click.Choice(["debug", "info", "warning", "error"]),

@@ -8,6 +8,7 @@ from typing import Annotated, Any, Final
 from pydantic import AfterValidator, BeforeValidator, Field
 
 from hearth import const
+from hearth.config import net_rules
 from hearth.config.duration import duration_between, parse_duration
 
 MAX_THRESHOLD: Final = 1000
@@ -52,7 +53,9 @@ MaxBanDuration = Annotated[
     BeforeValidator(parse_duration),
     AfterValidator(duration_between(1, const.IP_BAN_LIMIT)),
 ]
-AllowNetwork = Annotated[str, AfterValidator(_allow_network)]
+AllowNetwork = Annotated[
+    str, AfterValidator(_allow_network), AfterValidator(net_rules.check_allowlisted)
+]
 
 
 def check_max_duration(maximum: float, duration: float | None) -> float:

@@ -133,6 +133,12 @@ def _problem(error: ErrorDetails, loaded: LoadedConfig) -> ConfigError:
         problem = _unknown_key(path, show(key) if key is not None else None)
     else:
         problem = _expectation(error, path)
+    return error_at(loaded, path, problem)
+
+
+def error_at(loaded: LoadedConfig, path: KeyPath, problem: str) -> ConfigError:
+    """A ConfigError about the value at `path`, naming the file and line where it was written."""
+    origin = loaded.origin(path)
     if origin is not None:
         origin_path, tag, name = origin
         problem += f" (value from {tag} {show(name)})"

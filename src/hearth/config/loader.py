@@ -81,7 +81,9 @@ class _Reader:
                 file=where.file,
                 line=where.line,
             )
-        return LoadedConfig(data=data, locations=self.locations, origins=self.origins)
+        return LoadedConfig(
+            data=data, locations=self.locations, origins=self.origins, files=tuple(self._documents)
+        )
 
     def _document(self, real: Path, doc: _Doc) -> Node | None:
         """The node tree of a file, read and parsed once per load."""

@@ -8,6 +8,8 @@ from typing import Annotated, Any, Final
 
 from pydantic import AfterValidator
 
+from hearth.config import net_rules
+
 # Messages never contain the value: it may come from secrets.yaml. The error names key and line.
 _HOST_CHARACTERS: Final = frozenset(string.ascii_lowercase + string.digits + "-.")
 _DEFAULT_PORTS: Final = {"http": "80", "https": "443"}
@@ -82,4 +84,6 @@ def check_use_x_forwarded_for(value: bool, trusted_proxies: Any) -> bool:
 
 
 NetworkEntry = Annotated[str, AfterValidator(_network)]
+ProxyEntry = Annotated[NetworkEntry, AfterValidator(net_rules.check_proxy)]
+LocalNetworkEntry = Annotated[NetworkEntry, AfterValidator(net_rules.check_local_network)]
 Origin = Annotated[str, AfterValidator(_origin)]

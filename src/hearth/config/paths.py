@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 from hearth import const
@@ -25,6 +26,7 @@ class LoadedConfig:
     data: dict[str, Any]
     locations: dict[KeyPath, Location]
     origins: dict[KeyPath, tuple[str, str]]  # path -> ("!secret" or "!env_var", name)
+    files: tuple[Path, ...] = ()  # real paths of every file read (configuration, secrets, includes)
 
     def locate(self, path: KeyPath) -> tuple[KeyPath, Location]:
         """The longest part of `path` written in a file, and where it was written."""
@@ -47,6 +49,21 @@ def show(text: str, limit: int = 60) -> str:
     """`text` made fit for a one-line message: printable characters only, at most `limit` long."""
     shown = text if text.isprintable() else repr(text)[1:-1]
     return shown if len(shown) <= limit else shown[:limit] + "…"
+
+
+def parse_key(key: str) -> KeyPath:
+    """("http", "server_host", 0) for `http.server_host[0]`: the inverse of format_key."""
+    path: list[str | int] = []
+    for part in key.split("."):
+        name, *indexes = part.split("[")
+        if name:
+            path.append(name)
+        for index in indexes:
+            number = index.removesuffix("]")
+            if not number.isdigit():
+                return tuple(path)
+            path.append(int(number))
+    return tuple(path)
 
 
 def format_key(path: KeyPath) -> str | None:

@@ -22,7 +22,7 @@ from pydantic_core import PydanticCustomError
 
 from hearth import const
 from hearth.auth.mfa_policy import MfaPolicy
-from hearth.config import ban_fields, net_fields, tls_fields
+from hearth.config import ban_fields, net_fields, net_rules, tls_fields
 
 _HOSTNAME_CHARACTERS = frozenset(string.ascii_letters + string.digits + "-")
 
@@ -69,6 +69,23 @@ def _check_host(value: str) -> str:
     return value
 
 
+# Joiners are format characters that scripts (Persian, Indic) and emoji sequences need; every
+# other format or control character (bidi overrides, zero-width spaces) only hides or reorders.
+_ALLOWED_FORMAT_CHARACTERS = frozenset("\u200c\u200d")
+
+
+def _check_display_name(value: str) -> str:
+    """Printable text: no control, format (bidi, zero-width), private-use or unassigned ones."""
+    if not value.strip() or not all(
+        char.isprintable() or char in _ALLOWED_FORMAT_CHARACTERS for char in value
+    ):
+        raise ValueError(
+            "expected printable text, without control characters, line breaks or invisible "
+            "formatting characters"
+        )
+    return value
+
+
 def _not_bool(value: Any) -> Any:
     """Refuse true/false where a number is expected; pydantic alone would read `yes` as 1."""
     if isinstance(value, bool):
@@ -87,10 +104,12 @@ class CoreSection(BaseModel):
 
     model_config = ConfigDict(extra="forbid", frozen=True)
 
-    name: Annotated[str, Field(min_length=1, max_length=100)] = "Home"
+    name: Annotated[
+        str, Field(min_length=1, max_length=100), AfterValidator(_check_display_name)
+    ] = "Home"
     latitude: Annotated[float, Number, Field(ge=-90, le=90)] = 0.0
     longitude: Annotated[float, Number, Field(ge=-180, le=180)] = 0.0
-    elevation: Annotated[int, Number] = 0
+    elevation: Annotated[int, Number, Field(ge=const.ELEVATION_MIN, le=const.ELEVATION_MAX)] = 0
     time_zone: TimeZone = "UTC"
     unit_system: Literal["metric", "us_customary"] = "metric"
 
@@ -112,9 +131,9 @@ class HttpSection(BaseModel):
     ip_ban_max_duration: ban_fields.MaxBanDuration = const.IP_BAN_MAX_DURATION
     ip_ban_allowlist: list[ban_fields.AllowNetwork] = Field(default_factory=list)
     # Network guard (hearth.http.network_guard, forwarded, cors): local network only by default.
-    local_networks: list[net_fields.NetworkEntry] = Field(default_factory=list)
+    local_networks: list[net_fields.LocalNetworkEntry] = Field(default_factory=list)
     remote_access: bool = False
-    trusted_proxies: list[net_fields.NetworkEntry] = Field(default_factory=list)
+    trusted_proxies: list[net_fields.ProxyEntry] = Field(default_factory=list)
     use_x_forwarded_for: bool = False  # after trusted_proxies: its validator reads that field
     use_x_frame_options: bool = True
     cors_allowed_origins: list[net_fields.Origin] = Field(default_factory=list)
@@ -193,7 +212,9 @@ def _check_username(value: str) -> str:
     return normalized
 
 
-Network = Annotated[str, AfterValidator(_check_network)]
+Network = Annotated[
+    str, AfterValidator(_check_network), AfterValidator(net_rules.check_trusted_network)
+]
 Username = Annotated[str, AfterValidator(_check_username)]
 
 

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import errno
 import logging
+import os
+import socket
 import ssl
 from typing import TYPE_CHECKING
 
@@ -138,12 +140,7 @@ class HttpServer:
                     if self._hosts == defaults and host == "::" and _no_ipv6(err):
                         _LOGGER.warning("IPv6 is not available here; listening on IPv4 only")
                         continue
-                    reason = err.strerror or str(err)
-                    raise ConfigError(
-                        f"cannot listen on {host} port {self._port}: {reason.lower()}",
-                        file=const.CONFIG_FILE,
-                        key="http.server_host",
-                    ) from None
+                    raise _listen_error(err, host, self._port) from None
                 server = site._server
                 if server is not None:
                     for sock in getattr(server, "sockets", ()):
@@ -158,6 +155,34 @@ class HttpServer:
         if self._runner is not None:
             runner, self._runner = self._runner, None
             await runner.cleanup()
+
+
+def _listen_error(err: OSError, host: str, port: int) -> ConfigError:
+    """A bind failure as a config error under the key to change, naming the address once."""
+    if isinstance(err, socket.gaierror) or not err.errno:
+        reason = err.strerror or str(err)  # a name that does not resolve: no address to repeat
+    else:
+        # Not err.strerror: asyncio's message repeats the address and port.
+        reason = os.strerror(err.errno)
+    if err.errno == errno.EADDRINUSE:
+        return ConfigError(
+            f"port {port} is already in use on {host} (by another program, or another hub); "
+            "stop it or choose another port",
+            file=const.CONFIG_FILE,
+            key="http.server_port",
+        )
+    if err.errno == errno.EACCES and port < 1024:
+        return ConfigError(
+            f"no permission to listen on port {port} (ports below 1024 need privileges); "
+            "choose a port from 1024 up",
+            file=const.CONFIG_FILE,
+            key="http.server_port",
+        )
+    return ConfigError(
+        f"cannot listen on {host} port {port}: {reason.lower()}",
+        file=const.CONFIG_FILE,
+        key="http.server_host",
+    )
 
 
 def _no_ipv6(err: OSError) -> bool:
