@@ -11,6 +11,7 @@ from pathlib import Path
 from hearth import const
 from hearth.auth.manager import AuthManager
 from hearth.auth.views import KEY_ONBOARDING
+from hearth.check.service import log_startup_summary
 from hearth.config import load_config
 from hearth.config.schema import Config
 from hearth.core.hub import Hub, HubConfig
@@ -82,6 +83,8 @@ async def run(config_dir: Path) -> None:
             shown = f"[{host}]" if ":" in host else host
             scheme = "https" if tls is not None else "http"
             _LOGGER.info("Hearth is listening on %s://%s:%d", scheme, shown, port)
+        # One line about the fast checks of `hearth check`, never more (hearth.check.service).
+        hub.create_task(log_startup_summary(config_dir), "check-summary")
         # No user yet: print the one-time setup code for /onboarding (console and log).
         app[KEY_ONBOARDING].announce(
             server.bound, scheme="https" if tls is not None else "http", config_dir=config_dir

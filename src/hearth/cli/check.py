@@ -56,7 +56,9 @@ def check(
     or not the hub is running and never prints a secret. Exit code 0: nothing at or above
     --fail-on; 1: something is; 2: usage error.
     """
-    from hearth.check import CheckContext, Host, Options, Severity, run_checks
+    from hearth.check.context import CheckContext, Host, Options
+    from hearth.check.model import Severity
+    from hearth.check.runner import run_checks
 
     if not config_dir.is_dir():
         raise CheckUsageError(
