@@ -61,7 +61,9 @@ def config_dir(tmp_path: Path, config: str, **files: str) -> Path:
     """A private config dir holding configuration.yaml (and more files by name)."""
     path = tmp_path / "config"
     path.mkdir(mode=0o700)
-    write(path, {"configuration.yaml": config, **{k.replace("__", "/"): v for k, v in files.items()}})
+    write(
+        path, {"configuration.yaml": config, **{k.replace("__", "/"): v for k, v in files.items()}}
+    )
     return path
 
 
@@ -72,7 +74,9 @@ def open_auth(path: Path, clock: Callable[[], float] = NOW.timestamp) -> AuthMan
 
 def enroll_mfa(auth: AuthManager, user: User) -> None:
     """Give `user` a TOTP second factor (as auth/setup_mfa would)."""
-    MfaStore(auth.db).enroll(user.id, "JBSWY3DPEHPK3PXP", last_step=0, created_at=NOW, code_hashes=[])
+    MfaStore(auth.db).enroll(
+        user.id, "JBSWY3DPEHPK3PXP", last_step=0, created_at=NOW, code_hashes=[]
+    )
 
 
 def give_to_hub_user(path: Path) -> None:

@@ -12,7 +12,15 @@ import pytest
 from hearth import const
 from hearth.auth.manager import AuthManager
 from hearth.check.checks import accounts, tokens
-from tests.check.support import NOW, PASSWORD, config_dir, context, enroll_mfa, finding_ids, open_auth
+from tests.check.support import (
+    NOW,
+    PASSWORD,
+    config_dir,
+    context,
+    enroll_mfa,
+    finding_ids,
+    open_auth,
+)
 
 OLD = NOW - timedelta(days=const.CHECK_UNUSED_DAYS + 10)
 
@@ -90,18 +98,30 @@ ACCOUNT_CASES: list[tuple[str, str, Setup | None, list[str]]] = [
         owner_without_mfa,
         ["accounts.admin_without_mfa", "accounts.mfa_not_required"],
     ),
-    ("second admin without MFA", CONFIG_ALL, second_admin_without_mfa, ["accounts.admin_without_mfa"]),
+    (
+        "second admin without MFA",
+        CONFIG_ALL,
+        second_admin_without_mfa,
+        ["accounts.admin_without_mfa"],
+    ),
     ("admin unused for 100 days", CONFIG_ALL, stale_admin, ["accounts.admin_unused"]),
     ("inactive admin", CONFIG_ALL, stale_but_inactive_admin, []),
     ("admin used today", CONFIG_ALL, recently_used_admin, []),
     ("password under policy 0", CONFIG_ALL, old_policy, ["accounts.password_policy"]),
-    ("password before policies were recorded", CONFIG_ALL, unknown_policy, ["accounts.password_policy"]),
+    (
+        "password before policies were recorded",
+        CONFIG_ALL,
+        unknown_policy,
+        ["accounts.password_policy"],
+    ),
     ("password under a shorter minimum", CONFIG_ALL, shorter_minimum, ["accounts.password_policy"]),
 ]
 
 
 @pytest.mark.parametrize(
-    ("config", "setup", "expected"), [c[1:] for c in ACCOUNT_CASES], ids=[c[0] for c in ACCOUNT_CASES]
+    ("config", "setup", "expected"),
+    [c[1:] for c in ACCOUNT_CASES],
+    ids=[c[0] for c in ACCOUNT_CASES],
 )
 def test_accounts(tmp_path: Path, config: str, setup: Setup | None, expected: list[str]) -> None:
     path = config_dir(tmp_path, config)
@@ -148,7 +168,9 @@ TOKEN_CASES: list[tuple[str, Setup, list[str]]] = [
 ]
 
 
-@pytest.mark.parametrize(("setup", "expected"), [c[1:] for c in TOKEN_CASES], ids=[c[0] for c in TOKEN_CASES])
+@pytest.mark.parametrize(
+    ("setup", "expected"), [c[1:] for c in TOKEN_CASES], ids=[c[0] for c in TOKEN_CASES]
+)
 def test_tokens(tmp_path: Path, setup: Setup, expected: list[str]) -> None:
     path = config_dir(tmp_path, CONFIG_ALL)
     auth = open_auth(path)

@@ -13,7 +13,12 @@ PROXY = "  use_x_forwarded_for: true\n  trusted_proxies: 127.0.0.1\n"
 
 CASES = [
     ("defaults", "", "", []),
-    ("remote, TLS, MFA for remote", "  remote_access: true\n" + PROXY + "  server_host: 127.0.0.1\n", "  mfa_required: remote\n", []),
+    (
+        "remote, TLS, MFA for remote",
+        "  remote_access: true\n" + PROXY + "  server_host: 127.0.0.1\n",
+        "  mfa_required: remote\n",
+        [],
+    ),
     (
         "remote behind a proxy on all interfaces",
         "  remote_access: true\n" + PROXY,
@@ -50,14 +55,24 @@ CASES = [
         "  trusted_networks:\n    - networks: 203.0.113.0/24\n      users: alice\n",
         [],
     ),
-    ("proxies without forwarded-for", "  trusted_proxies: 192.168.1.2\n", "", ["exposure.forwarded_unused"]),
+    (
+        "proxies without forwarded-for",
+        "  trusted_proxies: 192.168.1.2\n",
+        "",
+        ["exposure.forwarded_unused"],
+    ),
     (
         "a public proxy network",
         "  use_x_forwarded_for: true\n  trusted_proxies: 0.0.0.0/0\n",
         "",
         ["exposure.proxy_not_local"],
     ),
-    ("CORS over http", "  cors_allowed_origins: http://dash.example.com\n", "", ["exposure.cors_not_https"]),
+    (
+        "CORS over http",
+        "  cors_allowed_origins: http://dash.example.com\n",
+        "",
+        ["exposure.cors_not_https"],
+    ),
     ("CORS over https", "  cors_allowed_origins: https://dash.example.com\n", "", []),
     ("CORS from localhost", "  cors_allowed_origins: http://localhost:3000\n", "", []),
     ("bans off", "  ip_ban_enabled: false\n", "", ["exposure.bans_disabled"]),
@@ -66,7 +81,9 @@ CASES = [
 ]
 
 
-@pytest.mark.parametrize(("http", "auth", "expected"), [c[1:] for c in CASES], ids=[c[0] for c in CASES])
+@pytest.mark.parametrize(
+    ("http", "auth", "expected"), [c[1:] for c in CASES], ids=[c[0] for c in CASES]
+)
 def test_findings(tmp_path: Path, http: str, auth: str, expected: list[str]) -> None:
     config = "http:\n  server_port: 8123\n" + http + "auth:\n  password_min_length: 12\n" + auth
     assert finding_ids(exposure.CHECK, context(config_dir(tmp_path, config))) == sorted(expected)

@@ -10,7 +10,7 @@ import pytest
 
 from hearth.check.checks import files
 from hearth.check.checks.files import Expected, assess, parent_problem
-from tests.check.support import config_dir, context, finding_ids, give_to_hub_user, hub_uid
+from tests.check.support import config_dir, context, finding_ids, give_to_hub_user
 
 
 def fake_stat(mode: int, uid: int = 1000) -> os.stat_result:
@@ -30,7 +30,13 @@ FILE, DIR = stat.S_IFREG, stat.S_IFDIR
         (FILE | 0o666, 1000, Expected(1000), ["mode"], "`chmod 600 /c/secrets.yaml`"),
         (DIR | 0o755, 1000, Expected(1000), ["mode"], "`chmod 700 /c/secrets.yaml`"),
         (FILE | 0o644, 1000, Expected(1000, private=False), [], None),
-        (FILE | 0o664, 1000, Expected(1000, private=False), ["mode"], "`chmod 644 /c/secrets.yaml`"),
+        (
+            FILE | 0o664,
+            1000,
+            Expected(1000, private=False),
+            ["mode"],
+            "`chmod 644 /c/secrets.yaml`",
+        ),
         (FILE | 0o600, 0, Expected(1000), ["owner"], None),
         (FILE | 0o604, 0, Expected(1000), ["mode", "owner"], "`chmod 600 /c/secrets.yaml`"),
     ],

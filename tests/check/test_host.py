@@ -38,7 +38,12 @@ IF_INET6 = (
 def test_interface_addresses(tmp_path: Path) -> None:
     write(tmp_path / "proc", {"net/fib_trie": FIB_TRIE, "net/if_inet6": IF_INET6}, mode=0o444)
     assert [str(a) for a in interface_addresses(tmp_path / "proc")] == [
-        "127.0.0.1", "192.168.1.10", "203.0.113.7", "::1", "2001:db8::1", "fe80::1",
+        "127.0.0.1",
+        "192.168.1.10",
+        "203.0.113.7",
+        "::1",
+        "2001:db8::1",
+        "fe80::1",
     ]
 
 
@@ -55,7 +60,14 @@ def test_bound_addresses(hosts: list[str], expected: list[str]) -> None:
     assert [str(a) for a in bound_addresses(hosts, interfaces)] == expected
 
 
-PUBLIC_TRIE = "Local:\n     |-- 8.8.8.8\n        /32 host LOCAL\n     |-- 192.168.1.10\n        /32 host LOCAL\n"
+PUBLIC_TRIE = (
+    "Local:\n     |-- 8.8.8.8\n        /32 host LOCAL\n"
+    "     |-- 192.168.1.10\n        /32 host LOCAL\n"
+)
+NFT = (
+    "table inet filter {{\n chain input {{\n"
+    "  type filter hook input priority 0; policy {};\n }}\n}}\n"
+)
 
 
 @pytest.mark.parametrize(
@@ -92,8 +104,16 @@ def test_firewall_files(tmp_path: Path, files: dict[str, str], expected: list[st
     ("tool", "listing", "filters"),
     [
         ("nft", "", False),
-        ("nft", "table inet filter {\n chain input {\n  type filter hook input priority 0; policy drop;\n }\n}\n", True),
-        ("nft", "table inet filter {\n chain input {\n  type filter hook input priority 0; policy accept;\n }\n}\n", False),
+        (
+            "nft",
+            NFT.format("drop"),
+            True,
+        ),
+        (
+            "nft",
+            NFT.format("accept"),
+            False,
+        ),
         ("iptables", "-P INPUT ACCEPT\n", False),
         ("iptables", "-P INPUT DROP\n-A INPUT -i lo -j ACCEPT\n", True),
         ("iptables", "-P INPUT ACCEPT\n-A INPUT -p tcp --dport 8123 -j REJECT\n", True),

@@ -1,4 +1,4 @@
-"""Each password hash is stored with the policy version and minimum length it was checked against."""
+"""Each password hash is stored with the policy version and minimum length it was checked by."""
 
 from __future__ import annotations
 

@@ -30,7 +30,14 @@ def test_parse_command(argv: list[str], cwd: Path | None, expected: Path | bool 
 
 def fake_proc(root: Path, pid: int, argv: list[str], uid: int, cwd: Path | None = None) -> None:
     base = root / "proc" / str(pid)
-    write(base, {"cmdline": "\0".join(argv) + "\0", "status": f"Name:\tpython\nUid:\t{uid}\t{uid}\t{uid}\t{uid}\n"}, mode=0o644)
+    write(
+        base,
+        {
+            "cmdline": "\0".join(argv) + "\0",
+            "status": f"Name:\tpython\nUid:\t{uid}\t{uid}\t{uid}\t{uid}\n",
+        },
+        mode=0o644,
+    )
     if cwd is not None:
         (base / "cwd").symlink_to(cwd)
 

@@ -31,7 +31,9 @@ def test_rule_ids_are_unique_and_namespaced_by_check() -> None:
     for check in CHECKS:
         assert check.rules, check.id
         for rule in check.rules:
-            assert rule.source and rule.fix and rule.title, rule.id
+            assert rule.source, rule.id
+            assert rule.fix, rule.id
+            assert rule.title, rule.id
 
 
 def test_fast_only_leaves_out_the_slow_checks_and_probe_is_on_request(tmp_path: Path) -> None:
@@ -61,7 +63,11 @@ RULE = Rule("test.rule", Severity.WARN, "t", "s", "f")
     ],
 )
 def test_a_check_that_fails_is_reported_not_raised(
-    tmp_path: Path, function: object, status: Status, note: str | None, caplog: pytest.LogCaptureFixture
+    tmp_path: Path,
+    function: object,
+    status: Status,
+    note: str | None,
+    caplog: pytest.LogCaptureFixture,
 ) -> None:
     check = Check("test", "Test", (RULE,), function)  # type: ignore[arg-type]
     result = run_check(check, context(tmp_path))

@@ -11,7 +11,10 @@ from hearth.check.checks import secrets
 from hearth.check.runner import run_check
 from tests.check.support import config_dir, context, finding_ids
 
-PEM_KEY = "-----BEGIN PRIVATE KEY-----\\nMIGHAgEAMBMGByqGSM49AgEGCCqGSM49AwEHBG0wawIBAQQg\\n-----END PRIVATE KEY-----"
+PEM_KEY = (
+    "-----BEGIN PRIVATE KEY-----\\nMIGHAgEAMBMGByqGSM49AgEGCCqGSM49AwEHBG0wawIBAQQg\\n"
+    "-----END PRIVATE KEY-----"
+)
 TOKEN = "Zk3qT9vX2mWp8RbL5nYc7HdJ4sGa"  # looks random: 28 characters, mixed case and digits
 SECRET_VALUES = ("hunter2-but-longer", TOKEN, "MIGHAgEAMBMGByqGSM49", "s3cr3t-pw")
 
@@ -37,7 +40,12 @@ CASES = [
         {},
         ["secrets.pem_block"],
     ),
-    ("url with password", "x:\n  url: mqtt://hub:s3cr3t-pw@broker.lan:1883\n", {}, ["secrets.url_password"]),
+    (
+        "url with password",
+        "x:\n  url: mqtt://hub:s3cr3t-pw@broker.lan:1883\n",
+        {},
+        ["secrets.url_password"],
+    ),
     ("url with user only", "x:\n  url: https://user@example.com/\n", {}, []),
     ("ssl_key is a path", "http:\n  ssl_key: tls/server.key\n", {}, []),
     ("password_min_length is a number", "auth:\n  password_min_length: 16\n", {}, []),
@@ -62,7 +70,9 @@ CASES = [
 ]
 
 
-@pytest.mark.parametrize(("config", "files", "expected"), [c[1:] for c in CASES], ids=[c[0] for c in CASES])
+@pytest.mark.parametrize(
+    ("config", "files", "expected"), [c[1:] for c in CASES], ids=[c[0] for c in CASES]
+)
 def test_findings(tmp_path: Path, config: str, files: dict[str, str], expected: list[str]) -> None:
     ctx = context(config_dir(tmp_path, config, **files))
     assert finding_ids(secrets.CHECK, ctx) == sorted(expected)

@@ -38,7 +38,11 @@ def test_the_table_is_in_order() -> None:
 
 @pytest.mark.parametrize(
     ("python", "expected"),
-    [((3, 13), []), ((3, 9), ["software.python_unsupported"]), ((3, 10), ["software.python_ending"])],
+    [
+        ((3, 13), []),
+        ((3, 9), ["software.python_unsupported"]),
+        ((3, 10), ["software.python_ending"]),
+    ],
 )
 def test_python_check(tmp_path: Path, python: tuple[int, int], expected: list[str]) -> None:
     # NOW is 2026-06-01: 3.10 ends 2026-10-31, within the warning window.
@@ -76,7 +80,10 @@ def test_a_lock_that_differs(tmp_path: Path) -> None:
     write(tmp_path, {"requirements.lock": LOCK}, mode=0o644)
     ctx = context(tmp_path, Host(lock_file=tmp_path / "requirements.lock"))
     result = run_check(lockfile.CHECK, ctx)
-    assert sorted(f.rule.id for f in result.findings) == ["software.not_as_locked", "software.unhashed"]
+    assert sorted(f.rule.id for f in result.findings) == [
+        "software.not_as_locked",
+        "software.unhashed",
+    ]
     mismatch = next(f for f in result.findings if f.rule.id == "software.not_as_locked")
     assert "unhashed-thing missing (locked 1.0)" in mismatch.detail
     assert "only-on-windows" not in mismatch.detail  # a marker for other Pythons: may be absent
@@ -84,10 +91,14 @@ def test_a_lock_that_differs(tmp_path: Path) -> None:
 
 REPORT = {
     "dependencies": [
-        {"name": "aiohttp", "version": "3.9.0", "vulns": [
-            {"id": "GHSA-aaaa", "fix_versions": ["3.9.2"], "aliases": ["CVE-2024-1"]},
-            {"id": "PYSEC-bbbb", "fix_versions": ["3.9.4"], "aliases": []},
-        ]},
+        {
+            "name": "aiohttp",
+            "version": "3.9.0",
+            "vulns": [
+                {"id": "GHSA-aaaa", "fix_versions": ["3.9.2"], "aliases": ["CVE-2024-1"]},
+                {"id": "PYSEC-bbbb", "fix_versions": ["3.9.4"], "aliases": []},
+            ],
+        },
         {"name": "click", "version": "8.1.7", "vulns": []},
         {"name": "hearth", "skip_reason": "Dependency not found on PyPI and could not be audited"},
     ],
@@ -97,7 +108,10 @@ REPORT = {
 
 def test_parse_report() -> None:
     found, skipped, audited = vulnerabilities.parse_report(REPORT)
-    assert [(v.package, v.id) for v in found] == [("aiohttp", "GHSA-aaaa"), ("aiohttp", "PYSEC-bbbb")]
+    assert [(v.package, v.id) for v in found] == [
+        ("aiohttp", "GHSA-aaaa"),
+        ("aiohttp", "PYSEC-bbbb"),
+    ]
     assert (skipped, audited) == (["hearth"], 2)
 
 
@@ -112,7 +126,8 @@ def test_vulnerabilities_found(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) 
 @pytest.mark.parametrize(
     "stderr",
     [
-        "requests.exceptions.ProxyError: HTTPSConnectionPool(host='pypi.org', port=443): Max retries exceeded",
+        "requests.exceptions.ProxyError: HTTPSConnectionPool(host='pypi.org', port=443): "
+        "Max retries exceeded",
         "socket.gaierror: [Errno -3] Temporary failure in name resolution",
     ],
 )
@@ -125,9 +140,14 @@ def test_pip_audit_without_a_network_says_not_checked_offline(tmp_path: Path) ->
     """A real pip-audit run whose every connection goes to a closed local port."""
     if vulnerabilities.find_pip_audit() is None:
         pytest.skip("pip-audit is not installed (make setup-dev installs it)")
-    unreachable = {"HTTPS_PROXY": "http://127.0.0.1:9", "HTTP_PROXY": "http://127.0.0.1:9",
-                   "https_proxy": "http://127.0.0.1:9", "http_proxy": "http://127.0.0.1:9",
-                   "NO_PROXY": "", "no_proxy": ""}
+    unreachable = {
+        "HTTPS_PROXY": "http://127.0.0.1:9",
+        "HTTP_PROXY": "http://127.0.0.1:9",
+        "https_proxy": "http://127.0.0.1:9",
+        "http_proxy": "http://127.0.0.1:9",
+        "NO_PROXY": "",
+        "no_proxy": "",
+    }
     ctx = context(tmp_path, options=Options(audit_timeout=50, audit_env=unreachable))
     result = run_check(vulnerabilities.CHECK, ctx)
     assert result.status.value == "not_checked"
@@ -139,6 +159,7 @@ def test_pip_audit_without_a_network_says_not_checked_offline(tmp_path: Path) ->
 def test_offline_option(tmp_path: Path) -> None:
     result = run_check(vulnerabilities.CHECK, context(tmp_path, options=Options(offline=True)))
     assert (result.status.value, result.note) == (
-        "not_checked", "not checked (--offline): the vulnerability database was not asked"
+        "not_checked",
+        "not checked (--offline): the vulnerability database was not asked",
     )
     assert json.dumps(result.as_dict())

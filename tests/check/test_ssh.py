@@ -23,7 +23,11 @@ CASES = [
     ),
     (
         "root login with keys only",
-        {"sshd_config": HARDENED_SSHD.replace("PermitRootLogin no", "permitrootlogin prohibit-password")},
+        {
+            "sshd_config": HARDENED_SSHD.replace(
+                "PermitRootLogin no", "permitrootlogin prohibit-password"
+            )
+        },
         [],
     ),
     (
@@ -46,7 +50,11 @@ CASES = [
     ),
     (
         "the old name of keyboard-interactive",
-        {"sshd_config": HARDENED_SSHD.replace("KbdInteractiveAuthentication no", "ChallengeResponseAuthentication=yes")},
+        {
+            "sshd_config": HARDENED_SSHD.replace(
+                "KbdInteractiveAuthentication no", "ChallengeResponseAuthentication=yes"
+            )
+        },
         ["ssh.kbd_interactive_authentication"],
     ),
     (
@@ -61,10 +69,21 @@ CASES = [
     ),
     (
         "a Match block turns passwords on",
-        {"sshd_config": HARDENED_SSHD + "Match Address 10.0.0.0/8\n    PasswordAuthentication yes\n"},
+        {
+            "sshd_config": HARDENED_SSHD
+            + "Match Address 10.0.0.0/8\n    PasswordAuthentication yes\n"
+        },
         ["ssh.password_authentication"],
     ),
-    ("comments and quotes", {"sshd_config": '# PermitRootLogin yes\nPermitRootLogin "no"\nPasswordAuthentication no # keys\n'}, []),
+    (
+        "comments and quotes",
+        {
+            "sshd_config": (
+                '# PermitRootLogin yes\nPermitRootLogin "no"\nPasswordAuthentication no # keys\n'
+            )
+        },
+        [],
+    ),
 ]
 
 
@@ -76,11 +95,16 @@ def test_findings(tmp_path: Path, files: dict[str, str], expected: list[str]) ->
 
 
 def test_the_finding_names_the_file_and_line(tmp_path: Path) -> None:
-    write(tmp_path / "ssh", {"sshd_config": HARDENED_SSHD, "sshd_config.d/a.conf": "\nPermitRootLogin yes\n"})
+    write(
+        tmp_path / "ssh",
+        {"sshd_config": HARDENED_SSHD, "sshd_config.d/a.conf": "\nPermitRootLogin yes\n"},
+    )
     host = Host(root=tmp_path, sshd_config=tmp_path / "ssh" / "sshd_config")
     (finding,) = ssh.findings(ssh.parse(host.sshd_config), str(host.sshd_config))
     assert finding.detail == f"{tmp_path}/ssh/sshd_config.d/a.conf, line 2: PermitRootLogin yes"
-    assert finding.fix.startswith(f"Write `PermitRootLogin no` in {tmp_path}/ssh/sshd_config.d/a.conf")
+    assert finding.fix.startswith(
+        f"Write `PermitRootLogin no` in {tmp_path}/ssh/sshd_config.d/a.conf"
+    )
 
 
 def test_no_ssh_server(tmp_path: Path) -> None:

@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
+import subprocess
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
-import subprocess
 
 from hearth.check.checks import tls
 from tests.certs.pki import TestCA
@@ -43,11 +43,17 @@ CASES = [
 ]
 
 
-@pytest.mark.parametrize(("issue", "profile", "expected"), [c[1:] for c in CASES], ids=[c[0] for c in CASES])
+@pytest.mark.parametrize(
+    ("issue", "profile", "expected"), [c[1:] for c in CASES], ids=[c[0] for c in CASES]
+)
 def test_certificates(
     tmp_path: Path, issue: dict[str, object], profile: str, expected: list[str]
 ) -> None:
-    options = {"hosts": ("hub.example", "127.0.0.1"), "not_before": NOW - timedelta(days=1), **issue}
+    options = {
+        "hosts": ("hub.example", "127.0.0.1"),
+        "not_before": NOW - timedelta(days=1),
+        **issue,
+    }
     pair = TestCA().issue(tmp_path / "tls", **options)  # type: ignore[arg-type]
     config = (
         "http:\n  server_host: [hub.example, 127.0.0.1]\n"
@@ -68,10 +74,31 @@ def test_a_key_that_does_not_belong_to_the_certificate(tmp_path: Path) -> None:
 def test_a_sha1_signature(tmp_path: Path) -> None:
     # cryptography refuses to sign with SHA-1; the openssl command line still can.
     subprocess.run(
-        ["openssl", "req", "-x509", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:P-256",
-         "-nodes", "-keyout", "s.key", "-out", "s.crt", "-sha1", "-days", "30",
-         "-subj", "/CN=hub.example", "-addext", "subjectAltName=DNS:hub.example"],
-        cwd=tmp_path, check=True, capture_output=True, timeout=30,
+        [
+            "openssl",
+            "req",
+            "-x509",
+            "-newkey",
+            "ec",
+            "-pkeyopt",
+            "ec_paramgen_curve:P-256",
+            "-nodes",
+            "-keyout",
+            "s.key",
+            "-out",
+            "s.crt",
+            "-sha1",
+            "-days",
+            "30",
+            "-subj",
+            "/CN=hub.example",
+            "-addext",
+            "subjectAltName=DNS:hub.example",
+        ],
+        cwd=tmp_path,
+        check=True,
+        capture_output=True,
+        timeout=30,
     )
     config = f"http:\n  ssl_certificate: {tmp_path}/s.crt\n  ssl_key: {tmp_path}/s.key\n"
     ctx = context(config_dir(tmp_path, config), now=datetime.now(UTC))

@@ -20,12 +20,18 @@ def setup(app: web.Application) -> None:
     app.add_routes(routes)
 
 
+def _flag(request: web.Request, name: str) -> bool:
+    value = request.query.get(name, "").lower()
+    if value not in _TRUE | _FALSE:
+        raise BadRequest(f"{name} must be true or false.")
+    return value in _TRUE
+
+
 @routes.get("/api/hearth/check")
 @admin_only
 async def check_report(request: web.Request) -> web.Response:
-    """The report, as `hearth check --json` prints it; `?probe=1` adds the probe."""
-    flag = request.query.get("probe", "").lower()
-    if flag not in _TRUE | _FALSE:
-        raise BadRequest("probe must be true or false.")
-    report = await service.report_for(request.app, probe=flag in _TRUE)
+    """The report, as `hearth check --json` prints it; `?probe=1` adds the probe, `?offline=1`
+    leaves out the vulnerability database."""
+    probe, offline = (_flag(request, name) for name in ("probe", "offline"))
+    report = await service.report_for(request.app, probe=probe, offline=offline)
     return json_response(report.as_dict(), headers={"Cache-Control": "no-store"})

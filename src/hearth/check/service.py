@@ -38,11 +38,11 @@ def hub_report(config_dir: Path, options: Options) -> Report:
     return run_checks(CheckContext(config_dir, where="hub", host=host, options=options))
 
 
-async def report_for(app: web.Application, *, probe: bool) -> Report:
+async def report_for(app: web.Application, *, probe: bool, offline: bool) -> Report:
     """Every check, run in a worker thread (the event loop keeps serving)."""
     # hearth.db always lives in the configuration directory (AuthManager.open(config_dir)).
     config_dir = app[KEY_AUTH].db.path.parent
-    options = Options(probe=probe, audit_timeout=HUB_AUDIT_TIMEOUT)
+    options = Options(probe=probe, offline=offline, audit_timeout=HUB_AUDIT_TIMEOUT)
     async with app[KEY_CHECK_LOCK]:
         return await asyncio.to_thread(hub_report, config_dir, options)
 

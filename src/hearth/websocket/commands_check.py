@@ -14,13 +14,14 @@ if TYPE_CHECKING:
 class CheckParams(Params):
     """Fields of hearth/check."""
 
-    probe: bool = False
+    probe: bool = False  # also request the hub's own URL
+    offline: bool = False  # do not ask the vulnerability database
 
 
 @command("hearth/check", CheckParams, admin=True)
 async def hearth_check(conn: Connection, msg_id: int, params: CheckParams) -> None:
     """The report, in the same JSON as `hearth check --json` and GET /api/hearth/check."""
-    report = await service.report_for(conn.request.app, probe=params.probe)
+    report = await service.report_for(conn.request.app, probe=params.probe, offline=params.offline)
     conn.send_result(msg_id, report.as_dict())
 
 

@@ -165,6 +165,8 @@ def grade_tls(profile: str, attempts: Mapping[str, tuple[str, str] | None]) -> I
         yield TLS_PROFILE.found(f"the best handshake was {best[0]}, not TLS 1.3")
     if profile == "modern" and tls12 is not None:
         yield TLS_PROFILE.found(f"ssl_profile modern, yet TLS 1.2 was accepted ({tls12[1]})")
+    if profile == "intermediate" and tls12 is None:
+        yield TLS_PROFILE.found("ssl_profile intermediate, yet TLS 1.2 was refused")
     if profile == "intermediate" and tls12 is not None and tls12[1] not in TLS12_SUITES:
         yield TLS_PROFILE.found(f"TLS 1.2 agreed on {tls12[1]}, outside the intermediate suites")
     if weak is not None:
