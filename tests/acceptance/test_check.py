@@ -67,11 +67,12 @@ def test_startup_logs_one_summary_line_and_the_probe_finds_nothing(hub: RunningH
 
 
 def test_admin_api_on_the_running_hub(hub: RunningHub) -> None:
-    reply = request(hub, "GET", "/api/hearth/check?offline=1", token=hub.token)
+    reply = request(hub, "GET", "/api/hearth/check?offline=1&probe=1", token=hub.token)
     assert reply.status == 200
     data = reply.json()
     jsonschema.validate(data, SCHEMA)
     assert data["source"] == "hub"
+    assert probe_result(data) == ("pass", [])  # the hub probed itself on loopback
     process = next(c for c in data["checks"] if c["id"] == "process")
     assert process["status"] in ("pass", "fail")
 

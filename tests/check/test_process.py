@@ -22,6 +22,11 @@ from tests.check.support import config_dir, context, finding_ids, write
         (["/v/bin/hearth", "run"], None, None),
         (["/v/bin/hearth", "check"], None, False),
         (["/usr/bin/python3", "-m", "http.server"], None, False),
+        (["/v/bin/python3", "/v/bin/hearth", "-c", "/h", "run"], None, Path("/h")),
+        (["/v/bin/python", "-X", "dev", "-m", "hearth", "run"], Path("/s"), Path("/s/config")),
+        (["timeout", "6", "/v/bin/hearth", "run"], None, False),
+        (["vim", "/home/me/hearth"], None, False),
+        (["/v/bin/python", "script.py", "hearth", "run"], None, False),
     ],
 )
 def test_parse_command(argv: list[str], cwd: Path | None, expected: Path | bool | None) -> None:

@@ -75,7 +75,8 @@ def detect(ctx: CheckContext) -> tuple[list[str], list[str]]:
             listing = _run(tool, args)
             if listing is None:
                 if shutil.which(tool, path="/usr/sbin:/sbin:/usr/bin:/bin"):
-                    unreadable.append(f"{tool} (needs root)")
+                    why = "it needs root" if ctx.host.euid != 0 else "it failed"
+                    unreadable.append(f"the {tool} listing ({why})")
                 continue
             if ruleset_filters(tool, listing):
                 found.append(f"{tool} rules")

@@ -23,6 +23,7 @@ ROOT = Rule(
 )
 
 _MAX_PROCESSES = 100_000  # /proc entries looked at
+_PYTHON_OPTIONS_WITH_VALUE = frozenset({"-X", "-W", "--check-hash-based-pycs"})
 
 
 @dataclass(frozen=True, slots=True)
@@ -34,16 +35,34 @@ class HubProcess:
     config_dir: Path | None  # None when its working directory cannot be read
 
 
+def _hearth_arguments(argv: list[str]) -> int | None:
+    """Where hearth's own arguments start: after `hearth`, `python [...] -m hearth` or
+    `python /venv/bin/hearth` (how a console script shows); None for any other program."""
+    if not argv:
+        return None
+    program = os.path.basename(argv[0])
+    if program == "hearth":
+        return 1
+    if not program.startswith("python"):
+        return None  # `timeout 5 hearth run`, an editor with a file named hearth open ...
+    index = 1
+    while index < len(argv):
+        arg = argv[index]
+        if arg == "-m":
+            return index + 2 if argv[index + 1 : index + 2] == ["hearth"] else None
+        if arg == "-c":
+            return None
+        if not arg.startswith("-"):
+            return index + 1 if os.path.basename(arg) == "hearth" else None
+        index += 2 if arg in _PYTHON_OPTIONS_WITH_VALUE else 1
+    return None
+
+
 def parse_command(argv: list[str], cwd: Path | None) -> Path | bool | None:
     """The config dir of a `hearth [-c DIR] run` command line (None: relative to an unknown
     working directory); False if the command line is something else."""
-    try:
-        start = next(
-            index + 1
-            for index, arg in enumerate(argv)
-            if os.path.basename(arg) == "hearth" or (arg == "hearth" and argv[index - 1] == "-m")
-        )
-    except StopIteration:
+    start = _hearth_arguments(argv)
+    if start is None:
         return False
     args = argv[start:]
     if "run" not in args:
