@@ -55,7 +55,7 @@ def probe_result(data: dict[str, Any]) -> tuple[str, list[str]]:
     return result["status"], sorted(f["id"] for f in data["findings"] if f["check"] == "probe")
 
 
-def test_startup_logs_one_summary_line_and_the_probe_finds_nothing(hub: RunningHub) -> None:
+def test_one_startup_line_the_probe_and_the_admin_api(hub: RunningHub) -> None:
     lines = summary_lines(hub)
     assert len(lines) == 1, hub.log()
     assert lines[0].endswith("run 'hearth check' for details") or lines[0].endswith(
@@ -63,16 +63,13 @@ def test_startup_logs_one_summary_line_and_the_probe_finds_nothing(hub: RunningH
     )
     data = check(hub.config_dir, "--probe")
     assert probe_result(data) == ("pass", [])
-    assert [line for line in hub.log().splitlines() if SUMMARY in line] == lines  # never more
-
-
-def test_admin_api_on_the_running_hub(hub: RunningHub) -> None:
     reply = request(hub, "GET", "/api/hearth/check?offline=1&probe=1", token=hub.token)
     assert reply.status == 200
     data = reply.json()
     jsonschema.validate(data, SCHEMA)
     assert data["source"] == "hub"
     assert probe_result(data) == ("pass", [])  # the hub probed itself on loopback
+    assert [line for line in hub.log().splitlines() if SUMMARY in line] == lines  # never more
     process = next(c for c in data["checks"] if c["id"] == "process")
     assert process["status"] in ("pass", "fail")
 
