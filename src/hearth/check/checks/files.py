@@ -79,7 +79,13 @@ def assess(path: str, info: os.stat_result, expected: Expected) -> list[Problem]
         wanted = (0o700 if is_dir else 0o600) if expected.private else mode & ~0o022
         who = [name for bit, name in ((0o070, "its group"), (0o007, "everyone")) if loose & bit]
         verbs = [
-            verb for bit, verb in ((0o044, "read"), (0o022, "write"), (0o011, "run")) if loose & bit
+            verb
+            for bit, verb in (
+                (0o044, "read"),
+                (0o022, "write"),
+                (0o011, "enter" if is_dir else "run"),
+            )
+            if loose & bit
         ]
         problems.append(
             Problem(
