@@ -11,6 +11,7 @@ from pathlib import Path
 from hearth import const
 from hearth.auth.manager import AuthManager
 from hearth.auth.views import KEY_ONBOARDING
+from hearth.check.service import log_startup_summary
 from hearth.config import ConfigFile, read_config
 from hearth.config.lock import InstanceLock
 from hearth.config.net_rules import TRUSTED_ADMIN, network_warnings
@@ -131,6 +132,8 @@ async def serve(config_dir: Path, config_file: ConfigFile) -> None:
             shown = f"[{host}]" if ":" in host else host
             scheme = "https" if tls is not None else "http"
             _LOGGER.info("Hearth is listening on %s://%s:%d", scheme, shown, port)
+        # One line about the fast checks of `hearth check`, never more (hearth.check.service).
+        hub.create_task(log_startup_summary(config_dir), "check-summary")
         # No user yet: print the one-time setup code for /onboarding (console and log).
         app[KEY_ONBOARDING].announce(
             server.bound, scheme="https" if tls is not None else "http", config_dir=config_dir

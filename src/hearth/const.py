@@ -49,6 +49,9 @@ ARGON2_PARALLELISM: Final = 1
 PASSWORD_MIN_LENGTH: Final = 12
 PASSWORD_MIN_LENGTH_MAX: Final = 128  # the most `auth: password_min_length` may ask for
 PASSWORD_MAX_LENGTH: Final = 1024
+# Raise when the password policy (hearth.auth.policy) gets stricter: `hearth check` then lists
+# the passwords set under an older version. 1: NIST SP 800-63B length + zxcvbn score >= 3.
+PASSWORD_POLICY_VERSION: Final = 1
 HASH_WORKERS: Final = 2
 HASH_QUEUE_LIMIT: Final = 64  # waiting hash jobs before new ones are refused
 
@@ -83,3 +86,11 @@ TLS_HANDSHAKE_TIMEOUT: Final = 10.0  # seconds for the TLS handshake
 CERT_EXPIRY_WARNING_DAYS: Final = 14
 SELF_SIGNED_LIFETIME_DAYS: Final = 90  # Mozilla's maximum for the modern profile
 LOCAL_CA_LIFETIME_DAYS: Final = 3650  # name-constrained to the hosts it was made for
+
+# `hearth check` (hearth.check): the limits its findings are measured against.
+CHECK_UNUSED_DAYS: Final = 90  # an admin or long-lived token unused this long is reported
+CHECK_TOKEN_MAX_EXPIRY_DAYS: Final = 365  # long-lived tokens expiring later than this
+CHECK_MAX_LONG_LIVED_TOKENS: Final = 10  # per user
+CHECK_MAX_BAN_THRESHOLD: Final = 10  # login_attempts_threshold above this is reported
+CHECK_MAX_CERT_LIFETIME_DAYS: Final = 398  # CA/Browser Forum baseline requirements
+CHECK_PYTHON_EOL_WARNING_DAYS: Final = 180

@@ -27,6 +27,7 @@ EXPECTED_ROUTES = {
     ("POST", "/api/services/{domain}/{service}"),
     ("GET", "/api/bans"),
     ("DELETE", "/api/bans/{ip}"),
+    ("GET", "/api/hearth/check"),
 }
 
 ADMIN_ONLY = {
@@ -36,6 +37,8 @@ ADMIN_ONLY = {
     ("GET", "/api/bans"),
     ("HEAD", "/api/bans"),
     ("DELETE", "/api/bans/{ip}"),
+    ("GET", "/api/hearth/check"),
+    ("HEAD", "/api/hearth/check"),
 }
 
 ENDPOINTS = [

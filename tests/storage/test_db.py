@@ -137,7 +137,10 @@ def test_files_are_private_whatever_the_umask(db_path: Path) -> None:
     with umask(0):
         db = Database.open(db_path)
         with db.transaction() as conn:
-            conn.execute("INSERT INTO users VALUES ('i', 'u', 'n', NULL, 0, 0, 1, 0, 'now')")
+            conn.execute(
+                "INSERT INTO users (id, username, name, password_hash, is_owner, is_admin, "
+                "is_active, local_only, created_at) VALUES ('i', 'u', 'n', NULL, 0, 0, 1, 0, 'now')"
+            )
         files = [db_path, *(db_path.with_name(db_path.name + s) for s in ("-wal", "-shm"))]
         try:
             for path in files:

@@ -37,6 +37,7 @@ EXPECTED_COMMANDS = {
     "auth/depose_mfa",
     "auth/mfa_status",
     "audit/log",
+    "hearth/check",
 }
 
 
@@ -51,6 +52,7 @@ def test_command_table() -> None:
         "config/auth/update",
         "config/auth_provider/homeassistant/admin_change_password",
         "audit/log",
+        "hearth/check",
     }
     assert COMMANDS["call_service"].is_async
     assert not COMMANDS["subscribe_entities"].is_async

@@ -34,6 +34,10 @@ class PasswordPolicy:
     max_length: int = const.PASSWORD_MAX_LENGTH
     hub_name: str | None = None
 
+    def stamp(self) -> tuple[int, int]:
+        """(policy version, minimum length), stored with each password hash."""
+        return (const.PASSWORD_POLICY_VERSION, self.min_length)
+
     def check(
         self, password: object, *, username: str | None = None, name: str | None = None
     ) -> None:

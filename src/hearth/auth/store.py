@@ -25,6 +25,9 @@ _REFRESH_COLUMNS: Final = (
 
 _UPDATABLE: Final = frozenset({"name", "is_admin", "is_active", "local_only"})
 
+# (policy version, minimum length) a password was checked against; see PasswordPolicy.stamp.
+PolicyStamp = tuple[int, int]
+
 
 def normalize_username(username: object) -> str:
     """Strip and casefold; raise BadRequest (without echoing the input) unless the result fits."""
@@ -105,13 +108,20 @@ class AuthStore:
     def __init__(self, db: Database) -> None:
         self._db = db
 
-    def add_user(self, user: User, password_hash: str) -> None:
-        """Insert a user; Conflict if the username (or the owner role) is taken."""
+    def add_user(
+        self, user: User, password_hash: str, *, policy: PolicyStamp | None = None
+    ) -> None:
+        """Insert a user; Conflict if the username (or the owner role) is taken.
+
+        `policy` is the (version, minimum length) the password was checked against.
+        """
+        version, min_length = policy or (None, None)
         try:
             with self._db.transaction() as conn:
                 conn.execute(
-                    f"INSERT INTO users ({_USER_COLUMNS}, password_hash) "  # noqa: S608 - constant
-                    "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                    f"INSERT INTO users ({_USER_COLUMNS}, password_hash, "  # noqa: S608 - constant
+                    "password_policy_version, password_min_length) "
+                    "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
                     (
                         user.id,
                         user.username,
@@ -122,6 +132,8 @@ class AuthStore:
                         user.local_only,
                         _ts(user.created_at),
                         password_hash,
+                        version,
+                        min_length,
                     ),
                 )
         except sqlite3.IntegrityError as err:
@@ -160,11 +172,16 @@ class AuthStore:
             )
         return cur.rowcount == 1
 
-    def set_password_hash(self, user_id: str, password_hash: str) -> bool:
+    def set_password_hash(
+        self, user_id: str, password_hash: str, *, policy: PolicyStamp | None = None
+    ) -> bool:
         """Replace a user's password hash; False if there is no such user."""
+        version, min_length = policy or (None, None)
         with self._db.transaction() as conn:
             cur = conn.execute(
-                "UPDATE users SET password_hash = ? WHERE id = ?", (password_hash, user_id)
+                "UPDATE users SET password_hash = ?, password_policy_version = ?, "
+                "password_min_length = ? WHERE id = ?",
+                (password_hash, version, min_length, user_id),
             )
         return cur.rowcount == 1
 

@@ -61,7 +61,7 @@ class UserAccounts:
         )
 
     def _insert_user(self, user: User, password_hash: str) -> User:
-        self._store.add_user(user, password_hash)
+        self._store.add_user(user, password_hash, policy=self.policy.stamp())
         self._users[user.id] = user
         _LOGGER.info("Created user %s", user.username)
         return user
@@ -167,7 +167,7 @@ class UserAccounts:
         self._store_password(user, self.hasher.hash_sync(password))
 
     def _store_password(self, user: User, password_hash: str) -> None:
-        if not self._store.set_password_hash(user.id, password_hash):
+        if not self._store.set_password_hash(user.id, password_hash, policy=self.policy.stamp()):
             raise NotFound("User not found.")
         _LOGGER.info("Password changed for %s", user.username)
 

@@ -13,6 +13,7 @@ from hearth import __version__
 from hearth.cli.audit import audit
 from hearth.cli.ban import ban
 from hearth.cli.cert import cert
+from hearth.cli.check import check
 from hearth.cli.common import CONFIG_PATH, config_option, run_config_option
 from hearth.cli.mfa import mfa_reset
 from hearth.cli.tokens import token
@@ -74,3 +75,4 @@ main.add_command(audit)
 main.add_command(token)
 main.add_command(ban)
 main.add_command(cert)
+main.add_command(check)

@@ -133,4 +133,11 @@ MIGRATIONS: Final[tuple[Migration, ...]] = (
         ) STRICT
         """,
     ),
+    # The password policy each password hash was checked against (`hearth check` reports
+    # passwords set under an older policy version or a lower minimum length). NULL: set before
+    # this was recorded.
+    (
+        "ALTER TABLE users ADD COLUMN password_policy_version INTEGER",
+        "ALTER TABLE users ADD COLUMN password_min_length INTEGER",
+    ),
 )

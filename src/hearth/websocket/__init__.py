@@ -17,6 +17,7 @@ from hearth.websocket import (
     commands_audit,
     commands_auth,
     commands_ban,
+    commands_check,
     commands_mfa,
     commands_subscribe,
     commands_users,
@@ -43,6 +44,7 @@ COMMANDS: Final[Mapping[str, CommandSpec[Any]]] = build_table(
     commands_audit.COMMANDS,
     commands_ban.COMMANDS,
     commands_users.COMMANDS,
+    commands_check.COMMANDS,
 )
 
 __all__ = ["COMMANDS", "KEY_WS_CONNECTIONS", "URL", "setup", "websocket_view"]

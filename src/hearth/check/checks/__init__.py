@@ -1,0 +1,51 @@
+"""Every check `hearth check` runs, in report order. Each module holds one check and its rules.
+
+To add a check: a module here with its `Rule`s (stable ids, the seed line or standard each comes
+from, a fix) and a `CHECK`; an entry per rule id in docs/check.md (a test fails without one);
+a table-driven test in tests/check/. The SSH debug console (issue 15) will add `ssh.debug_console`
+to `ssh.py`.
+"""
+
+from __future__ import annotations
+
+from typing import Final
+
+from hearth.check.checks import (
+    accounts,
+    config,
+    exposure,
+    files,
+    firewall,
+    lockfile,
+    probe,
+    process,
+    python_support,
+    reachability,
+    secrets,
+    ssh,
+    tls,
+    tokens,
+    vulnerabilities,
+)
+from hearth.check.model import Check
+
+CHECKS: Final[tuple[Check, ...]] = tuple(
+    module.CHECK
+    for module in (
+        config,
+        process,
+        files,
+        secrets,
+        accounts,
+        tokens,
+        exposure,
+        tls,
+        ssh,
+        firewall,
+        reachability,
+        python_support,
+        lockfile,
+        vulnerabilities,
+        probe,
+    )
+)
