@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import errno
 import logging
 import ssl
@@ -18,6 +19,7 @@ from hearth.http.auth import auth_middleware
 from hearth.http.ban import ban_middleware, open_bans, setup_ban
 from hearth.http.cors import cors_middleware, setup_cors
 from hearth.http.errors import error_middleware
+from hearth.http.fd_limit import connection_cap, quiet_accept_errors, raise_open_file_limit
 from hearth.http.forwarded import forwarded_middleware
 from hearth.http.headers import setup_headers
 from hearth.http.keys import KEY_AUDIT, KEY_AUTH, KEY_CONFIG, KEY_HUB, KEY_MFA
@@ -26,7 +28,7 @@ from hearth.http.network import parse_networks
 from hearth.http.network_guard import check_remote_access, network_guard_middleware
 from hearth.http.quiet import install as quiet_malformed_requests
 from hearth.http.security_filter import security_filter_middleware
-from hearth.http.slow_clients import GuardedAppRunner
+from hearth.http.slow_clients import GuardedAppRunner, SlowClientLimits
 from hearth.http.tls_listener import TlsSite
 from hearth.storage.audit import AuditLog
 
@@ -55,8 +57,8 @@ def create_app(hub: Hub, auth: AuthManager, config: Config) -> web.Application:
     # 7. auth: no view runs without a valid token unless its route is marked public.
     # Security headers are added by a response-prepare signal, so they reach every response that
     # passes through the application, including the errors produced above.
-    # Slow clients and the per-address connection cap are handled below the application, in the
-    # request handler that HttpServer installs (hearth.http.slow_clients).
+    # Slow clients and the connection caps are handled below the application, in the request
+    # handler that HttpServer installs (hearth.http.slow_clients).
     check_remote_access(config)
     bans = open_bans(auth.db, config.http, AuditLog(auth.db))
     layers: list[Middleware | None] = [
@@ -109,8 +111,17 @@ class HttpServer:
     async def start(self) -> None:
         """Bind every host; a host that cannot be bound is a clear error (ConfigError)."""
         config = self._app.get(KEY_CONFIG)
+        # Threat: descriptor exhaustion. Use every descriptor the system allows, and keep the
+        # connections well below that, so the hub can still open its database and log.
+        open_files = raise_open_file_limit()
+        limits = SlowClientLimits(total_connections=connection_cap(open_files))
+        _LOGGER.debug(
+            "Open-file limit %d: at most %d connections", open_files, limits.total_connections
+        )
+        quiet_accept_errors(asyncio.get_running_loop())
         runner = GuardedAppRunner(
             self._app,
+            limits=limits,
             # A trusted proxy carries many clients' connections: it is exempt from the cap.
             exempt=parse_networks(config.http.trusted_proxies if config is not None else ()),
             handle_signals=False,
