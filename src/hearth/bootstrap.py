@@ -66,7 +66,7 @@ async def run(config_dir: Path) -> None:
         loop.add_signal_handler(signum, stop.set)
     try:
         await setup_integrations(hub, config)
-        app = create_app(hub, auth, config)
+        app = create_app(hub, auth, config, tls)
         server = HttpServer(
             app,
             config.http.server_host,
