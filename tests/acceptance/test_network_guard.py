@@ -118,7 +118,9 @@ def test_security_headers_on_every_status(
         404: request(hub, "GET", "/api/no/such/thing", token=hub.token),
         400: request(hub, "GET", "/api/%2e%2e/etc/passwd"),
     }
-    forged = raw_exchange(hub.port, b"GET /api/ HTTP/1.1\r\nHost: 127.0.0.1\r\nX-Forwarded-For: ,,\r\n\r\n")
+    forged = raw_exchange(
+        hub.port, b"GET /api/ HTTP/1.1\r\nHost: 127.0.0.1\r\nX-Forwarded-For: ,,\r\n\r\n"
+    )
     for status, reply in [*replies.items(), (400, forged)]:
         assert reply.status == status, reply
         assert_security_headers(reply)

@@ -117,7 +117,8 @@ def test_websocket_through_nginx(hub_factory: HubFactory, nginx_factory: NginxFa
     hub = hub_factory(http_extra=BEHIND_NGINX)
     proxy = nginx_factory(hub.port)
     raw = (
-        b"GET /api/websocket HTTP/1.1\r\nHost: 127.0.0.1\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n"
+        b"GET /api/websocket HTTP/1.1\r\nHost: 127.0.0.1\r\n"
+        b"Upgrade: websocket\r\nConnection: Upgrade\r\n"
         b"Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n\r\n"
     )
     with socket.create_connection((HOST, proxy.port), timeout=5, source_address=(CLIENT, 0)) as s:
