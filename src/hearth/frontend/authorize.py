@@ -16,11 +16,11 @@ from hearth.auth.clients import form_action_source, valid_redirect_uri
 from hearth.auth.flow import PASSWORD_PROVIDER, TRUSTED_PROVIDER, FlowMismatch, FlowNotFound, Step
 from hearth.auth.login import Outcome
 from hearth.auth.views import KEY_LOGIN, KEY_ONBOARDING, client_of
-from hearth.exceptions import HearthError
+from hearth.exceptions import BadRequest, HearthError
 from hearth.frontend import html
 from hearth.frontend.html import e
 from hearth.http.ban import record_auth_failure
-from hearth.http.view import public
+from hearth.http.view import public, read_form
 
 routes = web.RouteTableDef()
 
@@ -115,7 +115,10 @@ async def authorize_page(request: web.Request) -> web.Response:
 @public
 async def authorize_submit(request: web.Request) -> web.Response:
     """A submitted step: the next step, the same step with an error, or the redirect."""
-    data = await request.post()
+    try:
+        data = await read_form(request)
+    except BadRequest:
+        return _bad_request()
     params = Params.parse(data)
     if params is None:
         return _bad_request()

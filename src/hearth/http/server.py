@@ -20,6 +20,7 @@ from hearth.exceptions import ConfigError
 from hearth.http.auth import auth_middleware
 from hearth.http.ban import ban_middleware, open_bans, setup_ban
 from hearth.http.cors import cors_middleware, setup_cors
+from hearth.http.csrf import csrf_middleware
 from hearth.http.errors import error_middleware
 from hearth.http.fd_limit import connection_cap, quiet_accept_errors, raise_open_file_limit
 from hearth.http.forwarded import forwarded_middleware
@@ -63,7 +64,9 @@ def create_app(
     # 6. ban: a banned client is refused before any credential is looked at.
     # 7. cors (only with cors_allowed_origins): preflights carry no token, so they are answered
     #    here, after the network checks and before auth.
-    # 8. auth: no view runs without a valid token unless its route is marked public.
+    # 8. csrf: before auth and the login views, so that a request another site started can never
+    #    check a password or count as a failure; after cors, which answers the preflights.
+    # 9. auth: no view runs without a valid token unless its route is marked public.
     # Security headers are added by a response-prepare signal, so they reach every response that
     # passes through the application, including the errors produced above.
     # Slow clients and the connection caps are handled below the application, in the request
@@ -79,6 +82,7 @@ def create_app(
         network_guard_middleware(config),
         ban_middleware(bans),
         cors_middleware(config.http),
+        csrf_middleware(config.http),
         auth_middleware,
     ]
     middlewares = [layer for layer in layers if layer is not None]
