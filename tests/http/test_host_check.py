@@ -84,14 +84,14 @@ def test_bound_addresses_count() -> None:
 
 
 def test_certificate_names_with_wildcards_and_renewal() -> None:
-    names = ["*.home.example"]
+    served = [["*.home.example"]]  # a renewal replaces the list (hearth.http.server)
     hosts = AllowedHosts.from_config(
-        HttpSection(server_host=["127.0.0.1"]), certificate_names=lambda: names
+        HttpSection(server_host=["127.0.0.1"]), certificate_names=lambda: served[0]
     )
     assert hosts.allows("hub.home.example")
     assert not hosts.allows("a.b.home.example")  # a wildcard covers one label
     assert not hosts.allows("home.example")
-    names[:] = ["renewed.example"]
+    served[0] = ["renewed.example"]
     assert hosts.allows("renewed.example")
     assert not hosts.allows("hub.home.example")
 

@@ -77,6 +77,14 @@ def _assigned_here(address: IPAddress) -> bool:
     return True
 
 
+_NO_NAMES: Final[list[str]] = []
+
+
+def no_certificate_names() -> list[str]:
+    """Without TLS: no certificate names (always the same list, so verdicts can be memoised)."""
+    return _NO_NAMES
+
+
 def machine_names() -> set[str]:
     """This machine's host name, and its mDNS name (`name.local`)."""
     names = {"localhost"}
@@ -95,13 +103,15 @@ class AllowedHosts:
     addresses: set[IPAddress] = field(default_factory=set)
     # Listening on 0.0.0.0 or ::: every address of this machine is one of the hub's.
     any_own_address: bool = False
-    # The DNS names of the certificate now served (it may change on renewal).
-    certificate_names: Callable[[], list[str]] = list
+    # The DNS names of the certificate now served: the same list until a renewal replaces it.
+    certificate_names: Callable[[], list[str]] = no_certificate_names
     _memo: dict[IPAddress, tuple[bool, float]] = field(default_factory=dict)
+    # Verdicts per Host value: nearly every request names the hub the same way.
+    _verdicts: dict[str, tuple[bool, list[str], float]] = field(default_factory=dict)
 
     @classmethod
     def from_config(
-        cls, http: HttpSection, certificate_names: Callable[[], list[str]] = list
+        cls, http: HttpSection, certificate_names: Callable[[], list[str]] = no_certificate_names
     ) -> AllowedHosts:
         """server_host, allowed_hosts, localhost and the machine's names."""
         hosts = cls(names=machine_names(), certificate_names=certificate_names)
@@ -111,6 +121,7 @@ class AllowedHosts:
 
     def add(self, hosts: Iterable[str]) -> None:
         """Names or address literals the hub answers to."""
+        self._verdicts.clear()
         for host in hosts:
             try:
                 address = normalize(ip_address(host))
@@ -125,15 +136,28 @@ class AllowedHosts:
     def add_bound(self, bound: Iterable[tuple[str, int]]) -> None:
         """The addresses the server is listening on (HttpServer.bound)."""
         self.add(host for host, _port in bound)
+        self._verdicts.clear()
 
     def allows(self, value: str) -> bool:
         """Whether a Host (or X-Forwarded-Host) value names this hub."""
+        now = time.monotonic()
+        names = self.certificate_names()
+        found = self._verdicts.get(value)
+        if found is not None and found[1] is names and now - found[2] < _ADDRESS_MEMO_TTL:
+            return found[0]
+        verdict = self._decide(value, names)
+        if len(self._verdicts) >= _ADDRESS_MEMO:  # bounded, however many hosts are tried
+            self._verdicts.clear()
+        self._verdicts[value] = (verdict, names, now)
+        return verdict
+
+    def _decide(self, value: str, certificate_names: list[str]) -> bool:
         parsed = split_host(value)
         if parsed is None:
             return False
         name, address = parsed
         if address is None:
-            return name in self.names or host_matches(name, self.certificate_names())
+            return name in self.names or host_matches(name, certificate_names)
         if address.is_loopback or address in self.addresses:
             return True
         return self.any_own_address and self._own_address(address)

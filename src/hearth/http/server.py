@@ -25,7 +25,12 @@ from hearth.http.errors import error_middleware
 from hearth.http.fd_limit import connection_cap, quiet_accept_errors, raise_open_file_limit
 from hearth.http.forwarded import forwarded_middleware
 from hearth.http.headers import setup_headers
-from hearth.http.host_check import KEY_ALLOWED_HOSTS, AllowedHosts, host_check_middleware
+from hearth.http.host_check import (
+    KEY_ALLOWED_HOSTS,
+    AllowedHosts,
+    host_check_middleware,
+    no_certificate_names,
+)
 from hearth.http.keys import KEY_AUDIT, KEY_AUTH, KEY_CONFIG, KEY_HUB, KEY_MFA
 from hearth.http.lowlevel import install as harden_aiohttp
 from hearth.http.network import parse_networks
@@ -110,7 +115,7 @@ def create_app(
 def _certificate_names(tls: CertificateReloader | None) -> Callable[[], list[str]]:
     """The DNS names of the certificate being served, read again only after a renewal."""
     if tls is None:
-        return list
+        return no_certificate_names
     seen: list[tuple[object, list[str]]] = []
 
     def names() -> list[str]:
