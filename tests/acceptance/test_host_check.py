@@ -47,7 +47,7 @@ def api_status(hub: RunningHub, host: str | None, version: str = "HTTP/1.1") -> 
     return status
 
 
-def test_own_names_are_served(hub: RunningHub) -> None:
+def _own_names_are_served(hub: RunningHub) -> None:
     port = hub.port
     hostname = socket.gethostname()
     own = [
@@ -67,7 +67,7 @@ def test_own_names_are_served(hub: RunningHub) -> None:
     assert statuses == dict.fromkeys(own, 200)
 
 
-def test_foreign_and_malformed_hosts_get_400_naming_the_setting(hub: RunningHub) -> None:
+def _foreign_and_malformed_hosts_get_400_naming_the_setting(hub: RunningHub) -> None:
     port = hub.port
     foreign = [
         "rebind.attacker.example",
@@ -103,8 +103,7 @@ def test_foreign_and_malformed_hosts_get_400_naming_the_setting(hub: RunningHub)
     assert hub.log().count("not one of the hub's names") == 1
 
 
-def test_allowed_hosts_extends_the_names(hub_factory: HubFactory) -> None:
-    hub = hub_factory(http_extra="  allowed_hosts: [hub.example.com, 192.0.2.7]\n")
+def _allowed_hosts_extends_the_names(hub: RunningHub) -> None:
     assert api_status(hub, "HUB.Example.COM.:443") == 200
     assert api_status(hub, "192.0.2.7:8123") == 200
     assert api_status(hub, "other.example.com") == 400
@@ -164,8 +163,7 @@ def test_dns_rebinding_gets_no_password_less_token(hub_factory: HubFactory) -> N
     assert "access_token" in body
 
 
-def test_behind_a_proxy_the_forwarded_host_is_checked(hub_factory: HubFactory) -> None:
-    hub = hub_factory(http_extra=PROXY)
+def _behind_a_proxy_the_forwarded_host_is_checked(hub: RunningHub) -> None:
     head = (
         f"GET /api/ HTTP/1.1\r\nAuthorization: Bearer {hub.token}\r\n"
         "X-Forwarded-For: 192.168.1.20\r\n"
@@ -182,10 +180,22 @@ def test_behind_a_proxy_the_forwarded_host_is_checked(hub_factory: HubFactory) -
     assert statuses == checks
 
 
-def test_links_are_built_from_the_checked_host_only(hub: RunningHub) -> None:
+def _links_are_built_from_the_checked_host_only(hub: RunningHub) -> None:
     status, page = raw_request(hub.port, f"GET /onboarding HTTP/1.1\r\nHost: localhost:{hub.port}")
     assert status == 200
     assert f"http://localhost:{hub.port}/" in str(page)
     status, page = raw_request(hub.port, "GET /onboarding HTTP/1.1\r\nHost: attacker.example")
     assert status == 400
     assert "attacker.example" not in str(page)
+
+
+def test_only_the_hubs_own_names_are_served(hub: RunningHub) -> None:
+    _own_names_are_served(hub)
+    _foreign_and_malformed_hosts_get_400_naming_the_setting(hub)
+    _links_are_built_from_the_checked_host_only(hub)
+
+
+def test_allowed_hosts_and_the_proxys_forwarded_host(hub_factory: HubFactory) -> None:
+    hub = hub_factory(http_extra=PROXY + "  allowed_hosts: [hub.example.com, 192.0.2.7]\n")
+    _allowed_hosts_extends_the_names(hub)
+    _behind_a_proxy_the_forwarded_host_is_checked(hub)

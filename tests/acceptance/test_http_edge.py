@@ -49,7 +49,7 @@ MALFORMED = {
 }
 
 
-def test_malformed_requests_all_get_the_same_http11_400(hub: RunningHub) -> None:
+def _malformed_requests_all_get_the_same_http11_400(hub: RunningHub) -> None:
     """HTTP/0.9 used to get "HTTP/0.9 401/200", parser errors "HTTP/1.0 400": aiohttp's tells."""
     answers = {name: split(exchange(hub.port, raw)) for name, raw in MALFORMED.items()}
     for name, (status_line, headers, body) in answers.items():
@@ -61,7 +61,7 @@ def test_malformed_requests_all_get_the_same_http11_400(hub: RunningHub) -> None
     assert "Traceback" not in hub.log()
 
 
-def test_no_server_header_at_all(hub: RunningHub) -> None:
+def _no_server_header_at_all(hub: RunningHub) -> None:
     replies = [
         request(hub, "GET", "/api/", token=hub.token),
         request(hub, "GET", "/api/"),
@@ -95,11 +95,18 @@ API_ANSWERS = [
 ]
 
 
-def test_api_answers_are_never_stored(hub: RunningHub) -> None:
+def _api_answers_are_never_stored(hub: RunningHub) -> None:
     for path, authenticated, status in API_ANSWERS:
         reply = request(hub, "GET", path, token=hub.token if authenticated else None)
         assert reply.status == status, (path, reply)
         assert reply.headers.get("cache-control") == "no-store", (path, reply.headers)
+
+
+def test_answers_name_no_software_and_api_answers_are_not_stored(hub: RunningHub) -> None:
+    """One hub for three checks that need nothing but a running hub."""
+    _malformed_requests_all_get_the_same_http11_400(hub)
+    _no_server_header_at_all(hub)
+    _api_answers_are_never_stored(hub)
 
 
 EMPTY_FORWARDED = [
