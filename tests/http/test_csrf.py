@@ -63,6 +63,10 @@ def _own(client: Client) -> str:
         ("GET", {"Origin": OTHER, "Sec-Fetch-Site": "cross-site"}, 200),  # reads are harmless
         ("GET", {"Origin": OTHER, "Upgrade": "websocket", "Connection": "Upgrade"}, 403),
         ("GET", {"Origin": ALLOWED, "Upgrade": "websocket", "Connection": "Upgrade"}, 200),
+        # Starscream (Home Assistant's iOS app) sends the socket URL as Origin: not a page.
+        ("GET", {"Origin": "wss://hub.example:8123", "Upgrade": "websocket"}, 200),
+        ("GET", {"Origin": "ws://192.168.1.10:8123", "Upgrade": "websocket"}, 200),
+        ("POST", {"Origin": "ws://attacker.example"}, 200),
     ],
 )
 async def test_site_decisions(

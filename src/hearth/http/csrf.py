@@ -32,6 +32,9 @@ SAFE_METHODS: Final = frozenset({hdrs.METH_GET, hdrs.METH_HEAD, hdrs.METH_OPTION
 # Sec-Fetch-Site values that mean "the hub's own page" or "the user typed it".
 _OWN_SITE: Final = frozenset({"same-origin", "none"})
 _LOGGED_ORIGIN: Final = 100
+# No web page has a ws: or wss: origin; native WebSocket libraries (Starscream, which Home
+# Assistant's iOS app uses) send the socket's own URL as Origin. Such a request is an app's.
+_NATIVE_ORIGIN_SCHEMES: Final = ("ws://", "wss://")
 
 CROSS_SITE_MESSAGE: Final = (
     "Requests started by another web site are not accepted. To let a web page on another "
@@ -73,7 +76,7 @@ def site_of(request: web.Request, allowed_origins: frozenset[str]) -> Site:
     fetch_site = request.headers.get(SEC_FETCH_SITE)
     if fetch_site is not None:
         return Site.OWN if fetch_site.strip().lower() in _OWN_SITE else Site.OTHER
-    if origin is None:
+    if origin is None or origin.lower().startswith(_NATIVE_ORIGIN_SCHEMES):
         return Site.UNKNOWN
     return Site.OWN if same_origin(origin, request) else Site.OTHER
 
