@@ -116,7 +116,7 @@ async def serve(config_dir: Path, config_file: ConfigFile) -> None:
     try:
         check_trusted_admins(config_file, auth)
         await setup_integrations(hub, config)
-        app = create_app(hub, auth, config)
+        app = create_app(hub, auth, config, tls)
         server = HttpServer(
             app,
             config.http.server_host,

@@ -77,6 +77,11 @@ MAX_FORWARDED_HOPS: Final = 32  # entries in one X-Forwarded-For header before i
 HEADER_READ_TIMEOUT: Final = 10.0  # seconds for a request's headers, from connect or first byte
 BODY_READ_TIMEOUT: Final = 60.0  # seconds for a whole request body (at most MAX_REQUEST_BODY)
 MAX_CONNECTIONS_PER_IP: Final = 64  # open connections per client address (a remote IPv6 /64)
+MAX_CONNECTIONS: Final = 4096  # open connections in all, and at most the open-file limit ...
+FD_RESERVE: Final = 384  # ... minus this many descriptors, kept for everything else
+MIN_CONNECTIONS: Final = 16  # the cap however low the open-file limit is
+RESERVE_CONNECTIONS_PER_IP: Final = 8  # in the last quarter of the cap: per address, at most this
+ACCEPT_ERROR_LOG_INTERVAL: Final = 1.0  # seconds between two "cannot accept" log lines
 
 # TLS (hearth.http.tls, hearth.certs): Mozilla Server Side TLS 5.7.
 TLS_DIR: Final = "tls"  # where `hearth cert self-signed` writes, inside the config dir

@@ -45,6 +45,12 @@ class BadRequest(HearthError):
     code = "invalid_format"
 
 
+class UnsupportedMediaType(BadRequest):
+    """The body is not of the content type the endpoint reads (415)."""
+
+    status = 415
+
+
 class InvalidEntityId(BadRequest):
     """An entity id is not `domain.object_id` in lower-case letters, digits and underscores."""
 

@@ -30,7 +30,8 @@ def ws_upgrade_status(port: int, source: str, token: str | None = None) -> int:
     """The status of a WebSocket upgrade request sent from `source`."""
     auth = f"Authorization: Bearer {token}\r\n" if token else ""
     raw = (
-        f"GET /api/websocket HTTP/1.1\r\nHost: x\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n"
+        f"GET /api/websocket HTTP/1.1\r\nHost: 127.0.0.1\r\n"
+        "Upgrade: websocket\r\nConnection: Upgrade\r\n"
         f"Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n{auth}\r\n"
     ).encode()
     with socket.create_connection((HOST, port), timeout=5, source_address=(source, 0)) as sock:

@@ -13,7 +13,7 @@ from typing import Any
 
 import pytest
 
-from tests.acceptance.support import PASSWORD, RunningHub
+from tests.acceptance.support import PASSWORD, RunningHub, request
 from tests.acceptance.support_login import fresh_hub, wait_for_setup_code
 
 pytestmark = pytest.mark.acceptance
@@ -130,3 +130,91 @@ def test_onboarding_and_login_in_a_browser(new_hub: RunningHub, browser: Any) ->
     problems += csp_problems(browser)
     assert not problems, "\n".join(problems)
     assert "Login failed for user 'pat' from 127.0.0.1: invalid_auth" in new_hub.log()
+
+
+def _authorize_url(hub: RunningHub, client_id: str, redirect_uri: str) -> str:
+    query = {"response_type": "code", "client_id": client_id, "redirect_uri": redirect_uri}
+    return f"{hub.base_url}/auth/authorize?{urllib.parse.urlencode(query)}"
+
+
+def test_login_page_shows_who_receives_the_login(hub: RunningHub, browser: Any) -> None:
+    """A link from another site leads to the hub's own login page: it must say where the login
+    goes, above the password field. It used to show only "Log in"."""
+    from selenium.webdriver.common.by import By
+
+    browser.get(_authorize_url(hub, "https://evil.example/", "https://evil.example/steal"))
+    notice = browser.find_element(By.CSS_SELECTOR, ".notice.warning")
+    assert notice.is_displayed()
+    assert notice.get_attribute("role") == "alert"
+    text = notice.text
+    assert "https://evil.example" in text
+    assert "https://evil.example/steal" in text
+    assert "not the hub's own web page" in text
+    who = notice.find_element(By.CSS_SELECTOR, ".who")
+    assert who.text == "https://evil.example"
+    password = browser.find_element(By.NAME, "password")
+    assert notice.location["y"] < password.location["y"]
+    problems = csp_problems(browser)
+
+    # The companion app: named, not a warning.
+    browser.get(
+        _authorize_url(hub, "https://home-assistant.io/android", "homeassistant://auth-callback")
+    )
+    browser.find_element(By.NAME, "password")
+    assert "Home Assistant Android app" in browser.find_element(By.CSS_SELECTOR, ".notice").text
+    assert 'class="notice warning"' not in browser.page_source
+
+    # The hub's own web client: nothing to warn about.
+    own = f"{hub.base_url}/"
+    browser.get(_authorize_url(hub, own, f"{own}?auth_callback=1"))
+    browser.find_element(By.NAME, "password")
+    assert 'class="notice' not in browser.page_source
+    problems += csp_problems(browser)
+    assert not problems, "\n".join(problems)
+
+
+ATTACKER_SITE = "127.0.0.5"  # another address is another site for the browser
+
+
+def test_a_page_on_another_site_cannot_post_the_login_form(
+    hub: RunningHub, browser: Any, tmp_path: Path
+) -> None:
+    """An auto-submitting form on another site, loaded 7 times, used to get the browser's own
+    address banned (5 wrong passwords)."""
+    import functools
+    import http.server
+    import threading
+
+    from selenium.webdriver.support import expected_conditions
+    from selenium.webdriver.support.ui import WebDriverWait
+
+    own = f"{hub.base_url}/"
+    fields = {
+        "client_id": own,
+        "redirect_uri": f"{own}?auth_callback=1",
+        "username": "admin",
+        "password": "a wrong password guessed by the page",
+    }
+    inputs = "".join(f'<input type="hidden" name="{k}" value="{v}">' for k, v in fields.items())
+    (tmp_path / "attack.html").write_text(
+        f'<!doctype html><form id="f" method="post" action="{hub.base_url}/auth/authorize">'
+        f"{inputs}</form><script>document.getElementById('f').submit()</script>"
+    )
+    handler = functools.partial(http.server.SimpleHTTPRequestHandler, directory=str(tmp_path))
+    site = http.server.ThreadingHTTPServer((ATTACKER_SITE, 0), handler)
+    thread = threading.Thread(target=site.serve_forever, daemon=True)
+    thread.start()
+    try:
+        for _ in range(7):
+            browser.get(f"http://{ATTACKER_SITE}:{site.server_address[1]}/attack.html")
+            WebDriverWait(browser, WAIT).until(expected_conditions.url_contains("/auth/authorize"))
+            WebDriverWait(browser, WAIT).until(
+                lambda driver: "another web site" in driver.page_source or "Log in" in driver.title
+            )
+    finally:
+        site.shutdown()
+        site.server_close()
+    # The browser's address was not banned, and no password was checked.
+    assert request(hub, "GET", "/api/", token=hub.token).status == 200
+    assert "Login failed" not in hub.log()
+    assert "another web site" in browser.page_source

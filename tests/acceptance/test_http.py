@@ -21,7 +21,8 @@ pytestmark = pytest.mark.acceptance
 
 LIGHT = "light.demo_light_1"
 WS_UPGRADE = (
-    b"GET /api/websocket HTTP/1.1\r\nHost: x\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n"
+    b"GET /api/websocket HTTP/1.1\r\nHost: 127.0.0.1\r\n"
+    b"Upgrade: websocket\r\nConnection: Upgrade\r\n"
     b"Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n\r\n"
 )
 
@@ -30,19 +31,21 @@ WS_UPGRADE = (
 
 MALFORMED_REQUESTS = {
     "garbage-request-line": b"GARBAGE\r\n\r\n",
-    "bad-method": b"G\xffT /api/ HTTP/1.1\r\nHost: x\r\n\r\n",
-    "nul-in-target": b"GET /api/\x00 HTTP/1.1\r\nHost: x\r\n\r\n",
-    "header-without-colon": b"GET /api/ HTTP/1.1\r\nHost: x\r\nBad Header Line\r\n\r\n",
+    "bad-method": b"G\xffT /api/ HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n",
+    "nul-in-target": b"GET /api/\x00 HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n",
+    "header-without-colon": b"GET /api/ HTTP/1.1\r\nHost: 127.0.0.1\r\nBad Header Line\r\n\r\n",
     "space-before-colon": b"GET /api/ HTTP/1.1\r\nHost : x\r\n\r\n",
-    "header-too-long": b"GET /api/ HTTP/1.1\r\nHost: x\r\nX-Big: " + b"a" * 9000 + b"\r\n\r\n",
-    "request-line-too-long": b"GET /api/" + b"a" * 9000 + b" HTTP/1.1\r\nHost: x\r\n\r\n",
-    "bad-content-length": b"POST /api/ HTTP/1.1\r\nHost: x\r\nContent-Length: abc\r\n\r\n",
+    "header-too-long": (
+        b"GET /api/ HTTP/1.1\r\nHost: 127.0.0.1\r\nX-Big: " + b"a" * 9000 + b"\r\n\r\n"
+    ),
+    "request-line-too-long": b"GET /api/" + b"a" * 9000 + b" HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n",
+    "bad-content-length": b"POST /api/ HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Length: abc\r\n\r\n",
     "length-and-chunked": (
-        b"POST /api/ HTTP/1.1\r\nHost: x\r\nContent-Length: 3\r\n"
+        b"POST /api/ HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Length: 3\r\n"
         b"Transfer-Encoding: chunked\r\n\r\n0\r\n\r\n"
     ),
     "bad-chunk-size": (
-        b"POST /api/ HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\n"
+        b"POST /api/ HTTP/1.1\r\nHost: 127.0.0.1\r\nTransfer-Encoding: chunked\r\n\r\n"
         b"zz\r\nabc\r\n0\r\n\r\n"
     ),
 }
@@ -70,7 +73,9 @@ def test_banner_absent_on_normal_and_error_responses(hub: RunningHub) -> None:
         request(hub, "GET", "/api/", token=hub.token),
         request(hub, "GET", "/api/"),
         request(hub, "GET", "/api/no/such/thing", token=hub.token),
-        raw_exchange(hub.port, b"GET /api/ HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n"),
+        raw_exchange(
+            hub.port, b"GET /api/ HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n"
+        ),
     ]
     upgrade = raw_exchange(hub.port, WS_UPGRADE)
     assert upgrade.status == 101, upgrade

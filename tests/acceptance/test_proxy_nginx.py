@@ -30,7 +30,7 @@ TEMP_PATHS = ("client_body", "proxy", "fastcgi", "uwsgi", "scgi")
 def direct(port: int, headers: dict[str, str], source: str) -> tuple[int, bytes]:
     """A request straight to the hub (not through nginx) from `source`."""
     lines = "".join(f"{name}: {value}\r\n" for name, value in headers.items())
-    raw = f"GET /api/ HTTP/1.1\r\nHost: x\r\nConnection: close\r\n{lines}\r\n".encode()
+    raw = f"GET /api/ HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n{lines}\r\n".encode()
     with socket.create_connection((HOST, port), timeout=5, source_address=(source, 0)) as sock:
         sock.sendall(raw)
         data = b""
@@ -117,7 +117,8 @@ def test_websocket_through_nginx(hub_factory: HubFactory, nginx_factory: NginxFa
     hub = hub_factory(http_extra=BEHIND_NGINX)
     proxy = nginx_factory(hub.port)
     raw = (
-        b"GET /api/websocket HTTP/1.1\r\nHost: x\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n"
+        b"GET /api/websocket HTTP/1.1\r\nHost: 127.0.0.1\r\n"
+        b"Upgrade: websocket\r\nConnection: Upgrade\r\n"
         b"Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n\r\n"
     )
     with socket.create_connection((HOST, proxy.port), timeout=5, source_address=(CLIENT, 0)) as s:
@@ -141,7 +142,7 @@ def test_nginx_is_exempt_from_the_connection_cap(
         for _ in range(80):  # idle WebSockets: each holds one nginx->hub connection open
             sock = socket.create_connection((HOST, proxy.port), timeout=5)
             sock.sendall(
-                b"GET /api/websocket HTTP/1.1\r\nHost: x\r\nUpgrade: websocket\r\n"
+                b"GET /api/websocket HTTP/1.1\r\nHost: 127.0.0.1\r\nUpgrade: websocket\r\n"
                 b"Connection: Upgrade\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\n"
                 b"Sec-WebSocket-Version: 13\r\n\r\n"
             )

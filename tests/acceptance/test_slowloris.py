@@ -46,7 +46,7 @@ class NormalClient:
 async def _open_slow(port: int) -> SlowConnection:
     reader, writer = await asyncio.open_connection(HOST, port, local_addr=(ATTACKER, 0))
     connection = SlowConnection(writer, time.monotonic())
-    writer.write(b"GET /api/ HTTP/1.1\r\nHost: x\r\nX-Slow: ")
+    writer.write(b"GET /api/ HTTP/1.1\r\nHost: 127.0.0.1\r\nX-Slow: ")
 
     async def watch() -> None:
         # A refused connection may see a reset instead of its 503: it wrote before reading.
@@ -69,7 +69,7 @@ async def _trickle(connections: list[SlowConnection], stop: asyncio.Event) -> No
 
 async def _normal_requests(hub: RunningHub, stop: asyncio.Event, seen: NormalClient) -> None:
     raw = (
-        f"GET /api/ HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer {hub.token}\r\n"
+        f"GET /api/ HTTP/1.1\r\nHost: 127.0.0.1\r\nAuthorization: Bearer {hub.token}\r\n"
         "Connection: close\r\n\r\n"
     ).encode()
     while not stop.is_set():
@@ -116,7 +116,7 @@ async def test_slowloris_cannot_starve_a_normal_client(hub: RunningHub) -> None:
 
     # Their slots are free again, and the hub is healthy.
     reader, writer = await asyncio.open_connection(HOST, hub.port, local_addr=(ATTACKER, 0))
-    writer.write(b"GET /api/ HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n")
+    writer.write(b"GET /api/ HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n")
     answer = await asyncio.wait_for(reader.read(), 5)
     writer.close()
     assert answer.startswith(b"HTTP/1.1 401 "), answer

@@ -280,3 +280,17 @@ async def test_malformed_headers_from_trusted_proxy_are_400(
     for _, value in headers:  # the response never echoes what was sent
         if value:
             assert value not in message
+
+
+@pytest.mark.parametrize(
+    "headers",
+    [{XFP: ""}, {XFP: " "}, {XFP: "ftp"}, {XFH: ""}, {XFH: "bad host"}, {XFP: "https, http"}],
+)
+async def test_trusted_proxy_without_forwarded_for_must_still_be_well_formed(
+    aiohttp_client: AiohttpClient, headers: dict[str, str]
+) -> None:
+    """An empty X-Forwarded-Proto from the proxy itself used to pass unchecked."""
+    client = await _client(aiohttp_client, LOOPBACK_PROXY)
+    resp = await client.get("/", headers=headers)
+    assert resp.status == 400
+    assert "X-Forwarded" in (await resp.json())["message"]

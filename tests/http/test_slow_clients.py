@@ -5,15 +5,14 @@ from __future__ import annotations
 import asyncio
 import time
 from collections.abc import AsyncIterator, Awaitable, Callable
-from ipaddress import IPv4Address, IPv6Address, IPv6Network, ip_address, ip_network
+from ipaddress import ip_network
 
 import aiohttp
 import pytest
 from aiohttp import web
 
 from hearth.http.errors import error_middleware
-from hearth.http.network import NetworkSet
-from hearth.http.slow_clients import ConnectionCounter, GuardedAppRunner, SlowClientLimits
+from hearth.http.slow_clients import GuardedAppRunner, SlowClientLimits
 
 HOST = "127.0.0.1"
 FAST = SlowClientLimits(header_timeout=0.5, body_timeout=0.5, max_connections=64)
@@ -221,39 +220,3 @@ async def test_counts_are_released(serve: Serve) -> None:
         for reader, writer in pair:
             assert _status(await _read_all(reader)) == 408
             writer.close()
-
-
-# --- the counter, as data ---------------------------------------------------------------------
-
-
-@pytest.mark.parametrize(
-    ("address", "key"),
-    [
-        ("203.0.113.5", IPv4Address("203.0.113.5")),
-        ("192.168.1.5", IPv4Address("192.168.1.5")),
-        ("2001:db8:1:2:3:4:5:6", IPv6Network("2001:db8:1:2::/64")),  # remote: the whole /64
-        ("fd00::1:2", IPv6Address("fd00::1:2")),  # local: each device on its own
-        ("fe80::1", IPv6Address("fe80::1")),
-        ("::1", IPv6Address("::1")),
-    ],
-)
-def test_counted_unit(address: str, key: object) -> None:
-    assert ConnectionCounter.key(ip_address(address)) == key
-
-
-def test_counter_caps_and_releases() -> None:
-    counter = ConnectionCounter(2, NetworkSet([ip_network("10.0.0.1/32")]))
-    first = ip_address("2001:db8::1")
-    neighbour = ip_address("2001:db8::2")  # same /64
-    key = counter.acquire(first)
-    assert counter.acquire(neighbour) == key
-    with pytest.raises(OverflowError):
-        counter.acquire(first)
-    assert counter.acquire(ip_address("10.0.0.1")) is None  # exempt, never counted
-    assert counter.acquire(ip_address("2001:db8:0:1::1")) is not None  # another /64
-    assert key is not None
-    counter.release(key)
-    counter.release(key)
-    assert key not in counter.counts
-    counter.release(key)  # an extra release is harmless
-    assert key not in counter.counts

@@ -16,6 +16,7 @@ from aiohttp import web
 from hearth.exceptions import ConfigError
 from hearth.http.headers import HSTS, setup_headers
 from hearth.http.server import HttpServer
+from hearth.http.slow_clients import GuardedAppRunner, SlowClientLimits
 from hearth.http.tls import build_context
 from hearth.http.tls_listener import PLAIN_HTTP_MESSAGE, TlsSite
 from tests.certs.pki import TestCA
@@ -235,3 +236,54 @@ async def test_no_hsts_over_plain_http(aiohttp_client: AiohttpClient) -> None:
     resp = await client.get("/")
     assert resp.status == 200
     assert "Strict-Transport-Security" not in resp.headers
+
+
+# --- connection caps before and after the handshake -------------------------------------------
+
+
+async def test_silent_connections_count_against_the_cap_and_slots_pass_on(
+    server_context: ssl.SSLContext, ca_file: Path
+) -> None:
+    """A connection counts from accept; after the handshake the request handler owns its slot."""
+    limits = SlowClientLimits(header_timeout=5, body_timeout=5, max_connections=3)
+    runner = GuardedAppRunner(make_app(), limits=limits, access_log=None)
+    await runner.setup()
+    try:
+        site = TlsSite(runner, HOST, 0, server_context)
+        await site.start()
+        server = site._server
+        assert server is not None
+        port: int = server.sockets[0].getsockname()[1]  # type: ignore[attr-defined]
+        silent = [await asyncio.open_connection(HOST, port) for _ in range(5)]
+        # The two beyond the cap are closed at once, without a word.
+        closed = 0
+        for reader, _writer in silent:
+            try:
+                async with asyncio.timeout(0.5):
+                    if await reader.read() == b"":
+                        closed += 1
+            except TimeoutError:
+                pass
+        assert closed == 2
+        assert runner.counter.total == 3
+        for _reader, writer in silent:
+            writer.close()
+        for _ in range(50):  # the server sees the closes
+            if runner.counter.total == 0:
+                break
+            await asyncio.sleep(0.02)
+        assert runner.counter.total == 0
+        # A served connection holds one slot, handed from the listener to the handler.
+        async with (
+            aiohttp.ClientSession() as session,
+            session.get(f"https://localhost:{port}/", ssl=client_context(ca_file)) as resp,
+        ):
+            assert resp.status == 200
+            assert runner.counter.total == 1
+        for _ in range(50):
+            if runner.counter.total == 0:
+                break
+            await asyncio.sleep(0.02)
+        assert runner.counter.total == 0
+    finally:
+        await runner.cleanup()

@@ -137,6 +137,8 @@ class HttpSection(BaseModel):
     use_x_forwarded_for: bool = False  # after trusted_proxies: its validator reads that field
     use_x_frame_options: bool = True
     cors_allowed_origins: list[net_fields.Origin] = Field(default_factory=list)
+    # Host check (hearth.http.host_check): names the hub answers to besides those it knows.
+    allowed_hosts: list[Host] = Field(default_factory=list)
     # TLS (hearth.http.tls): Mozilla's modern profile unless intermediate is asked for.
     ssl_certificate: tls_fields.PemFile | None = None
     ssl_key: tls_fields.PemFile | None = None
@@ -155,7 +157,7 @@ class HttpSection(BaseModel):
         """X-Forwarded-For is believed only from listed proxies, so there must be some."""
         return net_fields.check_use_x_forwarded_for(value, info.data.get("trusted_proxies"))
 
-    @field_validator("server_host", mode="before")
+    @field_validator("server_host", "allowed_hosts", mode="before")
     @classmethod
     def _one_host_is_a_list(cls, value: Any) -> Any:
         """Accept a single host as a one-item list, as Home Assistant does."""

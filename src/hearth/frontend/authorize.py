@@ -16,11 +16,12 @@ from hearth.auth.clients import form_action_source, valid_redirect_uri
 from hearth.auth.flow import PASSWORD_PROVIDER, TRUSTED_PROVIDER, FlowMismatch, FlowNotFound, Step
 from hearth.auth.login import Outcome
 from hearth.auth.views import KEY_LOGIN, KEY_ONBOARDING, client_of
-from hearth.exceptions import HearthError
+from hearth.exceptions import BadRequest, HearthError
 from hearth.frontend import html
 from hearth.frontend.html import e
+from hearth.frontend.recipient import recipient_notice
 from hearth.http.ban import record_auth_failure
-from hearth.http.view import public
+from hearth.http.view import public, read_form
 
 routes = web.RouteTableDef()
 
@@ -67,6 +68,10 @@ class Params:
         """Forms here may end in a redirect to the client: the policy must allow its origin."""
         return form_action_source(self.redirect_uri)
 
+    def notice(self, request: web.Request) -> str:
+        """Who receives this login, shown above every step."""
+        return recipient_notice(request, self.client_id, self.redirect_uri)
+
     def restart_url(self) -> str:
         query = {"response_type": "code", **{k: v for k, v in self.fields().items() if v}}
         return str(URL(PATH).with_query(query))
@@ -87,7 +92,7 @@ def _login_form(request: web.Request, params: Params, message: str | None = None
         + html.field("Username", "username", autocomplete="username", autofocus=True)
         + html.password_field("Password", "password", "current-password")
     )
-    body = html.error(message) + html.form(PATH, inner, "Log in")
+    body = params.notice(request) + html.error(message) + html.form(PATH, inner, "Log in")
     choices = request.app[KEY_LOGIN].trusted_choices(client_of(request))
     if choices:
         trusted = html.hidden({**params.fields(), "provider": TRUSTED_PROVIDER}) + html.select(
@@ -115,7 +120,10 @@ async def authorize_page(request: web.Request) -> web.Response:
 @public
 async def authorize_submit(request: web.Request) -> web.Response:
     """A submitted step: the next step, the same step with an error, or the redirect."""
-    data = await request.post()
+    try:
+        data = await read_form(request)
+    except BadRequest:
+        return _bad_request()
     params = Params.parse(data)
     if params is None:
         return _bad_request()
@@ -209,4 +217,4 @@ def _render(request: web.Request, params: Params, outcome: Outcome) -> web.Respo
             + html.form(PATH, hidden, "I have saved them, continue")
         )
         title = "Recovery codes"
-    return html.respond(title, content, form_action=params.form_action)
+    return html.respond(title, params.notice(request) + content, form_action=params.form_action)

@@ -9,12 +9,12 @@ from yarl import URL
 
 from hearth.auth.onboarding import PAGE_PATH, InvalidSetupCode
 from hearth.auth.views import KEY_ONBOARDING
-from hearth.exceptions import HearthError
+from hearth.exceptions import BadRequest, HearthError
 from hearth.frontend import html
 from hearth.frontend.authorize import PATH as AUTHORIZE_PATH
 from hearth.frontend.html import e
 from hearth.http.ban import record_auth_failure
-from hearth.http.view import public
+from hearth.http.view import public, read_form
 
 routes = web.RouteTableDef()
 
@@ -73,7 +73,10 @@ async def onboarding_page(request: web.Request) -> web.Response:
 async def onboarding_submit(request: web.Request) -> web.Response:
     """Create the owner from the form."""
     onboarding = request.app[KEY_ONBOARDING]
-    data = await request.post()
+    try:
+        data = await read_form(request)
+    except BadRequest as err:
+        return html.respond("Welcome to Hearth", _form(err.message), status=400)
     values = {
         key: value if isinstance(value, str) and len(value) <= MAX_FIELD else ""
         for key in ("setup_code", "name", "username", "password", "password_again")

@@ -93,6 +93,24 @@ def valid_host(value: str) -> bool:
     )
 
 
+def _scheme(values: list[str], hops: int, index: int) -> str:
+    """The scheme the proxy reports for the hop at `index` of `hops` (1 when there is no list)."""
+    protos = _items(_single(values, FORWARDED_PROTO), FORWARDED_PROTO)
+    if len(protos) not in (1, hops):
+        raise ForwardedError(f"{FORWARDED_PROTO} does not match {FORWARDED_FOR}.")
+    scheme = (protos[0] if len(protos) == 1 else protos[index]).lower()
+    if scheme not in _SCHEMES:
+        raise ForwardedError(f"Invalid {FORWARDED_PROTO}.")
+    return scheme
+
+
+def _host(values: list[str]) -> str:
+    host = _single(values, FORWARDED_HOST).strip()
+    if not valid_host(host):
+        raise ForwardedError(f"Invalid {FORWARDED_HOST}.")
+    return host
+
+
 def resolve(
     trusted: NetworkSet,
     forwarded_for: list[str],
@@ -108,20 +126,30 @@ def resolve(
         if hops[position] not in trusted:
             index = position
             break
-    scheme = None
-    if forwarded_proto:
-        protos = _items(_single(forwarded_proto, FORWARDED_PROTO), FORWARDED_PROTO)
-        if len(protos) not in (1, len(hops)):
-            raise ForwardedError(f"{FORWARDED_PROTO} does not match {FORWARDED_FOR}.")
-        scheme = (protos[0] if len(protos) == 1 else protos[index]).lower()
-        if scheme not in _SCHEMES:
-            raise ForwardedError(f"Invalid {FORWARDED_PROTO}.")
-    host = None
-    if forwarded_host:
-        host = _single(forwarded_host, FORWARDED_HOST).strip()
-        if not valid_host(host):
-            raise ForwardedError(f"Invalid {FORWARDED_HOST}.")
+    scheme = _scheme(forwarded_proto, len(hops), index) if forwarded_proto else None
+    host = _host(forwarded_host) if forwarded_host else None
     return Forwarded(hops[index], scheme, host)
+
+
+def check_without_client(forwarded_proto: list[str], forwarded_host: list[str]) -> None:
+    """X-Forwarded-Proto/-Host from a trusted proxy without X-Forwarded-For: still well-formed."""
+    if forwarded_proto:
+        _scheme(forwarded_proto, 1, 0)
+    if forwarded_host:
+        _host(forwarded_host)
+
+
+def forwarded_host(request: web.Request) -> str | None:
+    """The host a trusted proxy reported and the request now carries, or None.
+
+    Only requests that passed forwarded_middleware reach the views, so an X-Forwarded-Host still
+    on one came from a trusted proxy; it was applied when X-Forwarded-For came with it.
+    """
+    headers = request.headers
+    if FORWARDED_FOR not in headers:
+        return None
+    value = headers.get(FORWARDED_HOST)
+    return None if value is None else value.strip()
 
 
 def _untrusted_advice(peer: IPAddress, name: str, use_x_forwarded_for: bool) -> str:
@@ -165,21 +193,28 @@ def forwarded_middleware(http: HttpSection) -> Middleware:
                 name = next(name for name in FORWARDED_HEADERS if name in headers)
                 _LOGGER.warning(_untrusted_advice(peer, name, use_x_forwarded_for))
             raise BadRequest("Forwarded headers are not accepted from this address.")
-        if FORWARDED_FOR not in headers:
-            # The proxy made this request itself (a health check): it is the client.
-            request[REQ_CLIENT_IP] = peer
-            return await handler(request)
+        found: Forwarded | None = None
         try:
-            found = resolve(
-                trusted,
-                headers.getall(FORWARDED_FOR),
-                headers.getall(FORWARDED_PROTO, []),
-                headers.getall(FORWARDED_HOST, []),
-            )
+            if FORWARDED_FOR in headers:
+                found = resolve(
+                    trusted,
+                    headers.getall(FORWARDED_FOR),
+                    headers.getall(FORWARDED_PROTO, []),
+                    headers.getall(FORWARDED_HOST, []),
+                )
+            else:
+                # The proxy made this request itself (a health check): it is the client. What
+                # else it sent must still be well-formed (an empty X-Forwarded-Proto is not).
+                check_without_client(
+                    headers.getall(FORWARDED_PROTO, []), headers.getall(FORWARDED_HOST, [])
+                )
         except ForwardedError as err:
             if warned.allow(peer):
                 _LOGGER.warning("Refused a request relayed by %s: %s", peer, err)
             raise BadRequest(str(err)) from None
+        if found is None:
+            request[REQ_CLIENT_IP] = peer
+            return await handler(request)
         request[REQ_CLIENT_IP] = found.client
         if found.scheme is None and found.host is None:
             return await handler(request.clone(remote=str(found.client)))

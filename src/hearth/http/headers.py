@@ -26,6 +26,8 @@ PERMISSIONS_POLICY: Final = (
 # (a router, a printer) may not speak HTTPS.
 HSTS: Final = "max-age=63072000"
 
+API_PREFIX: Final = "/api/"
+
 BASE_HEADERS: Final = {
     "X-Content-Type-Options": "nosniff",
     "Referrer-Policy": "no-referrer",
@@ -62,7 +64,12 @@ async def _add_security_headers(request: web.Request, response: web.StreamRespon
         headers.setdefault(name, value)
     if request.secure:  # HSTS means nothing over plain HTTP (browsers ignore it there)
         headers.setdefault(hdrs.STRICT_TRANSPORT_SECURITY, HSTS)
-    headers[hdrs.SERVER] = ""
+    if request.path.startswith(API_PREFIX):
+        # Threat: states, tokens and user data left in a browser or proxy cache. Every API
+        # answer, errors included, is for one authenticated client at one moment.
+        headers[hdrs.CACHE_CONTROL] = "no-store"
+    # aiohttp has added an (empty) Server header by now: send none at all.
+    headers.popall(hdrs.SERVER, None)
 
 
 def setup_headers(app: web.Application, http: HttpSection | None = None) -> None:

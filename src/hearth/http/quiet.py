@@ -5,6 +5,7 @@ from __future__ import annotations
 import logging
 
 from aiohttp.http_exceptions import HttpProcessingError
+from aiohttp.web_protocol import RequestPayloadError
 
 
 class MalformedRequestFilter(logging.Filter):
@@ -16,14 +17,16 @@ class MalformedRequestFilter(logging.Filter):
 
     def filter(self, record: logging.LogRecord) -> bool:
         exc = record.exc_info[1] if record.exc_info else None
-        if not isinstance(exc, HttpProcessingError):
+        # RequestPayloadError: a body that does not decode (a broken Content-Encoding), which
+        # aiohttp raises again while it drains the rest of the body after the answer.
+        if not isinstance(exc, HttpProcessingError | RequestPayloadError):
             return True
         record.levelno = logging.DEBUG
         record.levelname = "DEBUG"
         record.exc_info = None
         record.exc_text = None
         record.msg = "Rejected a malformed request (%s %s)"
-        record.args = (exc.code, exc.__class__.__name__)
+        record.args = (getattr(exc, "code", 400), exc.__class__.__name__)
         return logging.getLogger(record.name).isEnabledFor(logging.DEBUG)
 
 

@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import asyncio
 import errno
 import logging
 import os
 import socket
 import ssl
+from collections.abc import Callable
 from typing import TYPE_CHECKING
 
 from aiohttp import web
@@ -15,20 +17,29 @@ from aiohttp.typedefs import Middleware
 from hearth import const
 from hearth.auth.mfa import MfaManager
 from hearth.auth.throttle import AccountThrottle
+from hearth.certs.validate import dns_names
 from hearth.exceptions import ConfigError
 from hearth.http.auth import auth_middleware
 from hearth.http.ban import ban_middleware, open_bans, setup_ban
 from hearth.http.cors import cors_middleware, setup_cors
+from hearth.http.csrf import csrf_middleware
 from hearth.http.errors import error_middleware
+from hearth.http.fd_limit import connection_cap, quiet_accept_errors, raise_open_file_limit
 from hearth.http.forwarded import forwarded_middleware
 from hearth.http.headers import setup_headers
+from hearth.http.host_check import (
+    KEY_ALLOWED_HOSTS,
+    AllowedHosts,
+    host_check_middleware,
+    no_certificate_names,
+)
 from hearth.http.keys import KEY_AUDIT, KEY_AUTH, KEY_CONFIG, KEY_HUB, KEY_MFA
 from hearth.http.lowlevel import install as harden_aiohttp
 from hearth.http.network import parse_networks
 from hearth.http.network_guard import check_remote_access, network_guard_middleware
 from hearth.http.quiet import install as quiet_malformed_requests
 from hearth.http.security_filter import security_filter_middleware
-from hearth.http.slow_clients import GuardedAppRunner
+from hearth.http.slow_clients import GuardedAppRunner, SlowClientLimits
 from hearth.http.tls_listener import TlsSite
 from hearth.storage.audit import AuditLog
 
@@ -36,11 +47,14 @@ if TYPE_CHECKING:
     from hearth.auth.manager import AuthManager
     from hearth.config.schema import Config
     from hearth.core.hub import Hub
+    from hearth.http.tls_reload import CertificateReloader
 
 _LOGGER = logging.getLogger(__name__)
 
 
-def create_app(hub: Hub, auth: AuthManager, config: Config) -> web.Application:
+def create_app(
+    hub: Hub, auth: AuthManager, config: Config, tls: CertificateReloader | None = None
+) -> web.Application:
     """Build the application: state, middleware, routes."""
     from hearth import api, frontend, websocket
     from hearth.auth import views as auth_views
@@ -50,24 +64,32 @@ def create_app(hub: Hub, auth: AuthManager, config: Config) -> web.Application:
     # 1. errors: everything below may raise; the client always gets a JSON error, never a traceback.
     # 2. security_filter: malformed targets (control bytes, encoded traversal) never reach routing.
     # 3. forwarded: establish the real client IP (trusted proxies only) for everything after it.
-    # 4. network_guard: outside the local networks, nothing is served unless remote access is on.
-    # 5. ban: a banned client is refused before any credential is looked at.
-    # 6. cors (only with cors_allowed_origins): preflights carry no token, so they are answered
+    # 4. host_check: right after forwarded, because behind a proxy the host to check is the one
+    #    the proxy reports; before everything else, because a foreign Host means DNS rebinding
+    #    (nothing may be served to it) and because pages build links from the Host.
+    # 5. network_guard: outside the local networks, nothing is served unless remote access is on.
+    # 6. ban: a banned client is refused before any credential is looked at.
+    # 7. cors (only with cors_allowed_origins): preflights carry no token, so they are answered
     #    here, after the network checks and before auth.
-    # 7. auth: no view runs without a valid token unless its route is marked public.
+    # 8. csrf: before auth and the login views, so that a request another site started can never
+    #    check a password or count as a failure; after cors, which answers the preflights.
+    # 9. auth: no view runs without a valid token unless its route is marked public.
     # Security headers are added by a response-prepare signal, so they reach every response that
     # passes through the application, including the errors produced above.
-    # Slow clients and the per-address connection cap are handled below the application, in the
-    # request handler that HttpServer installs (hearth.http.slow_clients).
+    # Slow clients and the connection caps are handled below the application, in the request
+    # handler that HttpServer installs (hearth.http.slow_clients).
     check_remote_access(config)
     bans = open_bans(auth.db, config.http, AuditLog(auth.db))
+    hosts = AllowedHosts.from_config(config.http, _certificate_names(tls))
     layers: list[Middleware | None] = [
         error_middleware,
         security_filter_middleware,
         forwarded_middleware(config.http),
+        host_check_middleware(hosts),
         network_guard_middleware(config),
         ban_middleware(bans),
         cors_middleware(config.http),
+        csrf_middleware(config.http),
         auth_middleware,
     ]
     middlewares = [layer for layer in layers if layer is not None]
@@ -77,6 +99,7 @@ def create_app(hub: Hub, auth: AuthManager, config: Config) -> web.Application:
     app[KEY_HUB] = hub
     app[KEY_AUTH] = auth
     app[KEY_CONFIG] = config
+    app[KEY_ALLOWED_HOSTS] = hosts
     # One audit log and one MFA manager per hub: pending MFA setups live in this instance.
     app[KEY_AUDIT] = AuditLog(auth.db)
     app[KEY_MFA] = MfaManager(auth.db, audit=app[KEY_AUDIT])
@@ -89,6 +112,21 @@ def create_app(hub: Hub, auth: AuthManager, config: Config) -> web.Application:
     auth_views.setup(app)
     frontend.setup(app)
     return app
+
+
+def _certificate_names(tls: CertificateReloader | None) -> Callable[[], list[str]]:
+    """The DNS names of the certificate being served, read again only after a renewal."""
+    if tls is None:
+        return no_certificate_names
+    seen: list[tuple[object, list[str]]] = []
+
+    def names() -> list[str]:
+        pair = tls.pair
+        if not seen or seen[0][0] is not pair:
+            seen[:] = [(pair, dns_names(pair.certificate))]
+        return seen[0][1]
+
+    return names
 
 
 class HttpServer:
@@ -111,8 +149,17 @@ class HttpServer:
     async def start(self) -> None:
         """Bind every host; a host that cannot be bound is a clear error (ConfigError)."""
         config = self._app.get(KEY_CONFIG)
+        # Threat: descriptor exhaustion. Use every descriptor the system allows, and keep the
+        # connections well below that, so the hub can still open its database and log.
+        open_files = raise_open_file_limit()
+        limits = SlowClientLimits(total_connections=connection_cap(open_files))
+        _LOGGER.debug(
+            "Open-file limit %d: at most %d connections", open_files, limits.total_connections
+        )
+        quiet_accept_errors(asyncio.get_running_loop())
         runner = GuardedAppRunner(
             self._app,
+            limits=limits,
             # A trusted proxy carries many clients' connections: it is exempt from the cap.
             exempt=parse_networks(config.http.trusted_proxies if config is not None else ()),
             handle_signals=False,
@@ -149,6 +196,9 @@ class HttpServer:
         except BaseException:
             await self.stop()
             raise
+        hosts = self._app.get(KEY_ALLOWED_HOSTS)
+        if hosts is not None:
+            hosts.add_bound(self.bound)
 
     async def stop(self) -> None:
         """Stop listening and finish open requests (bounded by the shutdown timeout)."""

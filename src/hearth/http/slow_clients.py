@@ -9,30 +9,24 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import Iterable
-from dataclasses import dataclass, field
-from ipaddress import IPv6Address, IPv6Network
+from collections.abc import Awaitable, Callable, Iterable
+from dataclasses import dataclass
 from typing import Any, Final
 
 from aiohttp import web, web_protocol
+from aiohttp.http_exceptions import BadHttpMessage
 from aiohttp.streams import StreamReader
 
 from hearth import const
+from hearth.http.connections import ConnectionCounter, Slot, TooManyConnections, log_refusal
 from hearth.http.headers import BASE_HEADERS
-from hearth.http.log_limit import LogLimiter
-from hearth.http.network import (
-    LOCAL_NETWORKS,
-    IPAddress,
-    IPNetwork,
-    NetworkSet,
-    peer_address,
-)
+from hearth.http.lowlevel import predates_http10
+from hearth.http.network import IPAddress, IPNetwork, NetworkSet, peer_address
 from hearth.http.view import json_bytes
 
 _LOGGER = logging.getLogger(__name__)
 
-ConnectionKey = IPAddress | IPv6Network
-_LOCAL: Final = NetworkSet(LOCAL_NETWORKS)
+__all__ = ["ConnectionCounter", "GuardedAppRunner", "GuardedRequestHandler", "SlowClientLimits"]
 
 
 def raw_reply(status: int, reason: str, message: str, *extra: str) -> bytes:
@@ -58,6 +52,12 @@ TOO_MANY_CONNECTIONS_REPLY: Final = raw_reply(
     "Too many connections from your address.",
     f"Retry-After: {int(const.HEADER_READ_TIMEOUT)}",
 )
+HUB_FULL_REPLY: Final = raw_reply(
+    503,
+    "Service Unavailable",
+    "The hub has too many open connections; try again shortly.",
+    f"Retry-After: {int(const.HEADER_READ_TIMEOUT)}",
+)
 
 
 @dataclass(frozen=True, slots=True)
@@ -67,50 +67,13 @@ class SlowClientLimits:
     header_timeout: float = const.HEADER_READ_TIMEOUT
     body_timeout: float = const.BODY_READ_TIMEOUT
     max_connections: int = const.MAX_CONNECTIONS_PER_IP
-
-
-@dataclass
-class ConnectionCounter:
-    """Open connections per client address; trusted proxies carry many clients and are exempt."""
-
-    limit: int
-    exempt: NetworkSet = field(default_factory=NetworkSet)
-    counts: dict[ConnectionKey, int] = field(default_factory=dict)
-    warned: LogLimiter = field(default_factory=LogLimiter)
-
-    @staticmethod
-    def key(address: IPAddress) -> ConnectionKey:
-        """The counted unit: an address, or a whole /64 for a remote IPv6 client."""
-        # Threat: one remote IPv6 host has a /64 of addresses to spread its connections over.
-        # Local IPv6 devices share one /64, so there every address counts on its own.
-        if isinstance(address, IPv6Address) and address not in _LOCAL:
-            return IPv6Network((int(address) >> 64 << 64, 64))
-        return address
-
-    def acquire(self, address: IPAddress) -> ConnectionKey | None:
-        """Count a new connection; None when it is exempt. OverflowError when over the cap."""
-        if address in self.exempt:
-            return None
-        key = self.key(address)
-        count = self.counts.get(key, 0)
-        if count >= self.limit:
-            raise OverflowError(key)
-        self.counts[key] = count + 1
-        return key
-
-    def release(self, key: ConnectionKey) -> None:
-        """Forget one connection of `key`."""
-        count = self.counts.get(key, 0) - 1
-        if count > 0:
-            self.counts[key] = count
-        else:
-            self.counts.pop(key, None)
+    total_connections: int = const.MAX_CONNECTIONS
 
 
 class GuardedRequestHandler(web_protocol.RequestHandler):
-    """aiohttp's request handler with header and body deadlines and the per-address cap."""
+    """aiohttp's request handler with header and body deadlines and the connection caps."""
 
-    __slots__ = ("_body", "_counted", "_counter", "_due", "_limits", "_timer")
+    __slots__ = ("_body", "_counter", "_due", "_limits", "_slot", "_timer")
 
     def __init__(
         self,
@@ -123,37 +86,39 @@ class GuardedRequestHandler(web_protocol.RequestHandler):
         super().__init__(manager, **kwargs)
         self._limits = limits
         self._counter = counter
-        self._counted: ConnectionKey | None = None
+        self._slot: Slot | None = None
         # When the pending headers or body are due (None: nothing is). One timer per connection
         # checks it, re-armed only when it fires early: no timer is made per request.
         self._due: float | None = None
         self._timer: asyncio.TimerHandle | None = None
         self._body: StreamReader | None = None
 
+    def adopt(self, slot: Slot) -> None:
+        """Take over a slot counted before this handler existed (during a TLS handshake)."""
+        self._slot = slot
+
     def connection_made(self, transport: asyncio.BaseTransport) -> None:
-        peer = peer_address(transport.get_extra_info("peername"))
-        try:
-            self._counted = self._counter.acquire(peer)
-        except OverflowError:
-            self._refuse(transport, peer)
-            return
+        if self._slot is None:
+            peer = peer_address(transport.get_extra_info("peername"))
+            try:
+                self._slot = self._counter.acquire(peer)
+            except TooManyConnections as refused:
+                self._refuse(transport, peer, refused)
+                return
         super().connection_made(transport)
         # A new connection must deliver its first request's headers in time: idle sockets
         # opened only to hold a slot are dropped after header_timeout, not keepalive_timeout.
         self._arm(self._limits.header_timeout)
 
-    def _refuse(self, transport: asyncio.BaseTransport, peer: IPAddress) -> None:
+    def _refuse(
+        self, transport: asyncio.BaseTransport, peer: IPAddress, refused: TooManyConnections
+    ) -> None:
         """Answer 503 and close without starting a request loop (nothing is held)."""
-        if self._counter.warned.allow(peer):
-            _LOGGER.warning(
-                "Refused a connection from %s: it already has %d open connections",
-                peer,
-                self._counter.limit,
-            )
+        log_refusal(self._counter, peer, refused)
         self._manager = None  # connection_lost has nothing to unregister
         self._force_close = True  # data_received ignores anything the client still sends
         if isinstance(transport, asyncio.Transport):
-            transport.write(TOO_MANY_CONNECTIONS_REPLY)
+            transport.write(HUB_FULL_REPLY if refused.total else TOO_MANY_CONNECTIONS_REPLY)
         transport.close()
 
     def data_received(self, data: bytes) -> None:
@@ -184,10 +149,34 @@ class GuardedRequestHandler(web_protocol.RequestHandler):
             self._timer.cancel()
             self._timer = None
         self._body = None
-        if self._counted is not None:
-            key, self._counted = self._counted, None
-            self._counter.release(key)
+        if self._slot is not None:
+            self._slot.release()
         super().connection_lost(exc)
+
+    async def _handle_request(
+        self,
+        request: web.BaseRequest,
+        start_time: float | None,
+        request_handler: Callable[[web.BaseRequest], Awaitable[web.StreamResponse]],
+    ) -> tuple[web.StreamResponse, bool]:
+        if predates_http10(request):
+            # Threat: fingerprinting. aiohttp would serve `GET /path` (HTTP/0.9) and answer
+            # "HTTP/0.9 200"; it is a malformed request like any other (hearth.http.lowlevel).
+            request_handler = self._refuse_http09
+        return await super()._handle_request(request, start_time, request_handler)
+
+    async def _refuse_http09(self, request: web.BaseRequest) -> web.StreamResponse:
+        return self.handle_error(request, 400, BadHttpMessage("no HTTP version"))
+
+    async def shutdown(self, timeout: float | None = 15.0) -> None:  # noqa: ASYNC109
+        body = self._body
+        if body is not None and not body.is_eof() and self._request_in_progress:
+            # The hub is stopping: a view still waiting for its request body would hold the
+            # shutdown for the whole timeout. It gets 503 at once, and the connection closes.
+            self._body = None
+            body.set_exception(web.HTTPServiceUnavailable())
+            self._lingering_time = 0.0
+        await super().shutdown(timeout)
 
     def _arm(self, delay: float) -> None:
         due = self._loop.time() + delay
@@ -270,7 +259,11 @@ class GuardedAppRunner(web.AppRunner):
     ) -> None:
         super().__init__(app, **kwargs)
         self.limits = limits or SlowClientLimits()
-        self.counter = ConnectionCounter(self.limits.max_connections, NetworkSet(exempt))
+        self.counter = ConnectionCounter(
+            self.limits.max_connections,
+            NetworkSet(exempt),
+            total_limit=self.limits.total_connections,
+        )
 
     async def _make_server(self) -> web.Server:
         server = await super()._make_server()

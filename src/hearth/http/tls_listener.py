@@ -19,13 +19,16 @@ import logging
 import socket
 import ssl
 from collections.abc import Callable
-from typing import Final
+from typing import Final, Literal
 
 from aiohttp import web
 from yarl import URL
 
 from hearth import const
+from hearth.http.connections import ConnectionCounter, Slot, TooManyConnections, log_refusal
+from hearth.http.fd_limit import ACCEPT_ERRORS
 from hearth.http.headers import BASE_HEADERS
+from hearth.http.network import peer_address
 
 _LOGGER = logging.getLogger(__name__)
 
@@ -97,8 +100,10 @@ class SniffingServer(asyncio.AbstractServer):
         *,
         first_byte_timeout: float = const.TLS_FIRST_BYTE_TIMEOUT,
         handshake_timeout: float = const.TLS_HANDSHAKE_TIMEOUT,
+        counter: ConnectionCounter | None = None,
     ) -> None:
         self._loop = asyncio.get_running_loop()
+        self._counter = counter
         self._factory = protocol_factory
         self._sockets = sockets
         self._ssl = ssl_context
@@ -150,33 +155,56 @@ class SniffingServer(asyncio.AbstractServer):
     async def _accept(self, listener: socket.socket) -> None:
         while True:
             try:
-                conn, _address = await self._loop.sock_accept(listener)
+                conn, address = await self._loop.sock_accept(listener)
             except ConnectionAbortedError:
                 continue
             except OSError as err:
                 # Out of file descriptors or memory: pause instead of spinning (as asyncio does).
-                level = logging.ERROR if err.errno in _OUT_OF_RESOURCES else logging.WARNING
-                _LOGGER.log(level, "Cannot accept a connection: %s", err.strerror or err)
+                if ACCEPT_ERRORS.allow(err.errno):
+                    level = logging.ERROR if err.errno in _OUT_OF_RESOURCES else logging.WARNING
+                    _LOGGER.log(level, "Cannot accept a connection: %s", err.strerror or err)
                 await asyncio.sleep(1.0)
+                continue
+            slot = self._count(conn, address)
+            if slot is False:
                 continue
             conn.setblocking(False)
             conn.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
-            task = self._loop.create_task(self._connection(conn))
+            task = self._loop.create_task(self._connection(conn, slot))
             self._pending.add(task)
             task.add_done_callback(self._pending.discard)
 
-    async def _connection(self, conn: socket.socket) -> None:
+    def _count(self, conn: socket.socket, address: object) -> Slot | Literal[False] | None:
+        """The connection's slot (None: nothing counts); False, and closed, when over a cap."""
+        if self._counter is None:
+            return None
+        peer = peer_address(address)
         try:
-            first = await self._peek(conn)
-        except (OSError, TimeoutError):
-            conn.close()  # silent client, or reset: nothing to answer
-            return
-        if not first:
+            return self._counter.acquire(peer)
+        except TooManyConnections as refused:
+            # Threat: descriptor exhaustion. Connections still silent or in their handshake
+            # count against the same caps as served ones; over a cap, closed at once.
+            log_refusal(self._counter, peer, refused)
             conn.close()
-        elif first[0] in _HTTP_START:
-            await self._refuse_plain_http(conn)
-        else:
-            await self._hand_over(conn)
+            return False
+
+    async def _connection(self, conn: socket.socket, slot: Slot | None) -> None:
+        handed_over = False
+        try:
+            try:
+                first = await self._peek(conn)
+            except (OSError, TimeoutError):
+                conn.close()  # silent client, or reset: nothing to answer
+                return
+            if not first:
+                conn.close()
+            elif first[0] in _HTTP_START:
+                await self._refuse_plain_http(conn)
+            else:
+                handed_over = await self._hand_over(conn, slot)
+        finally:
+            if slot is not None and not handed_over:
+                slot.release()
 
     async def _peek(self, conn: socket.socket) -> bytes:
         """The first byte, left in the socket's buffer; waits at most first_byte_timeout."""
@@ -190,11 +218,22 @@ class SniffingServer(asyncio.AbstractServer):
             self._loop.remove_reader(fd)
         return conn.recv(1, socket.MSG_PEEK)
 
-    async def _hand_over(self, conn: socket.socket) -> None:
-        """TLS handshake, then the HTTP server owns the connection."""
+    async def _hand_over(self, conn: socket.socket, slot: Slot | None) -> bool:
+        """TLS handshake, then the HTTP server owns the connection (and its slot, if it can)."""
+        adopted = False
+
+        def protocol() -> asyncio.Protocol:
+            nonlocal adopted
+            made = self._factory()
+            adopt = getattr(made, "adopt", None)
+            if slot is not None and adopt is not None:
+                adopt(slot)
+                adopted = True
+            return made
+
         try:
             await self._loop.connect_accepted_socket(
-                self._factory,
+                protocol,
                 conn,
                 ssl=self._ssl,
                 ssl_handshake_timeout=self._handshake_timeout,
@@ -202,6 +241,8 @@ class SniffingServer(asyncio.AbstractServer):
         except OSError as err:  # ssl.SSLError, resets and handshake timeouts are all OSErrors
             _LOGGER.debug("TLS handshake failed: %s", err)
             conn.close()
+            return False
+        return adopted
 
     async def _refuse_plain_http(self, conn: socket.socket) -> None:
         """Answer 400 and close; the request itself is never parsed."""
@@ -259,8 +300,15 @@ class TlsSite(web.BaseSite):
             raise RuntimeError("TlsSite needs a set-up runner and an SSL context")
         sockets = await bind(self._host, self._port, self._backlog)
         first_byte, handshake = self._timeouts
+        # The runner's caps (hearth.http.slow_clients.GuardedAppRunner) apply from accept on.
+        counter = getattr(self._runner, "counter", None)
         sniffing = SniffingServer(
-            server, sockets, context, first_byte_timeout=first_byte, handshake_timeout=handshake
+            server,
+            sockets,
+            context,
+            first_byte_timeout=first_byte,
+            handshake_timeout=handshake,
+            counter=counter if isinstance(counter, ConnectionCounter) else None,
         )
         sniffing.start()
         self._server = sniffing

@@ -2,12 +2,16 @@
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Awaitable, Callable
 from ipaddress import IPv4Address, IPv6Address, ip_address
-from typing import TYPE_CHECKING, Any, TypeVar
+from typing import TYPE_CHECKING, Any, Final, TypeVar
 
 import orjson
 from aiohttp import web
+from aiohttp.http_exceptions import HttpProcessingError
+from aiohttp.web_protocol import RequestPayloadError
+from multidict import MultiDictProxy
 
 from hearth.exceptions import BadRequest, PermissionDenied
 from hearth.http.keys import REQ_CLIENT_IP, REQ_REFRESH_TOKEN, REQ_USER
@@ -15,13 +19,28 @@ from hearth.http.keys import REQ_CLIENT_IP, REQ_REFRESH_TOKEN, REQ_USER
 if TYPE_CHECKING:
     from hearth.auth.models import RefreshToken, User
 
+_LOGGER = logging.getLogger(__name__)
+
 Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
+FormData = MultiDictProxy[Any]
 H = TypeVar("H", bound=Handler)
 
 PUBLIC_ATTR = "hearth_public"
 ADMIN_ATTR = "hearth_admin"
 
 JSON_CONTENT_TYPE = "application/json"
+MALFORMED_FORM: Final = "Malformed form body."
+# What aiohttp raises for a body it cannot decode: bad bytes for the charset, an unknown charset
+# (LookupError), a broken multipart body (ValueError, RuntimeError, a parser error), a body whose
+# Content-Encoding does not decode (RequestPayloadError).
+_UNDECODABLE: Final = (
+    ValueError,
+    LookupError,
+    RuntimeError,
+    AssertionError,
+    HttpProcessingError,
+    RequestPayloadError,
+)
 
 
 def public(handler: H) -> H:
@@ -60,7 +79,10 @@ async def read_json(request: web.Request, *, allow_empty: bool = False) -> Any:
 
     The body size is bounded by the server's client_max_size (413 beyond it).
     """
-    body = await request.read()
+    try:
+        body = await request.read()
+    except RequestPayloadError:
+        raise BadRequest("Malformed request body.") from None
     if not body.strip():
         if allow_empty:
             return None
@@ -69,6 +91,19 @@ async def read_json(request: web.Request, *, allow_empty: bool = False) -> Any:
         return orjson.loads(body)
     except orjson.JSONDecodeError:
         raise BadRequest("Invalid JSON in request body.") from None
+
+
+async def read_form(request: web.Request) -> FormData:
+    """The body as form fields (urlencoded or multipart); BadRequest for any malformed body.
+
+    The body size is bounded by the server's client_max_size (413 beyond it).
+    """
+    try:
+        return await request.post()
+    except _UNDECODABLE as err:
+        # Threat: log flooding. The body is the client's mistake: one debug line, no traceback.
+        _LOGGER.debug("Refused a malformed form body for %s: %s", request.path, type(err).__name__)
+        raise BadRequest(MALFORMED_FORM) from None
 
 
 async def read_json_object(request: web.Request, *, allow_empty: bool = False) -> dict[str, Any]:

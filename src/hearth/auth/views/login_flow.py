@@ -11,6 +11,7 @@ from hearth.auth.login import Outcome
 from hearth.auth.views import KEY_LOGIN, KEY_ONBOARDING, client_of
 from hearth.exceptions import BadRequest
 from hearth.http.ban import record_auth_failure
+from hearth.http.csrf import require_json
 from hearth.http.view import json_response, public, read_json_object
 
 routes = web.RouteTableDef()
@@ -57,6 +58,7 @@ def _handler(value: Any) -> str:
 @public
 async def begin_flow(request: web.Request) -> web.Response:
     """Start a login flow for a client and redirect URI."""
+    require_json(request)
     data = await read_json_object(request)
     client_id, redirect_uri = data.get("client_id"), data.get("redirect_uri")
     provider = _handler(data.get("handler"))
@@ -74,6 +76,7 @@ async def begin_flow(request: web.Request) -> web.Response:
 @public
 async def flow_step(request: web.Request) -> web.Response:
     """Submit the current step's fields."""
+    require_json(request)
     data = await read_json_object(request)
     client_id = data.pop("client_id", None)
     if not isinstance(client_id, str) or not valid_client_id(client_id):

@@ -10,6 +10,7 @@ from hearth.auth.onboarding import InvalidSetupCode
 from hearth.auth.views import KEY_LOGIN, KEY_ONBOARDING
 from hearth.exceptions import BadRequest
 from hearth.http.ban import record_auth_failure
+from hearth.http.csrf import require_json
 from hearth.http.view import json_response, public, read_json_object
 
 routes = web.RouteTableDef()
@@ -28,6 +29,7 @@ async def status(request: web.Request) -> web.Response:
 async def create_owner(request: web.Request) -> web.Response:
     """Create the owner; answers with an authorization code for `client_id`."""
     onboarding = request.app[KEY_ONBOARDING]
+    require_json(request)
     data = await read_json_object(request)
     client_id = data.get("client_id")
     username, password, name = data.get("username"), data.get("password"), data.get("name")

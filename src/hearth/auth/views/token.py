@@ -6,22 +6,19 @@ import logging
 from typing import Any
 
 from aiohttp import web
-from multidict import MultiDictProxy
 
 from hearth.auth.clients import valid_client_id
 from hearth.auth.login import LOCAL_ONLY_MESSAGE
 from hearth.auth.models import RefreshToken, User
 from hearth.auth.views import KEY_LOGIN, client_of
-from hearth.exceptions import InvalidAuth
+from hearth.exceptions import BadRequest, InvalidAuth
 from hearth.http.ban import record_auth_failure
 from hearth.http.keys import KEY_AUTH, KEY_CONFIG
-from hearth.http.view import json_response, public
+from hearth.http.view import FormData, json_response, public, read_form
 
 _LOGGER = logging.getLogger(__name__)
 
 routes = web.RouteTableDef()
-
-FormData = MultiDictProxy[Any]
 
 
 def _field(data: FormData, name: str) -> str | None:
@@ -37,6 +34,14 @@ def _error(error: str, description: str | None = None, status: int = 400) -> web
     if description is not None:
         body["error_description"] = description
     return json_response(body, status=status)
+
+
+async def _form(request: web.Request) -> FormData | web.Response:
+    """The form fields, or the OAuth error for a body that is not a readable form."""
+    try:
+        return await read_form(request)
+    except BadRequest as err:
+        return _error("invalid_request", err.message)
 
 
 def _refused(request: web.Request, user: User | None) -> web.Response | None:
@@ -67,7 +72,9 @@ def _tokens(
 @public
 async def token(request: web.Request) -> web.StreamResponse:
     """Trade an authorization code, or a refresh token, for an access token."""
-    data: FormData = await request.post()
+    data = await _form(request)
+    if isinstance(data, web.Response):
+        return data
     if _field(data, "action") == "revoke":  # IndieAuth: revocation at the token endpoint
         return await revoke(request)
     grant_type = _field(data, "grant_type")
@@ -127,8 +134,10 @@ async def _refresh_token(request: web.Request, data: FormData) -> web.Response:
 @routes.post("/auth/revoke")
 @public
 async def revoke(request: web.Request) -> web.Response:
-    """Revoke a refresh token (or the session behind an access token). Always 200."""
-    data: FormData = await request.post()
+    """Revoke a refresh token (or the session behind an access token). 200 for any token."""
+    data = await _form(request)
+    if isinstance(data, web.Response):
+        return data
     value = _field(data, "token")
     if value is None:
         return web.Response(status=200)
