@@ -38,6 +38,7 @@ _LOGGER = logging.getLogger(__name__)
 MAX_USERNAME_INPUT: Final = 256
 MAX_FIELD_INPUT: Final = 4096
 LOCAL_ONLY_MESSAGE: Final = "Login blocked: this user may log in only from the local network."
+THROTTLED: Final = "login_throttled"  # the failure reason of a refusal by a full account queue
 
 
 @dataclass(frozen=True, slots=True)
@@ -144,24 +145,32 @@ class LoginService:
         if len(username) > MAX_USERNAME_INPUT or len(password) > MAX_FIELD_INPUT:
             raise BadRequest("The username or password is too long.")
         tried = username.strip()
+        refused = wire.form(flow, wire.PASSWORD_SCHEMA, errors={"base": "invalid_auth"})
+        attempt = None
         if self.throttle is not None:
-            delay = self.throttle.delay_for(tried)
-            if delay > 0:
-                await asyncio.sleep(delay)
-        # Unknown users, wrong passwords and inactive users cost the same time and give the same
-        # answer, so the answer tells nobody which usernames exist.
-        user = await self.auth.authenticate(username, password)
+            attempt = self.throttle.attempt(tried, remote=client.remote, source=str(client.ip))
+            if not attempt.admitted:
+                # The account's queue is full: refused unchecked, answered as a wrong password.
+                _LOGGER.debug(
+                    "Login attempt from %s refused: the account's queue is full", client.ip
+                )
+                failure = THROTTLED if attempt.counts else None
+                return Outcome(refused, failure=failure, username=tried)
+        try:
+            if attempt is not None and attempt.delay > 0:
+                await asyncio.sleep(attempt.delay)
+            # Unknown users, wrong passwords and inactive users cost the same time and give the
+            # same answer, so the answer tells nobody which usernames exist.
+            user = await self.auth.authenticate(username, password)
+        finally:
+            if attempt is not None:
+                attempt.release()
         if user is None:
             if self.throttle is not None:
-                self.throttle.record_failure(tried)
-            errors = {"base": "invalid_auth"}
-            return Outcome(
-                wire.form(flow, wire.PASSWORD_SCHEMA, errors=errors),
-                failure="invalid_auth",
-                username=tried,
-            )
+                self.throttle.record_failure(tried, remote=client.remote)
+            return Outcome(refused, failure="invalid_auth", username=tried)
         if self.throttle is not None:
-            self.throttle.record_success(tried)
+            self.throttle.record_success(tried, remote=client.remote)
         return await self._authenticated(flow, user, client)
 
     # Step: trusted networks
