@@ -231,11 +231,19 @@ class LoginService:
         if not isinstance(code, str) or len(code) > MAX_USERNAME_INPUT:
             raise BadRequest("The code is required.")
         assert self.mfa is not None  # noqa: S101 - the MFA step exists only with an MfaManager
-        if user is not None and self.mfa.verify(
-            user.id, code, ip=str(client.ip), user_agent=client.user_agent
-        ):
+        form = self._mfa_form(flow, {"base": "invalid_code"})
+        if user is None:
+            return self._code_failed(flow, user, form)
+        checked = self.mfa.check(
+            user.id, code, ip=str(client.ip), user_agent=client.user_agent, remote=client.remote
+        )
+        if checked.accepted:
             return self._finish(flow, client)
-        return self._code_failed(flow, user, self._mfa_form(flow, {"base": "invalid_code"}))
+        if not checked.counts:
+            # Refused for a pause this client did not cause (misses from other addresses):
+            # neither its flow's tries nor its IP ban pay for it; a recovery code still works.
+            return form
+        return self._code_failed(flow, user, form)
 
     def _code_failed(self, flow: LoginFlow, user: User | None, outcome: Outcome) -> Outcome:
         flow.failures += 1

@@ -9,6 +9,7 @@ from pydantic import Field, model_validator
 from hearth.exceptions import InvalidCode, NotFound, PermissionDenied
 from hearth.http.ban import record_auth_failure
 from hearth.http.keys import KEY_MFA
+from hearth.http.network import request_is_local
 from hearth.http.view import client_ip
 from hearth.websocket.spec import CommandSpec, Params, command
 
@@ -143,9 +144,12 @@ def depose_mfa(conn: Connection, msg_id: int, params: DeposeMfaParams) -> None:
         if params.code is None:
             conn.send_error(msg_id, ERR_CODE_REQUIRED, "Enter a current code from your app.")
             return
-        if not mfa.verify(me.id, params.code, **_client(conn)):
-            # A bad MFA code is a credential failure: it counts toward the IP ban.
-            record_auth_failure(conn.request, reason="invalid_mfa_code", username=me.username)
+        client = _client(conn)
+        checked = mfa.check(me.id, params.code, **client, remote=not request_is_local(conn.request))
+        if not checked.accepted:
+            if checked.counts:
+                # A bad MFA code is a credential failure: it counts toward the IP ban.
+                record_auth_failure(conn.request, reason="invalid_mfa_code", username=me.username)
             conn.send_error(msg_id, ERR_INVALID_CODE, "The code is not valid.")
             return
     mfa.disable(target_id, by=me.username, **_client(conn))
