@@ -11,6 +11,7 @@ from pydantic import Field
 from hearth import const
 from hearth.auth.flow import PASSWORD_PROVIDER
 from hearth.auth.login import THROTTLED
+from hearth.auth.user_rights import changed_fields, user_change_refusal
 from hearth.exceptions import BadRequest, NotFound
 from hearth.http.ban import KEY_ACCOUNT_THROTTLE, record_auth_failure
 from hearth.http.network import request_is_local
@@ -67,9 +68,18 @@ def update_user(conn: Connection, msg_id: int, params: UpdateUserParams) -> None
         if params.group_ids[0] not in (ADMIN_GROUP, USER_GROUP):
             raise BadRequest(f"group_ids must be [{ADMIN_GROUP!r}] or [{USER_GROUP!r}].")
         is_admin = params.group_ids[0] == ADMIN_GROUP
-    if params.user_id == conn.user.id and (is_admin is False or params.is_active is False):
-        # An admin locking themselves out by accident would need the CLI to get back in.
-        raise BadRequest("You cannot remove your own administrator rights or deactivate yourself.")
+    target = conn.auth.get_user(params.user_id)
+    if target is None:
+        raise NotFound("User not found.")
+    requested = {
+        "name": params.name,
+        "is_admin": is_admin,
+        "is_active": params.is_active,
+        "local_only": params.local_only,
+    }
+    refusal = user_change_refusal(conn.user, target, changed_fields(target, requested))
+    if refusal is not None:
+        raise refusal
     user = conn.auth.update_user(
         params.user_id,
         name=params.name,
@@ -150,6 +160,10 @@ async def admin_change_password(
     user = conn.auth.get_user(params.user_id)
     if user is None:
         raise NotFound("User not found.")
+    refusal = user_change_refusal(conn.user, user, ["password"])
+    if refusal is not None:
+        # Threat: an admin setting the owner's password would log in as the owner.
+        raise refusal
     keep = conn.refresh_token_id if user.id == conn.user.id else None
     revoked = await conn.auth.change_password(user, params.password, keep_token_id=keep)
     conn.send_result(msg_id, {"revoked_tokens": revoked})
