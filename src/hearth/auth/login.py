@@ -39,6 +39,7 @@ MAX_USERNAME_INPUT: Final = 256
 MAX_FIELD_INPUT: Final = 4096
 LOCAL_ONLY_MESSAGE: Final = "Login blocked: this user may log in only from the local network."
 THROTTLED: Final = "login_throttled"  # the failure reason of a refusal by a full account queue
+TOO_MANY_FLOWS: Final = "too_many_login_flows"  # flows begun beyond an address's allowance
 
 
 @dataclass(frozen=True, slots=True)
@@ -103,15 +104,21 @@ class LoginService:
         if provider not in (PASSWORD_PROVIDER, TRUSTED_PROVIDER):
             raise NotFound("Invalid handler specified")
         flow = self.flows.begin(
-            provider=provider, client_id=client_id, redirect_uri=redirect_uri, ip=client.ip
+            provider=provider,
+            client_id=client_id,
+            redirect_uri=redirect_uri,
+            ip=client.ip,
+            remote=client.remote,
         )
+        # Flows created faster than a person could count toward the IP ban, like a failure.
+        failure = TOO_MANY_FLOWS if flow.over_quota else None
         if provider == TRUSTED_PROVIDER:
             choices = self.trusted_choices(client)
             if not choices:
                 self.flows.finish(flow)
-                return Outcome(wire.abort(flow, "not_allowed"))
-            return Outcome(wire.form(flow, wire.user_schema(choices)))
-        return Outcome(wire.form(flow, wire.PASSWORD_SCHEMA))
+                return Outcome(wire.abort(flow, "not_allowed"), failure=failure)
+            return Outcome(wire.form(flow, wire.user_schema(choices)), failure=failure)
+        return Outcome(wire.form(flow, wire.PASSWORD_SCHEMA), failure=failure)
 
     async def step(self, flow: LoginFlow, data: dict[str, Any], client: Client) -> Outcome:
         """Advance `flow` (already matched to the client) with the submitted fields."""
