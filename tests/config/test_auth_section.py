@@ -31,7 +31,7 @@ def test_defaults_are_the_safe_ones() -> None:
     assert auth.trusted_networks == []  # nothing, not even loopback, is trusted
     assert auth.allow_user_long_lived_tokens is True
     assert (auth.account_throttle.base_delay, auth.account_throttle.max_delay) == (1.0, 30.0)
-    assert auth.account_throttle.queue == 4
+    assert auth.account_throttle.queue == 2
 
 
 def test_full_section(config_dir: Path, write_files: WriteFiles) -> None:

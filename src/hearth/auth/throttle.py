@@ -9,7 +9,7 @@ parallel requests gets no more checks than patient sequential ones.
 Threat: a queue without a bound would let an attacker park thousands of requests and push the
 owner's attempt hours back. The queue per account holds `queue` attempts; more are refused at
 once, with the answer of a wrong password. So an admitted attempt waits at most about
-`queue x max_delay` (2 minutes by default), and local and remote clients have separate lanes:
+`queue x max_delay` (1 minute by default), and local and remote clients have separate lanes:
 an attack from the internet never delays a login from the home network.
 """
 
