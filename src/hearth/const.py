@@ -66,10 +66,12 @@ IP_BAN_DURATION: Final = 60 * 60.0  # doubled for each repeat offence ...
 IP_BAN_MAX_DURATION: Final = 7 * 24 * 60 * 60.0  # ... up to this
 IP_BAN_LIMIT: Final = 365 * 24 * 60 * 60.0  # the longest duration the configuration accepts
 
-# Per-account login throttling: a growing delay per username, never a lockout.
+# Per-account login throttling: a growing delay per username, checks spaced one at a time.
 THROTTLE_FREE_FAILURES: Final = 3  # failures per username before any delay
 THROTTLE_BASE_DELAY: Final = 1.0  # seconds, doubled with every further failure ...
-THROTTLE_MAX_DELAY: Final = 30.0  # ... up to this: the longest the owner can be made to wait
+THROTTLE_MAX_DELAY: Final = 30.0  # ... up to this: the longest gap between two checks
+THROTTLE_QUEUE: Final = 2  # attempts waiting per account and lane; an admitted one waits at most
+# THROTTLE_QUEUE x THROTTLE_MAX_DELAY (1 minute: within a reverse proxy's usual timeout)
 THROTTLE_FORGET_AFTER: Final = 15 * 60.0  # a username's failures are forgotten after this quiet
 
 # Network guard and slow clients (hearth.http.forwarded, hearth.http.slow_clients).

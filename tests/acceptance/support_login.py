@@ -36,8 +36,10 @@ def frontend_client(hub: RunningHub) -> tuple[str, str]:
     return f"{origin(hub)}/", f"{origin(hub)}/?auth_callback=1"
 
 
-def post_json(hub: RunningHub, path: str, body: dict[str, Any]) -> HttpReply:
-    return request(hub, "POST", path, body=json.dumps(body).encode())
+def post_json(
+    hub: RunningHub, path: str, body: dict[str, Any], *, source: str | None = None
+) -> HttpReply:
+    return request(hub, "POST", path, body=json.dumps(body).encode(), source=source)
 
 
 def post_form(hub: RunningHub, path: str, fields: dict[str, str]) -> HttpReply:
@@ -50,21 +52,28 @@ def post_form(hub: RunningHub, path: str, fields: dict[str, str]) -> HttpReply:
     )
 
 
-def begin_flow(hub: RunningHub) -> dict[str, Any]:
+def begin_flow(hub: RunningHub, *, source: str | None = None) -> dict[str, Any]:
+    """Start a login flow (from the loopback address `source`, if given)."""
     client_id, redirect_uri = frontend_client(hub)
     reply = post_json(
         hub,
         "/auth/login_flow",
         {"client_id": client_id, "handler": ["homeassistant", None], "redirect_uri": redirect_uri},
+        source=source,
     )
     assert reply.status == 200, reply
     body: dict[str, Any] = reply.json()
     return body
 
 
-def flow_step(hub: RunningHub, flow_id: str, **fields: str) -> HttpReply:
+def flow_step(
+    hub: RunningHub, flow_id: str, *, source: str | None = None, **fields: str
+) -> HttpReply:
+    """Submit a step of a flow (from the address that began it)."""
     client_id, _ = frontend_client(hub)
-    return post_json(hub, f"/auth/login_flow/{flow_id}", {"client_id": client_id, **fields})
+    return post_json(
+        hub, f"/auth/login_flow/{flow_id}", {"client_id": client_id, **fields}, source=source
+    )
 
 
 def log_in(hub: RunningHub, username: str = USERNAME, password: str = PASSWORD) -> str:

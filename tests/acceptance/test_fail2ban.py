@@ -120,9 +120,10 @@ def test_filter_matches_every_failure_line_the_hub_wrote(start_ban_hub: StartHub
     log = hub.log_path
     failures = [line for line in log.read_text().splitlines() if "Login failed for user" in line]
     assert len(failures) == 3 + 2 + 2 + 2 + 6, "\n".join(failures)
-    assert any(
-        "user 'x\\' from 203.0.113.9: invalid_password' from 127.0.0.3:" in f for f in failures
-    )
+    # The hostile name is no user: it is shown as a keyed hash, and cannot name an address.
+    assert "203.0.113.9" not in log.read_text()
+    assert sum(bool(re.search(r"user '#[0-9a-f]{12}' from 127\.0\.0\.3: ", f)) for f in failures)
+    assert any("user 'admin' from 127.0.0.3: invalid_auth" in f for f in failures)
 
     summary = fail2ban_regex(log)
     total = len(log.read_text().splitlines())
@@ -165,3 +166,37 @@ def test_jail_passes_fail2ban_configuration_test(tmp_path: Path) -> None:
     )
     assert "['add', 'hearth', 'auto']" in dumped.stdout, dumped.stdout + dumped.stderr
     assert "['set', 'hearth', 'maxretry', 5]" in dumped.stdout
+
+
+async def audit_entries(hub: RunningHub) -> list[dict[str, object]]:
+    """The audit log's failed logins, read by the admin over the WebSocket."""
+    async with aiohttp.ClientSession() as session, session.ws_connect(hub.ws_url) as ws:
+        assert (await ws.receive_json(timeout=5))["type"] == "auth_required"
+        await ws.send_json({"type": "auth", "access_token": hub.token})
+        assert (await ws.receive_json(timeout=5))["type"] == "auth_ok"
+        await ws.send_json({"id": 1, "type": "audit/log", "event": "login_failed"})
+        reply = await ws.receive_json(timeout=5)
+        assert reply["success"] is True, reply
+        entries: list[dict[str, object]] = reply["result"]
+        return entries
+
+
+def test_a_password_typed_as_username_is_never_written_down(start_ban_hub: StartHub) -> None:
+    """Not in the log, not in the audit log: a keyed hash stands for it; fail2ban still sees
+    the address, and an existing username stays readable."""
+    hub = start_ban_hub()
+    typed = "Tr0ub4dor&3-" + PASSWORD[::-1]
+    wrong_password(hub, "127.0.0.5", typed)
+    wrong_password(hub, "127.0.0.5", typed.upper())  # the same name, typed differently
+    wrong_password(hub, "127.0.0.5", USERNAME)
+    log = hub.log()
+    assert typed not in log
+    assert typed.casefold() not in log.casefold()
+    hashed = re.findall(
+        r"Login failed for user '(#[0-9a-f]{12})' from 127\.0\.0\.5: invalid_auth", log
+    )
+    assert len(hashed) == 2
+    assert hashed[0] == hashed[1]
+    entries = asyncio.run(audit_entries(hub))
+    assert typed.casefold() not in str(entries).casefold()
+    assert sorted(str(e["username"]) for e in entries) == sorted([USERNAME, *hashed])

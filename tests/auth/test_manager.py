@@ -277,6 +277,21 @@ def test_local_deactivation_invalidates_at_once(
     assert auth.validate_access_token(access) is not None
 
 
+def test_made_local_only_closes_connections_here_and_from_the_cli(
+    auth: AuthManager, other_process: AuthManager, alice: User, refresh: tuple[RefreshToken, str]
+) -> None:
+    """Connections from outside must end; tokens stay valid (on the local network)."""
+    revoked: list[str] = []
+    auth.add_revoke_listener(revoked.append)
+    auth.update_user(alice.id, local_only=True)
+    assert revoked == [refresh[0].id]
+    auth.update_user(alice.id, local_only=False)
+    other_process.update_user(alice.id, local_only=True)
+    assert auth.reload_if_changed()
+    assert revoked == [refresh[0].id] * 2
+    assert auth.validate_access_token(auth.create_access_token(refresh[0])) is not None
+
+
 def test_token_created_in_another_process_works_at_once(
     auth: AuthManager, other_process: AuthManager, alice: User
 ) -> None:

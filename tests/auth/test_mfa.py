@@ -11,7 +11,7 @@ import pytest
 from hearth.auth import mfa_codes
 from hearth.auth.manager import AuthManager
 from hearth.auth.mfa import SETUP_LIFETIME, MfaManager, TotpSetup
-from hearth.auth.mfa_pause import FREE_FAILURES
+from hearth.auth.mfa_pause import ACCOUNT_BURST, ACCOUNT_INTERVAL, FREE_FAILURES
 from hearth.auth.models import User
 from hearth.exceptions import Conflict, InvalidCode, NotFound
 from hearth.storage.audit import AuditLog
@@ -229,24 +229,62 @@ async def test_deactivated_user_is_rejected(
     assert mfa.verify(alice.id, code(setup)) is True
 
 
+ATTACKER = "203.0.113.9"
+USER_IP = "198.51.100.20"
+
+
 async def test_repeated_failures_pause_checking(
     mfa: MfaManager, alice: User, clock: FakeClock, auth: AuthManager
 ) -> None:
     setup, _ = await enrol(mfa, alice)
     wrong = "000000" if code(setup) != "000000" else "111111"
     for _ in range(FREE_FAILURES):
-        assert mfa.verify(alice.id, wrong) is False
-    assert mfa.retry_after(alice.id) == pytest.approx(30.0)
-    # Even the right code is not checked during the pause.
-    assert mfa.verify(alice.id, code(setup)) is False
+        assert mfa.verify(alice.id, wrong, ip=ATTACKER) is False
+    assert mfa.retry_after(alice.id, ip=ATTACKER) == pytest.approx(30.0)
+    # Even the right code is not checked during the pause, from that address.
+    refused = mfa.check(alice.id, code(setup), ip=ATTACKER)
+    assert (refused.accepted, refused.counts, refused.reason) == (False, True, "paused")
     assert events(auth)[-1] == ("mfa_failed", {"reason": "paused"})
     clock.advance(30)
-    assert mfa.retry_after(alice.id) == 0.0
-    assert mfa.verify(alice.id, wrong) is False  # one more miss doubles the pause
-    assert mfa.retry_after(alice.id) == pytest.approx(60.0)
+    assert mfa.retry_after(alice.id, ip=ATTACKER) == 0.0
+    assert mfa.verify(alice.id, wrong, ip=ATTACKER) is False  # one more miss doubles the pause
+    assert mfa.retry_after(alice.id, ip=ATTACKER) == pytest.approx(60.0)
     clock.advance(60)
-    assert mfa.verify(alice.id, code(setup, 3)) is True
-    assert mfa.retry_after(alice.id) == 0.0
+    assert mfa.verify(alice.id, code(setup, 3), ip=ATTACKER) is True
+    assert mfa.retry_after(alice.id, ip=ATTACKER) == 0.0
+
+
+async def test_the_pause_binds_to_the_address_that_missed(
+    mfa: MfaManager, alice: User, clock: FakeClock
+) -> None:
+    """Someone who knows only the password cannot keep the real user out."""
+    setup, codes = await enrol(mfa, alice)
+    wrong = "000000" if code(setup) != "000000" else "111111"
+    for _ in range(FREE_FAILURES + 3):
+        mfa.verify(alice.id, wrong, ip=ATTACKER)
+        clock.advance(1)
+    assert mfa.retry_after(alice.id, ip=ATTACKER) > 0
+    assert mfa.retry_after(alice.id, ip=USER_IP) == 0.0
+    assert mfa.verify(alice.id, code(setup), ip=USER_IP) is True
+    # A paused address may still use a recovery code (it is not guessable).
+    assert mfa.verify(alice.id, codes[0], ip=ATTACKER) is True
+
+
+async def test_misses_from_many_addresses_spend_the_account_budget(
+    mfa: MfaManager, alice: User, clock: FakeClock
+) -> None:
+    """The guessing bound holds across addresses; the real user keeps recovery codes, and a
+    refusal of an address that never missed does not count against it."""
+    setup, codes = await enrol(mfa, alice)
+    wrong = "000000" if code(setup) != "000000" else "111111"
+    for n in range(ACCOUNT_BURST):
+        assert mfa.check(alice.id, wrong, ip=f"203.0.113.{n + 1}").counts
+    refused = mfa.check(alice.id, code(setup), ip=USER_IP)
+    assert (refused.accepted, refused.counts, refused.reason) == (False, False, "account_paused")
+    assert mfa.check(alice.id, wrong, ip="203.0.113.1").counts  # that address did miss
+    assert mfa.verify(alice.id, codes[0], ip=USER_IP) is True
+    clock.advance(ACCOUNT_INTERVAL)  # one more check has been earned
+    assert mfa.verify(alice.id, code(setup, int(ACCOUNT_INTERVAL) // 30), ip=USER_IP) is True
 
 
 # Recovery codes

@@ -56,12 +56,23 @@ def test_defaults_come_from_const() -> None:
     assert policy.max_delay == const.THROTTLE_MAX_DELAY
 
 
+def wait(throttle: AccountThrottle, username: str = "alice", **kwargs: object) -> float:
+    """The delay of one attempt, waited out (on the throttle's clock) and answered."""
+    attempt = throttle.attempt(username, **kwargs)  # type: ignore[arg-type]
+    assert attempt.admitted
+    clock = throttle._clock
+    if isinstance(clock, Clock):
+        clock.now += attempt.delay
+    attempt.release()
+    return attempt.delay
+
+
 def test_delay_grows_after_the_free_failures(throttle: AccountThrottle, clock: Clock) -> None:
     delays = []
     for _ in range(9):
-        delays.append(throttle.delay_for("alice"))
+        delays.append(wait(throttle))
         throttle.record_failure("alice")
-    delays.append(throttle.delay_for("alice"))
+    delays.append(wait(throttle))
     assert delays == [0, 0, 0, 1, 2, 4, 8, 16, 30, 30]
 
 
@@ -69,16 +80,16 @@ def test_waiting_out_the_delay_costs_nothing_more(throttle: AccountThrottle, clo
     for _ in range(5):
         throttle.record_failure("alice")
     clock.now += 3
-    assert throttle.delay_for("alice") == 1  # 4 s after the last failure
+    assert wait(throttle) == 1  # 4 s after the last failure
     throttle.record_failure("alice")  # that attempt failed too: now 8 s
     clock.now += 8
-    assert throttle.delay_for("alice") == 0
+    assert wait(throttle) == 0
 
 
 def test_other_usernames_are_not_affected(throttle: AccountThrottle) -> None:
     for _ in range(10):
         throttle.record_failure("alice")
-    assert throttle.delay_for("bob") == 0
+    assert wait(throttle, "bob") == 0
     assert throttle.failures("bob") == 0
 
 
@@ -93,39 +104,89 @@ def test_success_ends_throttling(throttle: AccountThrottle) -> None:
     for _ in range(6):
         throttle.record_failure("alice")
     throttle.record_success("Alice")
-    assert throttle.delay_for("alice") == 0
+    assert wait(throttle) == 0
     assert throttle.failures("alice") == 0
 
 
 def test_failures_are_forgotten_after_quiet(throttle: AccountThrottle, clock: Clock) -> None:
     for _ in range(8):
         throttle.record_failure("alice")
-    clock.now += const.THROTTLE_FORGET_AFTER + 1
-    assert throttle.delay_for("alice") == 0
+    clock.now += const.THROTTLE_FORGET_AFTER + 31
+    assert wait(throttle) == 0
     assert throttle.failures("alice") == 0
 
 
-def test_parallel_attempts_are_spaced_out(throttle: AccountThrottle, clock: Clock) -> None:
-    """Attempts that arrive together each reserve the next slot instead of all passing at once."""
-    for _ in range(4):
-        throttle.record_failure("alice")  # step 2 s
-    waits = [throttle.delay_for("alice") for _ in range(5)]
-    assert waits == [2, 4, 6, 8, 10]
+# (failures before the burst, queue, burst size) -> each attempt's wait; None: refused at once.
+# Attempts still waiting are presumed to fail, so a burst pays what a sequence would.
+BURSTS = [
+    (4, 10, 5, [2, 6, 14, 30, 60]),
+    (0, 10, 6, [0, 0, 0, 1, 3, 7]),
+    (10, 3, 5, [30, 60, 90, None, None]),
+    (3, 1, 3, [1, None, None]),
+]
 
 
-def test_no_lockout_the_owner_waits_at_most_max_delay(
-    throttle: AccountThrottle, clock: Clock
+@pytest.mark.parametrize(("failures", "queue", "burst", "waits"), BURSTS)
+def test_parallel_attempts_wait_for_each_other(
+    clock: Clock, failures: int, queue: int, burst: int, waits: list[float | None]
 ) -> None:
-    """However many attempts an attacker queues up, the owner's attempt waits max_delay at most."""
-    for _ in range(50):
-        throttle.record_failure("owner")
-    for _ in range(10_000):
-        assert throttle.delay_for("owner") <= const.THROTTLE_MAX_DELAY
-    owner_wait = throttle.delay_for("owner")
-    assert owner_wait == const.THROTTLE_MAX_DELAY
-    clock.now += owner_wait
-    throttle.record_success("owner")
-    assert throttle.delay_for("owner") == 0
+    """Attempts that arrive together each wait for the previous slot plus the delay."""
+    throttle = AccountThrottle(ThrottlePolicy(queue=queue), clock=clock)
+    for _ in range(failures):
+        throttle.record_failure("alice")
+    attempts = [throttle.attempt("alice", source="203.0.113.7") for _ in range(burst)]
+    assert [a.delay if a.admitted else None for a in attempts] == waits
+
+
+def test_the_queue_frees_as_attempts_are_answered(clock: Clock) -> None:
+    throttle = AccountThrottle(ThrottlePolicy(queue=2), clock=clock)
+    first, second = throttle.attempt("alice"), throttle.attempt("alice")
+    assert not throttle.attempt("alice").admitted
+    first.release()
+    first.release()  # twice is harmless
+    assert throttle.attempt("alice").admitted
+    second.release()
+
+
+def test_refusals_count_only_for_an_address_already_waiting(clock: Clock) -> None:
+    """A flood from one address is counted; the owner's single attempt never is."""
+    throttle = AccountThrottle(ThrottlePolicy(queue=2), clock=clock)
+    assert throttle.attempt("alice", source="attacker").admitted
+    assert throttle.attempt("alice", source="attacker").admitted
+    flood = throttle.attempt("alice", source="attacker")
+    owner = throttle.attempt("alice", source="owner")
+    assert (flood.admitted, flood.counts) == (False, True)
+    assert (owner.admitted, owner.counts) == (False, False)
+
+
+def test_local_and_remote_clients_queue_apart(clock: Clock) -> None:
+    """An attack from the internet fills the remote lane; the home network is not delayed."""
+    throttle = AccountThrottle(clock=clock)
+    for _ in range(20):
+        throttle.record_failure("owner", remote=True)
+    remote = [throttle.attempt("owner", remote=True).admitted for _ in range(10)]
+    assert remote == [True] * const.THROTTLE_QUEUE + [False] * (10 - const.THROTTLE_QUEUE)
+    assert wait(throttle, "owner", remote=False) == 0
+    assert throttle.failures("owner", remote=True) == 20
+    assert throttle.failures("owner") == 0
+
+
+@pytest.mark.parametrize("queue", [1, 4, 16])
+def test_an_admitted_attempt_waits_at_most_queue_times_max_delay(clock: Clock, queue: int) -> None:
+    """The owner's worst case, whatever an attacker queues: refused at once, or this bound."""
+    policy = ThrottlePolicy(queue=queue)
+    throttle = AccountThrottle(policy, clock=clock)
+    held = []
+    for n in range(2000):
+        attempt = throttle.attempt("owner", source=f"bot{n}")
+        if attempt.admitted:
+            assert attempt.delay <= policy.longest_wait
+            held.append(attempt)
+        if n % 7 == 0 and held:  # now and then the oldest attempt is answered: a failure
+            clock.now += 3
+            held.pop(0).release()
+            throttle.record_failure("owner")
+    assert policy.longest_wait == queue * const.THROTTLE_MAX_DELAY
 
 
 def test_memory_is_bounded(
@@ -139,7 +200,7 @@ def test_memory_is_bounded(
     assert len(throttle) <= 100
     # Spraying one-off usernames does not evict a throttled account.
     assert throttle.failures("target") == 6
-    assert throttle.delay_for("target") > 0
+    assert wait(throttle, "target") > 0
 
 
 def test_long_usernames_are_clipped(throttle: AccountThrottle) -> None:

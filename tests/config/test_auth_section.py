@@ -30,6 +30,8 @@ def test_defaults_are_the_safe_ones() -> None:
     assert auth.refresh_token_rotation is False
     assert auth.trusted_networks == []  # nothing, not even loopback, is trusted
     assert auth.allow_user_long_lived_tokens is True
+    assert (auth.account_throttle.base_delay, auth.account_throttle.max_delay) == (1.0, 30.0)
+    assert auth.account_throttle.queue == 2
 
 
 def test_full_section(config_dir: Path, write_files: WriteFiles) -> None:
@@ -86,6 +88,16 @@ def test_full_section(config_dir: Path, write_files: WriteFiles) -> None:
         (
             "auth:\n  trusted_networks:\n    - networks: [192.168.1.0/24]\n",
             "configuration.yaml, line 3: auth.trusted_networks[0]: this key is required",
+        ),
+        (
+            "auth:\n  account_throttle:\n    base_delay: 5\n    max_delay: 2\n",
+            "configuration.yaml, line 4: auth.account_throttle.max_delay: must not be shorter "
+            "than base_delay",
+        ),
+        (
+            "auth:\n  account_throttle:\n    queue: 0\n",
+            "configuration.yaml, line 3: auth.account_throttle.queue: expected an integer from 1 "
+            "to 1000",
         ),
     ],
 )

@@ -167,8 +167,15 @@ async def test_admin_resets_another_user(
     user_ws: WsClient, admin_ws: WsClient, plain_user: User
 ) -> None:
     await enrol(user_ws)
-    # An admin without MFA of their own has no code to give.
-    assert await admin_ws.ok("auth/depose_mfa", mfa_module_id="totp", user_id=plain_user.id)
+    target = {"mfa_module_id": "totp", "user_id": plain_user.id}
+    # An admin without MFA of their own has no code to give: a session alone is not enough,
+    # they confirm with their password.
+    missing = await admin_ws.error("auth/depose_mfa", **target)
+    assert missing["code"] == "password_required"
+    wrong = await admin_ws.error("auth/depose_mfa", **target, password="not the password")
+    assert wrong["code"] == "invalid_current_password"
+    assert (await user_ws.ok("auth/mfa_status"))["mfa_modules"][0]["enabled"] is True
+    assert await admin_ws.ok("auth/depose_mfa", **target, password=STRONG_PASSWORD)
     assert (await user_ws.ok("auth/mfa_status"))["mfa_modules"][0]["enabled"] is False
 
 

@@ -10,19 +10,21 @@ from __future__ import annotations
 import secrets
 import time
 from collections import OrderedDict
-from collections.abc import Callable
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from enum import StrEnum
 from ipaddress import IPv4Address, IPv6Address
+from itertools import chain
 from typing import Any, Final
 
-from hearth.exceptions import BadRequest, NotFound
+from hearth.auth.flow_quota import CreationAllowance, Group, GroupCounts, flow_group
+from hearth.exceptions import BadRequest, HearthError, NotFound
 
 IPAddress = IPv4Address | IPv6Address
 
 FLOW_LIFETIME: Final = 600.0  # seconds from the start of a flow to its last step
 MAX_FLOWS: Final = 1000  # beyond this the oldest flow is dropped
-MAX_FLOWS_PER_IP: Final = 20  # so that one client cannot push everyone else's flows out
+MAX_FLOWS_PER_IP: Final = 20  # per address group (remote: /24 or /64), and its creation burst
 MAX_FLOW_ID_LENGTH: Final = 64
 MAX_STEP_FAILURES: Final = 5  # wrong codes in one flow before it is aborted (as Home Assistant)
 
@@ -65,6 +67,7 @@ class LoginFlow:
     redirect_uri: str
     ip: IPAddress
     created_at: float
+    group: Group  # the address group the flow counts against (hearth.auth.flow_quota)
     step: Step = Step.INIT
     user_id: str | None = None
     failures: int = 0
@@ -72,6 +75,7 @@ class LoginFlow:
     # Shown once, at the RECOVERY_CODES step; dropped when the flow ends.
     recovery_codes: list[str] = field(default_factory=list, repr=False)
     busy: bool = False  # a step is being checked: a second request for it must not race it
+    over_quota: bool = False  # created beyond its group's allowance: to be counted as a failure
 
     @property
     def handler(self) -> list[str | None]:
@@ -79,8 +83,23 @@ class LoginFlow:
         return [self.provider, None]
 
 
+class TooManyFlows(HearthError):
+    """No room for a new flow: every flow of this address (or of the hub) is past its first
+    step, i.e. someone is completing it."""
+
+    status = 429
+    code = "too_many_requests"
+
+
 class LoginFlows:
-    """Flows in progress, in memory: bounded in number, each expiring after ten minutes."""
+    """Flows in progress, in memory: bounded in number, each expiring after ten minutes.
+
+    Threat: a client churning flows must not push out the flow of someone logging in. Room is
+    made from the address group holding the most flows (see hearth.auth.flow_quota); a flow
+    that has passed its first step (a correct password) is never dropped to make room; and a
+    group creating flows faster than its allowance gets its flows marked `over_quota`, for the
+    caller to count toward the IP ban.
+    """
 
     def __init__(
         self,
@@ -95,22 +114,37 @@ class LoginFlows:
         self._max_per_ip = max_per_ip
         self._lifetime = lifetime
         self._flows: OrderedDict[str, LoginFlow] = OrderedDict()
-        self._by_ip: dict[IPAddress, OrderedDict[str, None]] = {}  # per address, oldest first
+        self._by_group: dict[Group, OrderedDict[str, None]] = {}  # per group, oldest first
+        self._counts = GroupCounts()
+        self._excessive: OrderedDict[Group, None] = OrderedDict()  # holding flows, over allowance
+        # As many flows as one group may hold, then one more per share of a flow's lifetime.
+        self._allowance = CreationAllowance(max_per_ip, lifetime / max_per_ip)
 
     def __len__(self) -> int:
         return len(self._flows)
 
     def begin(
-        self, *, provider: str, client_id: str, redirect_uri: str, ip: IPAddress
+        self,
+        *,
+        provider: str,
+        client_id: str,
+        redirect_uri: str,
+        ip: IPAddress,
+        remote: bool = False,
     ) -> LoginFlow:
-        """Start a flow; the oldest flows make room (this address's own first)."""
+        """Start a flow; room is made from the group's own flows, then the largest group's."""
         now = self._clock()
         self._expire(now)
-        mine = self._by_ip.get(ip)
-        while mine and len(mine) >= self._max_per_ip:
-            self._drop(next(iter(mine)))
+        group = flow_group(ip, remote=remote)
+        within = self._allowance.spend(group, now)
+        if within:
+            self._excessive.pop(group, None)
+        else:
+            self._excessive[group] = None
+        if self._counts.count(group) >= self._max_per_ip:
+            self._drop_one(self._by_group.get(group, {}), "from this address")
         while len(self._flows) >= self._max:
-            self._drop(next(iter(self._flows)))
+            self._drop_one(self._eviction_order(), "on this hub")
         flow = LoginFlow(
             flow_id=secrets.token_hex(16),
             provider=provider,
@@ -118,10 +152,27 @@ class LoginFlows:
             redirect_uri=redirect_uri,
             ip=ip,
             created_at=now,
+            group=group,
+            over_quota=not within,
         )
         self._flows[flow.flow_id] = flow
-        self._by_ip.setdefault(ip, OrderedDict())[flow.flow_id] = None
+        self._by_group.setdefault(group, OrderedDict())[flow.flow_id] = None
+        self._counts.add(group)
         return flow
+
+    def _eviction_order(self) -> Iterator[str]:
+        """Flows of groups creating beyond their allowance first, then of the largest groups."""
+        # Lazy: the caller stops at the first flow it drops, before anything changes.
+        for group in chain(self._excessive, self._counts.largest_first()):
+            yield from self._by_group.get(group, {})
+
+    def _drop_one(self, flow_ids: Iterable[str], where: str) -> None:
+        """Drop the first flow among `flow_ids` that nobody has got past its first step."""
+        for flow_id in flow_ids:
+            if self._flows[flow_id].step is Step.INIT:
+                self._drop(flow_id)
+                return
+        raise TooManyFlows(f"Too many logins are in progress {where}; try again in a few minutes.")
 
     def get(self, flow_id: object, *, client_id: object, ip: IPAddress) -> LoginFlow:
         """The flow, if it is alive and was begun by this client id from this address."""
@@ -154,11 +205,13 @@ class LoginFlows:
         flow = self._flows.pop(flow_id, None)
         if flow is None:
             return
-        mine = self._by_ip.get(flow.ip)
+        mine = self._by_group.get(flow.group)
         if mine is not None:
             mine.pop(flow_id, None)
             if not mine:
-                del self._by_ip[flow.ip]
+                del self._by_group[flow.group]
+                self._excessive.pop(flow.group, None)
+        self._counts.remove(flow.group)
 
     def _expire(self, now: float) -> None:
         while self._flows:

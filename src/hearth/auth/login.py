@@ -38,6 +38,8 @@ _LOGGER = logging.getLogger(__name__)
 MAX_USERNAME_INPUT: Final = 256
 MAX_FIELD_INPUT: Final = 4096
 LOCAL_ONLY_MESSAGE: Final = "Login blocked: this user may log in only from the local network."
+THROTTLED: Final = "login_throttled"  # the failure reason of a refusal by a full account queue
+TOO_MANY_FLOWS: Final = "too_many_login_flows"  # flows begun beyond an address's allowance
 
 
 @dataclass(frozen=True, slots=True)
@@ -102,15 +104,21 @@ class LoginService:
         if provider not in (PASSWORD_PROVIDER, TRUSTED_PROVIDER):
             raise NotFound("Invalid handler specified")
         flow = self.flows.begin(
-            provider=provider, client_id=client_id, redirect_uri=redirect_uri, ip=client.ip
+            provider=provider,
+            client_id=client_id,
+            redirect_uri=redirect_uri,
+            ip=client.ip,
+            remote=client.remote,
         )
+        # Flows created faster than a person could count toward the IP ban, like a failure.
+        failure = TOO_MANY_FLOWS if flow.over_quota else None
         if provider == TRUSTED_PROVIDER:
             choices = self.trusted_choices(client)
             if not choices:
                 self.flows.finish(flow)
-                return Outcome(wire.abort(flow, "not_allowed"))
-            return Outcome(wire.form(flow, wire.user_schema(choices)))
-        return Outcome(wire.form(flow, wire.PASSWORD_SCHEMA))
+                return Outcome(wire.abort(flow, "not_allowed"), failure=failure)
+            return Outcome(wire.form(flow, wire.user_schema(choices)), failure=failure)
+        return Outcome(wire.form(flow, wire.PASSWORD_SCHEMA), failure=failure)
 
     async def step(self, flow: LoginFlow, data: dict[str, Any], client: Client) -> Outcome:
         """Advance `flow` (already matched to the client) with the submitted fields."""
@@ -144,24 +152,32 @@ class LoginService:
         if len(username) > MAX_USERNAME_INPUT or len(password) > MAX_FIELD_INPUT:
             raise BadRequest("The username or password is too long.")
         tried = username.strip()
+        refused = wire.form(flow, wire.PASSWORD_SCHEMA, errors={"base": "invalid_auth"})
+        attempt = None
         if self.throttle is not None:
-            delay = self.throttle.delay_for(tried)
-            if delay > 0:
-                await asyncio.sleep(delay)
-        # Unknown users, wrong passwords and inactive users cost the same time and give the same
-        # answer, so the answer tells nobody which usernames exist.
-        user = await self.auth.authenticate(username, password)
+            attempt = self.throttle.attempt(tried, remote=client.remote, source=str(client.ip))
+            if not attempt.admitted:
+                # The account's queue is full: refused unchecked, answered as a wrong password.
+                _LOGGER.debug(
+                    "Login attempt from %s refused: the account's queue is full", client.ip
+                )
+                failure = THROTTLED if attempt.counts else None
+                return Outcome(refused, failure=failure, username=tried)
+        try:
+            if attempt is not None and attempt.delay > 0:
+                await asyncio.sleep(attempt.delay)
+            # Unknown users, wrong passwords and inactive users cost the same time and give the
+            # same answer, so the answer tells nobody which usernames exist.
+            user = await self.auth.authenticate(username, password)
+        finally:
+            if attempt is not None:
+                attempt.release()
         if user is None:
             if self.throttle is not None:
-                self.throttle.record_failure(tried)
-            errors = {"base": "invalid_auth"}
-            return Outcome(
-                wire.form(flow, wire.PASSWORD_SCHEMA, errors=errors),
-                failure="invalid_auth",
-                username=tried,
-            )
+                self.throttle.record_failure(tried, remote=client.remote)
+            return Outcome(refused, failure="invalid_auth", username=tried)
         if self.throttle is not None:
-            self.throttle.record_success(tried)
+            self.throttle.record_success(tried, remote=client.remote)
         return await self._authenticated(flow, user, client)
 
     # Step: trusted networks
@@ -222,11 +238,19 @@ class LoginService:
         if not isinstance(code, str) or len(code) > MAX_USERNAME_INPUT:
             raise BadRequest("The code is required.")
         assert self.mfa is not None  # noqa: S101 - the MFA step exists only with an MfaManager
-        if user is not None and self.mfa.verify(
-            user.id, code, ip=str(client.ip), user_agent=client.user_agent
-        ):
+        form = self._mfa_form(flow, {"base": "invalid_code"})
+        if user is None:
+            return self._code_failed(flow, user, form)
+        checked = self.mfa.check(
+            user.id, code, ip=str(client.ip), user_agent=client.user_agent, remote=client.remote
+        )
+        if checked.accepted:
             return self._finish(flow, client)
-        return self._code_failed(flow, user, self._mfa_form(flow, {"base": "invalid_code"}))
+        if not checked.counts:
+            # Refused for a pause this client did not cause (misses from other addresses):
+            # neither its flow's tries nor its IP ban pay for it; a recovery code still works.
+            return form
+        return self._code_failed(flow, user, form)
 
     def _code_failed(self, flow: LoginFlow, user: User | None, outcome: Outcome) -> Outcome:
         flow.failures += 1

@@ -93,9 +93,9 @@ class AuthManager(Sessions):
             )
         if not user.is_active:
             self._notify_revoked([t.id for t in self._tokens.values() if t.user_id == user_id])
-        elif before is not None and before.is_admin and not user.is_admin:
+        elif before is not None and _lost_rights(before, user):
             # Connections keep the User they authenticated with: close them so that admin rights
-            # end now, not when the client reconnects.
+            # (or access from outside) end now, not when the client reconnects.
             self._notify_revoked([t.id for t in self._tokens.values() if t.user_id == user_id])
         return user
 
@@ -206,4 +206,10 @@ def _lost_rights(before: User | None, after: User | None) -> bool:
     """Whether a change made elsewhere must close the user's connections now."""
     if before is None or not before.is_active:
         return False
-    return after is None or not after.is_active or (before.is_admin and not after.is_admin)
+    return (
+        after is None
+        or not after.is_active
+        or (before.is_admin and not after.is_admin)
+        # Made local_only: remote connections must end; local ones simply reconnect.
+        or (after.local_only and not before.local_only)
+    )

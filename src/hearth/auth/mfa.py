@@ -9,10 +9,13 @@ API (one instance per hub: `request.app[KEY_MFA]`; the CLI builds its own on `au
     activate_totp(user_id, setup_id, code, *, ip=None, user_agent=None) -> list[str]
         10 recovery codes, shown once. NotFound: setup unknown/expired/someone else's;
         InvalidCode: wrong or malformed code; Conflict: already set up.
-    verify(user_id, code, *, ip=None, user_agent=None) -> bool
+    verify(user_id, code, *, ip=None, user_agent=None, remote=False) -> bool
         a TOTP code (current step +-1, each step accepted once) or an unused recovery code.
+    check(user_id, code, *, ip=None, user_agent=None, remote=False) -> CodeCheck
+        the same, saying why a code was refused and whether that counts against the client.
     disable(user_id, *, by=None, ip=None, user_agent=None) -> bool   (False: had no MFA)
-    retry_after(user_id) -> float   seconds before verify() checks codes again (0.0: now)
+    retry_after(user_id, *, ip=None, remote=False) -> float   seconds before that client's
+        codes are checked again (0.0: now; see hearth.auth.mfa_pause)
     recovery_codes_left(user_id) -> int;  status(user_id) -> MfaStatus;  any_admin_has_mfa() -> bool
 Policy: hearth.auth.mfa_policy.mfa_required_for(user, *, remote, policy, any_admin_has_mfa).
 
@@ -38,7 +41,7 @@ from typing import Final
 
 from hearth.auth import mfa_codes
 from hearth.auth.mfa_codes import CodeKind
-from hearth.auth.mfa_pause import FailurePause
+from hearth.auth.mfa_pause import FailurePause, Verdict, pause_source
 from hearth.auth.mfa_store import MfaStore
 from hearth.auth.models import User
 from hearth.exceptions import Conflict, InvalidCode, NotFound
@@ -63,6 +66,16 @@ class TotpSetup:
     secret: str = field(repr=False)
     otpauth_uri: str = field(repr=False)
     qr_svg: str = field(repr=False)
+
+
+@dataclass(frozen=True, slots=True)
+class CodeCheck:
+    """A checked code: accepted, or refused with a reason and whether it counts as a failure
+    of the client (toward its IP ban and its login flow's tries)."""
+
+    accepted: bool
+    counts: bool
+    reason: str
 
 
 @dataclass(frozen=True, slots=True)
@@ -115,9 +128,9 @@ class MfaManager:
             return MfaStatus(enabled=False, created_at=None, recovery_codes_left=0)
         return MfaStatus(True, record.created_at, self._store.recovery_codes_left(user_id))
 
-    def retry_after(self, user_id: str) -> float:
-        """Seconds until verify() will check this user's codes again (0.0 if it does now)."""
-        return self._pause.retry_after(user_id, self._clock())
+    def retry_after(self, user_id: str, *, ip: str | None = None, remote: bool = False) -> float:
+        """Seconds until the client at `ip` gets this user's codes checked again (0.0: now)."""
+        return self._pause.retry_after(user_id, pause_source(ip, remote=remote), self._clock())
 
     # Enrolment
 
@@ -213,20 +226,38 @@ class MfaManager:
         *,
         ip: str | None = None,
         user_agent: str | None = None,
+        remote: bool = False,
     ) -> bool:
         """Whether `code` is a valid, unused TOTP code or recovery code of this active user."""
+        return self.check(user_id, code, ip=ip, user_agent=user_agent, remote=remote).accepted
+
+    def check(
+        self,
+        user_id: str,
+        code: object,
+        *,
+        ip: str | None = None,
+        user_agent: str | None = None,
+        remote: bool = False,
+    ) -> CodeCheck:
+        """Check a code from the client at `ip`; say whether a refusal counts against that client.
+
+        Pauses bind to the client that missed (see hearth.auth.mfa_pause); a recovery code is
+        checked whatever the pause.
+        """
         # Shape first: nothing too long or of the wrong form is ever hashed.
         parsed = mfa_codes.classify(code)
         if not isinstance(user_id, str) or len(user_id) > MAX_ID_LENGTH:
-            return False
+            return CodeCheck(accepted=False, counts=True, reason="invalid_code")
         record = self._store.totp(user_id)
         if record is None:
-            return False
+            return CodeCheck(accepted=False, counts=True, reason="invalid_code")
         now = self._clock()
+        source = pause_source(ip, remote=remote)
 
-        def fail(reason: str) -> bool:
-            if reason != "paused":
-                self._pause.failure(user_id, now)
+        def fail(reason: str, *, counts: bool = True) -> CodeCheck:
+            if counts and reason not in (Verdict.PAUSED, Verdict.ACCOUNT_PAUSED):
+                self._pause.failure(user_id, source, now)
             self._audit.record(
                 "mfa_failed",
                 user_id=user_id,
@@ -235,16 +266,20 @@ class MfaManager:
                 user_agent=user_agent,
                 details={"reason": reason},
             )
-            return False
+            return CodeCheck(accepted=False, counts=counts, reason=reason)
 
         if not record.is_active:
             return fail("inactive_user")
-        if self._pause.retry_after(user_id, now) > 0:
-            return fail("paused")
         if parsed is None:
             return fail("bad_format")
         kind, value = parsed
         if kind is CodeKind.TOTP:
+            verdict = self._pause.verdict(user_id, source, now)
+            if verdict is Verdict.PAUSED:
+                return fail(str(verdict))
+            if verdict is Verdict.ACCOUNT_PAUSED:
+                # Threat: a refusal of a client that never missed must not ban the real user.
+                return fail(str(verdict), counts=self._pause.has_failed(user_id, source, now))
             step = mfa_codes.matching_step(record.secret, value, now)
             if step is None:
                 return fail("invalid_code")
@@ -263,8 +298,8 @@ class MfaManager:
                 details={"recovery_codes_left": left},
             )
             _LOGGER.info("Recovery code used by %s; %d left", record.username, left)
-        self._pause.clear(user_id)
-        return True
+        self._pause.success(user_id, source)
+        return CodeCheck(accepted=True, counts=False, reason="")
 
     def _use_recovery_code(self, user_id: str, normalized: str) -> int | None:
         """Consume a matching recovery code; the number left, or None if none matched."""

@@ -235,6 +235,25 @@ class TrustedNetwork(BaseModel):
         return [value] if isinstance(value, str) else value
 
 
+class AccountThrottleSection(BaseModel):
+    """`auth: account_throttle:` — the delay between checks of one account's password."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    base_delay: Annotated[float, Number, Field(ge=0.1, le=3600)] = const.THROTTLE_BASE_DELAY
+    max_delay: Annotated[float, Number, Field(ge=0.1, le=86400)] = const.THROTTLE_MAX_DELAY
+    queue: Annotated[int, Number, Field(ge=1, le=1000)] = const.THROTTLE_QUEUE
+
+    @field_validator("max_delay")
+    @classmethod
+    def _max_not_below_base(cls, value: float, info: ValidationInfo) -> float:
+        """The delay doubles from base_delay up to max_delay, so the maximum cannot be lower."""
+        base = info.data.get("base_delay")
+        if base is not None and value < base:
+            raise ValueError("must not be shorter than base_delay")
+        return value
+
+
 class AuthSection(BaseModel):
     """`auth:` — passwords, sessions, tokens and login providers."""
 
@@ -248,6 +267,7 @@ class AuthSection(BaseModel):
     trusted_networks: list[TrustedNetwork] = Field(default_factory=list)
     # None: administrators, once any administrator has set up MFA (see hearth.auth.mfa_policy).
     mfa_required: MfaPolicy | None = None
+    account_throttle: AccountThrottleSection = AccountThrottleSection()
 
 
 class Config(BaseModel):

@@ -156,6 +156,8 @@ async def _run(
     client = client_of(request)
     if flow_id is None:
         started = login.begin(provider, params.client_id, params.redirect_uri, client)
+        if started.failure is not None:  # flows begun beyond the address's allowance
+            record_auth_failure(request, reason=started.failure)
         if started.body.get("type") != "form":
             return started
         flow_id = started.body["flow_id"]

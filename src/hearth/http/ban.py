@@ -13,6 +13,7 @@ from aiohttp import hdrs, web
 from aiohttp.typedefs import Middleware
 
 from hearth.auth.throttle import AccountThrottle
+from hearth.auth.username_hash import UsernameMask
 from hearth.bans.manager import BanManager
 from hearth.bans.policy import BanPolicy, IPAddress, client_text, policy_allowlist
 from hearth.http.keys import KEY_AUDIT, KEY_AUTH
@@ -28,6 +29,7 @@ _LOGGER = logging.getLogger(__name__)
 
 KEY_BANS: web.AppKey[BanManager] = web.AppKey("hearth_bans")
 KEY_ACCOUNT_THROTTLE: web.AppKey[AccountThrottle] = web.AppKey("hearth_account_throttle")
+KEY_USERNAME_MASK: web.AppKey[UsernameMask] = web.AppKey("hearth_username_mask")
 
 RELOAD_INTERVAL: Final = 1.0  # seconds: bans added or lifted with the CLI apply this fast
 SUMMARY_INTERVAL: Final = 60.0  # seconds between summaries of refused requests
@@ -166,6 +168,10 @@ def record_auth_failure(request: web.Request, *, reason: str, username: str | No
     """
     ip = client_ip(request)
     reason = _reason(reason)
+    # A password typed as a username must not be written down: unknown names are hashed.
+    mask = request.app.get(KEY_USERNAME_MASK)
+    if mask is not None and username:
+        username = mask.shown(username)
     # No reverse DNS: the address as is. The format is what deploy/fail2ban matches.
     _LOGGER.warning("Login failed for user '%s' from %s: %s", quote_username(username), ip, reason)
     app = request.app

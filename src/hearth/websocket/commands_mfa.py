@@ -6,10 +6,17 @@ from typing import TYPE_CHECKING, Annotated, Any, Final
 
 from pydantic import Field, model_validator
 
+from hearth.auth.user_rights import user_change_refusal
 from hearth.exceptions import InvalidCode, NotFound, PermissionDenied
 from hearth.http.ban import record_auth_failure
 from hearth.http.keys import KEY_MFA
+from hearth.http.network import request_is_local
 from hearth.http.view import client_ip
+from hearth.websocket.commands_users import (
+    ERR_INVALID_CURRENT_PASSWORD,
+    Password,
+    confirm_password,
+)
 from hearth.websocket.spec import CommandSpec, Params, command
 
 if TYPE_CHECKING:
@@ -21,6 +28,7 @@ MODULE_NAME: Final = "Authenticator app"
 ERR_NO_MODULE: Final = "no_module"
 ERR_CODE_REQUIRED: Final = "code_required"
 ERR_INVALID_CODE: Final = InvalidCode.code
+ERR_PASSWORD_REQUIRED: Final = "password_required"  # noqa: S105 - an error code
 ShortText = Annotated[str, Field(max_length=64)]
 
 
@@ -111,15 +119,17 @@ async def setup_mfa(conn: Connection, msg_id: int, params: SetupMfaParams) -> No
 
 
 class DeposeMfaParams(Params):
-    """Fields of auth/depose_mfa; `code` is the acting user's current code or a recovery code."""
+    """Fields of auth/depose_mfa: `code` is the acting user's current code or a recovery code
+    (when they have MFA), `password` their password (when they have none)."""
 
     mfa_module_id: ShortText
     code: ShortText | None = None
+    password: Password | None = None
     user_id: ShortText | None = None
 
 
 @command("auth/depose_mfa", DeposeMfaParams)
-def depose_mfa(conn: Connection, msg_id: int, params: DeposeMfaParams) -> None:
+async def depose_mfa(conn: Connection, msg_id: int, params: DeposeMfaParams) -> None:
     """Remove a second factor: your own with a current code, another user's as an admin."""
     if params.mfa_module_id != MODULE_ID:
         conn.send_error(msg_id, ERR_NO_MODULE, "MFA module not found.")
@@ -133,20 +143,32 @@ def depose_mfa(conn: Connection, msg_id: int, params: DeposeMfaParams) -> None:
         if target is None:
             raise NotFound("User not found.")
         # The owner's second factor is theirs to remove (or the CLI's, for someone at the host).
-        if target.is_owner and not me.is_owner:
-            raise PermissionDenied("Only the owner can remove the owner's MFA.")
+        refusal = user_change_refusal(me, target, ["mfa"])
+        if refusal is not None:
+            raise refusal
     if not mfa.has_mfa(target_id):
         raise NotFound("Multi-factor authentication is not set up for this user.")
-    # A session alone is not enough: a stolen token must not be able to strip a second factor.
-    # Whoever acts proves their own factor, if they have one (an admin without MFA cannot).
+    # Threat: a stolen session alone must not strip a second factor. Whoever acts proves a
+    # factor of their own: a current code (or a recovery code) if they have MFA, else their
+    # password.
     if mfa.has_mfa(me.id):
         if params.code is None:
             conn.send_error(msg_id, ERR_CODE_REQUIRED, "Enter a current code from your app.")
             return
-        if not mfa.verify(me.id, params.code, **_client(conn)):
-            # A bad MFA code is a credential failure: it counts toward the IP ban.
-            record_auth_failure(conn.request, reason="invalid_mfa_code", username=me.username)
+        client = _client(conn)
+        checked = mfa.check(me.id, params.code, **client, remote=not request_is_local(conn.request))
+        if not checked.accepted:
+            if checked.counts:
+                # A bad MFA code is a credential failure: it counts toward the IP ban.
+                record_auth_failure(conn.request, reason="invalid_mfa_code", username=me.username)
             conn.send_error(msg_id, ERR_INVALID_CODE, "The code is not valid.")
+            return
+    else:
+        if params.password is None:
+            conn.send_error(msg_id, ERR_PASSWORD_REQUIRED, "Enter your password to confirm.")
+            return
+        if not await confirm_password(conn, params.password):
+            conn.send_error(msg_id, ERR_INVALID_CURRENT_PASSWORD, "Invalid current password")
             return
     mfa.disable(target_id, by=me.username, **_client(conn))
     conn.send_result(msg_id, "done")

@@ -10,8 +10,11 @@ from pydantic import Field
 
 from hearth import const
 from hearth.auth.flow import PASSWORD_PROVIDER
+from hearth.auth.login import THROTTLED
+from hearth.auth.user_rights import changed_fields, user_change_refusal
 from hearth.exceptions import BadRequest, NotFound
 from hearth.http.ban import KEY_ACCOUNT_THROTTLE, record_auth_failure
+from hearth.http.network import request_is_local
 from hearth.http.view import client_ip
 from hearth.websocket.spec import CommandSpec, NoParams, Params, command
 
@@ -65,9 +68,18 @@ def update_user(conn: Connection, msg_id: int, params: UpdateUserParams) -> None
         if params.group_ids[0] not in (ADMIN_GROUP, USER_GROUP):
             raise BadRequest(f"group_ids must be [{ADMIN_GROUP!r}] or [{USER_GROUP!r}].")
         is_admin = params.group_ids[0] == ADMIN_GROUP
-    if params.user_id == conn.user.id and (is_admin is False or params.is_active is False):
-        # An admin locking themselves out by accident would need the CLI to get back in.
-        raise BadRequest("You cannot remove your own administrator rights or deactivate yourself.")
+    target = conn.auth.get_user(params.user_id)
+    if target is None:
+        raise NotFound("User not found.")
+    requested = {
+        "name": params.name,
+        "is_admin": is_admin,
+        "is_active": params.is_active,
+        "local_only": params.local_only,
+    }
+    refusal = user_change_refusal(conn.user, target, changed_fields(target, requested))
+    if refusal is not None:
+        raise refusal
     user = conn.auth.update_user(
         params.user_id,
         name=params.name,
@@ -90,22 +102,43 @@ class ChangePasswordParams(Params):
 async def change_password(conn: Connection, msg_id: int, params: ChangePasswordParams) -> None:
     """Change your own password; your other sessions and tokens are revoked."""
     user = conn.user
-    throttle = conn.request.app.get(KEY_ACCOUNT_THROTTLE)
-    if throttle is not None and (delay := throttle.delay_for(user.username)) > 0:
-        await asyncio.sleep(delay)
-    if not await conn.auth.check_password(user, params.current_password):
-        # Someone holding a session but not the password is guessing it.
-        if throttle is not None:
-            throttle.record_failure(user.username)
-        record_auth_failure(
-            conn.request, reason=ERR_INVALID_CURRENT_PASSWORD, username=user.username
-        )
+    if not await confirm_password(conn, params.current_password):
         conn.send_error(msg_id, ERR_INVALID_CURRENT_PASSWORD, "Invalid current password")
         return
     revoked = await conn.auth.change_password(
         user, params.new_password, keep_token_id=conn.refresh_token_id
     )
     conn.send_result(msg_id, {"revoked_tokens": revoked})
+
+
+async def confirm_password(conn: Connection, password: str) -> bool:
+    """Check the connection's user's password, throttled and counted like a login."""
+    user = conn.user
+    throttle = conn.request.app.get(KEY_ACCOUNT_THROTTLE)
+    remote = not request_is_local(conn.request)
+    ip = str(client_ip(conn.request))
+    attempt = (
+        None if throttle is None else throttle.attempt(user.username, remote=remote, source=ip)
+    )
+    if attempt is not None and not attempt.admitted:
+        if attempt.counts:
+            record_auth_failure(conn.request, reason=THROTTLED, username=user.username)
+        return False
+    try:
+        if attempt is not None and attempt.delay > 0:
+            await asyncio.sleep(attempt.delay)
+        valid = await conn.auth.check_password(user, password)
+    finally:
+        if attempt is not None:
+            attempt.release()
+    if not valid:
+        # Someone holding a session but not the password is guessing it.
+        if throttle is not None:
+            throttle.record_failure(user.username, remote=remote)
+        record_auth_failure(
+            conn.request, reason=ERR_INVALID_CURRENT_PASSWORD, username=user.username
+        )
+    return valid
 
 
 class AdminChangePasswordParams(Params):
@@ -127,6 +160,10 @@ async def admin_change_password(
     user = conn.auth.get_user(params.user_id)
     if user is None:
         raise NotFound("User not found.")
+    refusal = user_change_refusal(conn.user, user, ["password"])
+    if refusal is not None:
+        # Threat: an admin setting the owner's password would log in as the owner.
+        raise refusal
     keep = conn.refresh_token_id if user.id == conn.user.id else None
     revoked = await conn.auth.change_password(user, params.password, keep_token_id=keep)
     conn.send_result(msg_id, {"revoked_tokens": revoked})

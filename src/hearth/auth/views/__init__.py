@@ -10,8 +10,10 @@ from hearth.auth.codes import AuthCodes
 from hearth.auth.login import Client, LoginService
 from hearth.auth.onboarding import Onboarding
 from hearth.auth.policy import PasswordPolicy
+from hearth.auth.throttle import ThrottlePolicy
 from hearth.auth.trusted import TrustedNetworks
-from hearth.http.ban import KEY_ACCOUNT_THROTTLE
+from hearth.auth.username_hash import UsernameMask
+from hearth.http.ban import KEY_ACCOUNT_THROTTLE, KEY_USERNAME_MASK
 from hearth.http.keys import KEY_AUTH, KEY_CONFIG, KEY_MFA
 from hearth.http.network import request_is_local
 from hearth.http.view import client_ip
@@ -43,11 +45,23 @@ def setup(app: web.Application) -> None:
     auth.policy = PasswordPolicy(
         min_length=config.auth.password_min_length, hub_name=config.homeassistant.name
     )
+    mask = UsernameMask.open(
+        auth.db.path.parent, lambda name: auth.get_user_by_username(name) is not None
+    )
+    app[KEY_USERNAME_MASK] = mask
+    throttle = app.get(KEY_ACCOUNT_THROTTLE)
+    if throttle is not None:
+        throttle.shown = mask.shown
+        throttle.policy = ThrottlePolicy(
+            base_delay=config.auth.account_throttle.base_delay,
+            max_delay=config.auth.account_throttle.max_delay,
+            queue=config.auth.account_throttle.queue,
+        )
     app[KEY_LOGIN] = LoginService(
         auth,
         AuthCodes(),
         mfa=app.get(KEY_MFA),
-        throttle=app.get(KEY_ACCOUNT_THROTTLE),
+        throttle=throttle,
         trusted=TrustedNetworks.from_config(config.auth),
         mfa_policy=config.auth.mfa_required,
     )
