@@ -10,6 +10,7 @@ HA_COMPAT_VERSION: Final = "2025.1.0"
 CONFIG_FILE: Final = "configuration.yaml"
 SECRETS_FILE: Final = "secrets.yaml"
 DATABASE_FILE: Final = "hearth.db"
+USERNAME_HASH_KEY_FILE: Final = "username_hash.key"  # keys the hashes of unknown usernames
 LOCK_FILE: Final = ".hearth.lock"  # held by the running hub: one hub per configuration directory
 
 # Bounds of `homeassistant:` numbers: every number in the configuration has a range, so that

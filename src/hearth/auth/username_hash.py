@@ -20,9 +20,11 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Final
 
+from hearth import const
+
 _LOGGER = logging.getLogger(__name__)
 
-KEY_FILE: Final = "username_hash.key"  # in the config directory, mode 0600
+KEY_FILE: Final = const.USERNAME_HASH_KEY_FILE  # in the config directory, mode 0600
 _KEY_BYTES: Final = 32
 SHOWN_HEX: Final = 12  # 48 bits: enough to tell names apart, too short to look like a secret
 MAX_NAME: Final = 256

@@ -30,10 +30,15 @@ _INSIDE: Final = (
     const.DATABASE_FILE,
     *(const.DATABASE_FILE + suffix for suffix in ("-wal", "-shm", "-journal")),
     const.LOCK_FILE,
+    const.USERNAME_HASH_KEY_FILE,
     "ip_bans.yaml",
 )
 _SECRET: Final = frozenset(
-    {const.SECRETS_FILE, *(name for name in _INSIDE if name.startswith(const.DATABASE_FILE))}
+    {
+        const.SECRETS_FILE,
+        const.USERNAME_HASH_KEY_FILE,
+        *(name for name in _INSIDE if name.startswith(const.DATABASE_FILE)),
+    }
 )
 
 
