@@ -5,11 +5,12 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from hearth.const import MAX_ENTITY_ID_LENGTH
+from hearth.const import MAX_ENTITY_ID_LENGTH, MAX_STATE_LENGTH
 from hearth.core.context import Context
 from hearth.core.events import EVENT_STATE_CHANGED, EventBus
+from hearth.core.payload import check_payload, check_text
 from hearth.core.state import State, states_json, utcnow, valid_entity_id
-from hearth.exceptions import InvalidEntityId
+from hearth.exceptions import BadRequest, InvalidEntityId
 
 
 class StateMachine:
@@ -70,8 +71,16 @@ class StateMachine:
             entity_id = entity_id.lower() if isinstance(entity_id, str) else entity_id
             if not valid_entity_id(entity_id):
                 raise InvalidEntityId("Invalid entity ID.")
-        now = utcnow()
+        # Checked before anything is stored: a state that cannot be serialised would break every
+        # listing and every subscriber from then on.
+        if isinstance(state, str) and len(state) <= MAX_STATE_LENGTH:
+            check_text(state, "state")
         old = self._states.get(entity_id)
+        if attributes is not None and (old is None or attributes is not old.attributes):
+            if not isinstance(attributes, Mapping):
+                raise BadRequest("attributes: expected an object.")
+            check_payload(attributes, "attributes")
+        now = utcnow()
         if old is None:
             new = State(entity_id, state, attributes, now, now, now, context)
         else:
