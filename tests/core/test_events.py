@@ -175,7 +175,7 @@ def test_unserialisable_data_is_refused_before_any_listener(data: dict[str, obje
     bus = EventBus()
     seen: list[Event] = []
     bus.listen(MATCH_ALL, seen.append)
-    with pytest.raises(InvalidPayload, match="^event data: "):
+    with pytest.raises(InvalidPayload, match=r"^event data: "):
         bus.fire("custom", data)
     with pytest.raises(InvalidPayload):
         bus.fire_from_client("custom", data, context=Context())
@@ -210,6 +210,10 @@ def test_client_events_are_remote() -> None:
     bus = EventBus()
     context = Context(user_id="u")
     event = bus.fire_from_client("custom", {"a": 1}, context=context)
-    assert (event.origin, event.context, dict(event.data)) == (EventOrigin.REMOTE, context, {"a": 1})
+    assert (event.origin, event.context, dict(event.data)) == (
+        EventOrigin.REMOTE,
+        context,
+        {"a": 1},
+    )
     with pytest.raises(BadRequest, match="Invalid event type"):
         bus.fire_from_client("bad\nline", None, context=context)

@@ -54,7 +54,7 @@ class Odd(Enum):
         {"id": UUID(int=1), "colour": Colour.RED, "level": Level.HIGH, "pair": Odd.PAIR},
         {Colour.RED: "enum key", Level.HIGH: "int enum key"},
         {"view": MappingProxyType({"a": 1})},
-        {1: "int key", 2.5: "float key", None: "none key", True: "bool key"},
+        {1: "int key", 2.5: "float key", None: "none key", False: "bool key"},
         {"big": 2**64 - 1, "small": -(2**63), "nan": math.nan, "inf": math.inf},
         {"unicode": "héllo ☃ \U0001f600", "control": "a\nb\tc\x00"},
         {"long": "x" * const.MAX_PAYLOAD_STRING, "k" * const.MAX_PAYLOAD_KEY: 1},
@@ -109,7 +109,7 @@ def test_states_inside_are_leaves() -> None:
 def test_check_text() -> None:
     check_text("plain", "state")
     check_text("☃", "state")
-    with pytest.raises(InvalidPayload, match="state: a text is not valid Unicode."):
+    with pytest.raises(InvalidPayload, match=r"state: a text is not valid Unicode\."):
         check_text("on\ud800", "state")
 
 

@@ -191,7 +191,7 @@ async def test_unbounded_service_data_is_refused_and_fires_nothing(
     for _ in range(300):
         deep = {"a": deep}
     for data in (deep, {"entity_id": ["light.a"] * 70_000}):
-        with pytest.raises(InvalidPayload, match="^service data: "):
+        with pytest.raises(InvalidPayload, match=r"^service data: "):
             await registry.call("test", "any", data)
     assert (seen, events) == ([], [])
 

@@ -154,7 +154,7 @@ async def test_generic_call_with_unknown_entity_fires_nothing(
 ) -> None:
     announced: list[Event] = []
     demo_hub.bus.listen(EVENT_CALL_SERVICE, announced.append)
-    with pytest.raises(ServiceValidationError, match="sensor.demo_sensor_1 is not a demo light"):
+    with pytest.raises(ServiceValidationError, match=r"sensor\.demo_sensor_1 is not a demo light"):
         await demo_hub.services.call(
             "homeassistant", service, {"entity_id": ["light.demo_light_1", "sensor.demo_sensor_1"]}
         )
