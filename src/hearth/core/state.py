@@ -207,6 +207,17 @@ class State:
         return compressed
 
 
+def json_size(states: Iterable[State]) -> int:
+    """The size of the states' cached JSON together (those that cannot be serialised count 0)."""
+    size = 0
+    for state in states:
+        try:
+            size += len(state.as_json())
+        except TypeError:  # orjson.JSONEncodeError; left out of listings too
+            continue
+    return size
+
+
 def states_json(states: Iterable[State]) -> bytes:
     """A JSON array of states, joined from their cached serialisations.
 

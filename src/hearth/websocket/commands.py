@@ -28,9 +28,9 @@ def ping(conn: Connection, msg_id: int, params: NoParams) -> None:
 
 @command("get_states", NoParams)
 def get_states(conn: Connection, msg_id: int, params: NoParams) -> None:
-    """Every state, each serialised once by the state itself."""
-    states = conn.hub.states.all()
-    conn.send_raw_result(msg_id, b"[" + b",".join(state.as_json() for state in states) + b"]")
+    """Every state: the state machine's cached list, shared by every reply until a change."""
+    body = conn.hub.states.all_json()
+    conn.send_shared(protocol.result_head(msg_id), body, protocol.MESSAGE_TAIL)
 
 
 @command("get_config", NoParams)

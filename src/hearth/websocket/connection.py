@@ -36,6 +36,11 @@ COALESCE_MAX_BYTES: Final = 256 * 1024
 
 _connection_ids = itertools.count(1)
 
+# A queued message: its parts (one frame, or a head, a body shared with other connections and a
+# tail), its size, and the shared body (counted once in the output budget) if any.
+_Queued = tuple[tuple[bytes, ...], int, bytes | None]
+PENDING_REASON: Final = "Too many pending messages."
+
 
 async def close_websocket(
     ws: web.WebSocketResponse, request: web.Request, code: int, reason: str
@@ -78,7 +83,11 @@ class Connection:
         self._ws = ws
         self._commands = commands
         self._parser = protocol.MessageParser()
-        self._queue: deque[bytes] = deque()
+        self._queue: deque[_Queued] = deque()
+        self._queued_bytes = 0
+        # Bytes of the frame being written, counted in the output budget until the write is done.
+        self._sending = 0
+        self._budget = registry.budget
         self._wakeup = asyncio.Event()
         self._writer_task: asyncio.Task[None] | None = None
         self._closer_task: asyncio.Task[None] | None = None
@@ -120,21 +129,91 @@ class Connection:
 
     def send(self, frame: bytes) -> None:
         """Queue one serialised message; a client that stops reading is disconnected."""
+        self._enqueue(((frame,), len(frame), None))
+
+    def send_shared(self, head: bytes, body: bytes, tail: bytes) -> None:
+        """Queue `head + body + tail` without copying `body`, which other connections may share.
+
+        One event goes to every subscriber as the same body; only the small head (with the
+        subscription id) is per connection.
+        """
+        self._enqueue(((head, body, tail), len(head) + len(body) + len(tail), body))
+
+    def has_room(self, size: int) -> bool:
+        """Whether a message of about `size` bytes may be queued; if not, close the connection.
+
+        Lets a command refuse a large reply before building it.
+        """
+        if self._closing:
+            return False
+        if self._queue and self._queued_bytes + size > const.WS_SEND_BUFFER_LIMIT:
+            self._drop_slow_client(f"{self._queued_bytes} bytes pending")
+            return False
+        return True
+
+    def _enqueue(self, item: _Queued) -> None:
         if self._closing:
             return
-        if len(self._queue) >= const.WS_SEND_QUEUE_LIMIT:
-            _LOGGER.warning(
-                "[%d] Closing WebSocket from %s: client not reading, %d messages pending",
-                self.conn_id,
-                self.request.remote,
-                len(self._queue),
-            )
-            self.request_close(
-                protocol.CLOSE_POLICY_VIOLATION, "Too many pending messages.", drain=False
-            )
+        queue = self._queue
+        if len(queue) >= const.WS_SEND_QUEUE_LIMIT:
+            self._drop_slow_client(f"{len(queue)} messages pending")
             return
-        self._queue.append(frame)
+        size = item[1]
+        # One message larger than the limit may wait alone (the list of all states on a large
+        # installation); anything beyond the limit behind others means the client is not reading.
+        if queue and self._queued_bytes + size > const.WS_SEND_BUFFER_LIMIT:
+            self._drop_slow_client(f"{self._queued_bytes} bytes pending")
+            return
+        queue.append(item)
+        self._queued_bytes += size
+        shared = item[2]
+        self._budget.charge(self, size - len(shared) if shared is not None else size, shared)
+        if self._budget.exceeded:
+            self._enforce_budget()
         self._wakeup.set()
+
+    def _drop_slow_client(self, pending: str) -> None:
+        _LOGGER.warning(
+            "[%d] Closing WebSocket from %s: client not reading, %s",
+            self.conn_id,
+            self.request.remote,
+            pending,
+        )
+        self.request_close(protocol.CLOSE_POLICY_VIOLATION, PENDING_REASON, drain=False)
+
+    def _enforce_budget(self) -> None:
+        """Drop the connections holding the most output until all of it fits the budget again."""
+        budget = self._budget
+        while budget.exceeded:
+            largest = budget.largest()
+            if not isinstance(largest, Connection):
+                return
+            largest.drop_for_budget()
+
+    def drop_for_budget(self) -> None:
+        """Close at once, discarding pending output: the hub's total output budget is spent."""
+        _LOGGER.warning(
+            "[%d] Closing WebSocket from %s: %d bytes pending, the most of all connections, and "
+            "the total for all connections is over %d bytes",
+            self.conn_id,
+            self.request.remote,
+            self._budget.held(self),
+            self._budget.limit,
+        )
+        self.request_close(protocol.CLOSE_POLICY_VIOLATION, PENDING_REASON, drain=False)
+        # Already closing (draining) connections keep their queue otherwise; the budget needs it.
+        self._discard_output()
+
+    def _discard_output(self) -> None:
+        """Forget everything queued or being sent, giving its bytes back to the budget."""
+        budget = self._budget
+        while self._queue:
+            _, size, shared = self._queue.popleft()
+            budget.release(self, size - len(shared) if shared is not None else size, shared)
+        self._queued_bytes = 0
+        if self._sending:
+            budget.release(self, self._sending)
+            self._sending = 0
 
     def send_result(self, msg_id: int, result: Any = None) -> None:
         """Queue a successful result."""
@@ -154,7 +233,7 @@ class Connection:
             raise Unavailable(f"Too many subscriptions on this connection ({MAX_SUBSCRIPTIONS}).")
 
     async def _write_loop(self) -> None:
-        queue, ws = self._queue, self._ws
+        queue, ws, budget = self._queue, self._ws, self._budget
         try:
             while True:
                 if not queue:
@@ -163,27 +242,44 @@ class Connection:
                     self._wakeup.clear()
                     await self._wakeup.wait()
                     continue
-                frame = self._take_batch() if self.coalesce else queue.popleft()
+                frame = self._take_frame()
+                # The joined frame is this connection's own copy until the transport has it.
+                self._sending = len(frame)
+                budget.charge(self, self._sending)
+                if budget.exceeded:
+                    self._enforce_budget()
+                    if not self._sending:
+                        return  # this connection was dropped
                 await ws.send_frame(frame, WSMsgType.TEXT)
+                if self._sending:
+                    budget.release(self, self._sending)
+                    self._sending = 0
         except ConnectionError:
             _LOGGER.debug("[%d] Peer went away while sending", self.conn_id)
             self._set_close(protocol.CLOSE_GOING_AWAY, "", drain=False)
 
-    def _take_batch(self) -> bytes:
+    def _pop(self) -> tuple[tuple[bytes, ...], int]:
+        parts, size, shared = self._queue.popleft()
+        self._queued_bytes -= size
+        self._budget.release(self, size - len(shared) if shared is not None else size, shared)
+        return parts, size
+
+    def _take_frame(self) -> bytes:
+        """The next frame: one message, or with coalescing several as one JSON array."""
+        first, size = self._pop()
         queue = self._queue
-        first = queue.popleft()
-        if not queue:
-            return first
-        batch, size = [first], len(first)
-        while queue and len(batch) < COALESCE_MAX_MESSAGES:
-            if size + len(queue[0]) > COALESCE_MAX_BYTES:
-                break
-            item = queue.popleft()
-            batch.append(item)
-            size += len(item) + 1
-        if len(batch) == 1:
-            return first
-        return b"[" + b",".join(batch) + b"]"
+        if not self.coalesce or not queue or size + queue[0][1] > COALESCE_MAX_BYTES:
+            return first[0] if len(first) == 1 else b"".join(first)
+        pieces = [b"[", *first]
+        count = 1
+        while queue and count < COALESCE_MAX_MESSAGES and size + queue[0][1] <= COALESCE_MAX_BYTES:
+            parts, item_size = self._pop()
+            pieces.append(b",")
+            pieces.extend(parts)
+            count += 1
+            size += item_size + 1
+        pieces.append(b"]")
+        return b"".join(pieces)
 
     # Closing.
 
@@ -200,7 +296,7 @@ class Connection:
         self._closing = True
         self._close_code, self._close_reason = code, reason
         if not drain:
-            self._queue.clear()
+            self._discard_output()
             writer = self._writer_task
             if writer is not None and writer is not asyncio.current_task():
                 writer.cancel()
@@ -231,6 +327,7 @@ class Connection:
             _, pending = await asyncio.wait(self._tasks, timeout=CLOSE_TIMEOUT)
             for task in pending:
                 task.cancel()
+        self._discard_output()
         _LOGGER.debug("[%d] Disconnected", self.conn_id)
 
     # Reading.
