@@ -169,7 +169,15 @@ class EventBus:
             if not isinstance(data, Mapping):
                 raise BadRequest("Event data must be an object.")
             check_payload(data, "event data")
-        event = Event(event_type, data, origin, time_fired, context)
+        return self.dispatch(Event(event_type, data, origin, time_fired, context))
+
+    def dispatch(self, event: Event) -> Event:
+        """Hand an event to every matching listener and return it; its data is not checked.
+
+        For events the core builds from data it has already checked (state_changed from the
+        state machine); everything else goes through fire().
+        """
+        event_type = event.event_type
         listeners = self._listeners.get(event_type, ())
         if event_type != MATCH_ALL:
             listeners += self._listeners.get(MATCH_ALL, ())

@@ -23,7 +23,6 @@ from hearth.exceptions import InvalidPayload
 
 _INT_MIN: Final = -(2**63)
 _INT_MAX: Final = 2**64 - 1
-_SCALAR_SIZES: Final[dict[type, int]] = {bool: 5, type(None): 4}
 _FIXED_SIZES: Final = ((datetime, 34), (date, 12), (time, 17), (UUID, 38))
 _SEQUENCES: Final = (list, tuple, set, frozenset)
 
@@ -45,98 +44,119 @@ def check_text(value: str, what: str) -> None:
 
 
 class _Walk:
-    """One pass over a payload, counting its approximate JSON size as it goes."""
+    """One pass over a payload; each step returns the approximate JSON size of what it saw."""
 
-    __slots__ = ("size", "what")
+    __slots__ = ("max_depth", "max_key", "max_text", "what")
 
     def __init__(self, what: str) -> None:
         self.what = what
-        self.size = 0
+        self.max_depth = const.MAX_PAYLOAD_DEPTH
+        self.max_key = const.MAX_PAYLOAD_KEY
+        self.max_text = const.MAX_PAYLOAD_STRING
 
     def fail(self, problem: str) -> InvalidPayload:
         return InvalidPayload(f"{self.what}: {problem}")
 
-    def grow(self, size: int) -> None:
-        self.size += size
-        if self.size > const.MAX_PAYLOAD_BYTES:
+    def bounded(self, size: int) -> int:
+        # Every container checks its own size, so the outermost one checks the total.
+        if size > const.MAX_PAYLOAD_BYTES:
             raise self.fail(f"larger than {const.MAX_PAYLOAD_BYTES // 1024} KiB of JSON.")
+        return size
 
-    def value(self, item: Any, depth: int) -> None:
+    def mapping(self, item: Mapping[Any, Any], depth: int) -> int:
+        if depth > self.max_depth:
+            raise self.fail(f"nested deeper than {self.max_depth} levels.")
+        size = 2 + len(item)
+        max_key, max_text, value = self.max_key, self.max_text, self.value
+        for key, child in item.items():
+            # The common cases inline: printable ASCII text needs no escaping.
+            if type(key) is str and len(key) <= max_key and key.isascii() and key.isprintable():
+                size += len(key) + 3
+            else:
+                size += self.key(key) + 1
+            if (
+                type(child) is str
+                and len(child) <= max_text
+                and child.isascii()
+                and child.isprintable()
+            ):
+                size += len(child) + 2
+            else:
+                size += value(child, depth)
+        return self.bounded(size)
+
+    def sequence(self, item: Any, depth: int) -> int:
+        if depth > self.max_depth:
+            raise self.fail(f"nested deeper than {self.max_depth} levels.")
+        size = 2 + len(item)
+        value = self.value
+        for child in item:
+            size += value(child, depth)
+        return self.bounded(size)
+
+    def value(self, item: Any, depth: int) -> int:
         kind = type(item)
         if kind is str:
-            self.text(item, const.MAX_PAYLOAD_STRING, "text")
-        elif kind is int:
-            self.integer(item)
-        elif kind is float:
-            self.grow(len(repr(item)))
-        elif kind in _SCALAR_SIZES:
-            self.grow(_SCALAR_SIZES[kind])
-        elif kind is dict or isinstance(item, Mapping):
-            self.mapping(item, depth + 1)
-        elif isinstance(item, _SEQUENCES):
-            self.sequence(item, depth + 1)
-        else:
-            self.other(item, depth)
+            if len(item) <= self.max_text and item.isascii() and item.isprintable():
+                return len(item) + 2
+            return self.text(item, self.max_text, "text")
+        if kind is int:
+            return self.integer(item)
+        if kind is float:
+            return len(repr(item))
+        if kind is bool:
+            return 5
+        if item is None:
+            return 4
+        if kind is dict:
+            return self.mapping(item, depth + 1)
+        if kind is list:
+            return self.sequence(item, depth + 1)
+        return self.other(item, depth)
 
-    def other(self, item: Any, depth: int) -> None:
+    def other(self, item: Any, depth: int) -> int:
         if isinstance(item, State):
-            return  # checked when it was set; serialised from its own cached JSON
+            return 0  # checked when it was set; serialised from its own cached JSON
+        if isinstance(item, Mapping):
+            return self.mapping(item, depth + 1)
+        if isinstance(item, _SEQUENCES):
+            return self.sequence(item, depth + 1)
         if isinstance(item, Enum):
             # orjson writes an enum as its value.
-            self.value(item.value, depth)
-            return
+            return self.value(item.value, depth)
         if isinstance(item, str):
-            self.text(item, const.MAX_PAYLOAD_STRING, "text")
-            return
-        if isinstance(item, int):  # bool was handled above; int subclasses write as ints
-            self.integer(item)
-            return
+            return self.text(item, self.max_text, "text")
+        if isinstance(item, int):  # bool was handled before; int subclasses write as ints
+            return self.integer(item)
         if isinstance(item, float):
-            self.grow(len(repr(float(item))))
-            return
+            return len(repr(float(item)))
         for kind, size in _FIXED_SIZES:
             if isinstance(item, kind):
-                self.grow(size)
-                return
+                return size
         # Type names are ours or an integration's, never client input (JSON has none of these).
         raise self.fail(f"values of type {type(item).__name__} are not supported.")
 
-    def integer(self, item: int) -> None:
+    def key(self, key: Any) -> int:
+        if isinstance(key, str):
+            return self.text(key, self.max_key, "key") + 1
+        if isinstance(key, bool | float) or key is None:
+            return 8
+        if isinstance(key, int):
+            return self.integer(key) + 3
+        raise self.fail("keys must be text.")
+
+    def integer(self, item: int) -> int:
         if not _INT_MIN <= item <= _INT_MAX:
             raise self.fail("a number is out of range (at most 64 bits).")
-        self.grow(len(str(int(item))))
+        return len(str(int(item)))
 
-    def text(self, item: str, limit: int, kind: str) -> None:
+    def text(self, item: str, limit: int, kind: str) -> int:
         if len(item) > limit:
             raise self.fail(f"a {kind} is longer than {limit} characters.")
         if item.isascii() and item.isprintable():
-            self.grow(len(item) + 2)
-            return
+            return len(item) + 2
         try:
             # Exact size with escapes; refuses lone surrogates, which no JSON writer can encode.
-            self.grow(len(orjson.dumps(item)))
+            return self.bounded(len(orjson.dumps(item)))
         except orjson.JSONEncodeError:
             raise self.fail(f"a {kind} is not valid Unicode.") from None
-
-    def mapping(self, item: Mapping[Any, Any], depth: int) -> None:
-        if depth > const.MAX_PAYLOAD_DEPTH:
-            raise self.fail(f"nested deeper than {const.MAX_PAYLOAD_DEPTH} levels.")
-        self.grow(2 + len(item))
-        for key, child in item.items():
-            if isinstance(key, str):
-                self.text(key, const.MAX_PAYLOAD_KEY, "key")
-            elif isinstance(key, bool | float) or key is None:
-                self.grow(7)
-            elif isinstance(key, int):
-                self.integer(key)
-            else:
-                raise self.fail("keys must be text.")
-            self.grow(1)
-            self.value(child, depth)
-
-    def sequence(self, item: Any, depth: int) -> None:
-        if depth > const.MAX_PAYLOAD_DEPTH:
-            raise self.fail(f"nested deeper than {const.MAX_PAYLOAD_DEPTH} levels.")
-        self.grow(2 + len(item))
-        for child in item:
-            self.value(child, depth)

@@ -7,7 +7,7 @@ from typing import Any
 
 from hearth.const import MAX_ENTITY_ID_LENGTH, MAX_STATE_LENGTH
 from hearth.core.context import Context
-from hearth.core.events import EVENT_STATE_CHANGED, EventBus
+from hearth.core.events import EVENT_STATE_CHANGED, Event, EventBus
 from hearth.core.payload import check_payload, check_text
 from hearth.core.state import State, states_json, utcnow, valid_entity_id
 from hearth.exceptions import BadRequest, InvalidEntityId
@@ -100,11 +100,14 @@ class StateMachine:
                 context,
             )
         self._store(new)
-        self._bus.fire(
-            EVENT_STATE_CHANGED,
-            {"entity_id": entity_id, "old_state": old, "new_state": new},
-            context=new.context,
-            time_fired=now,
+        # Checked above: the id is valid, the states' data passed check_payload.
+        self._bus.dispatch(
+            Event(
+                EVENT_STATE_CHANGED,
+                {"entity_id": entity_id, "old_state": old, "new_state": new},
+                context=new.context,
+                time_fired=now,
+            )
         )
         return new
 
@@ -121,10 +124,12 @@ class StateMachine:
         del domain_states[entity_id]
         if not domain_states:
             del self._by_domain[old.domain]
-        self._bus.fire(
-            EVENT_STATE_CHANGED,
-            {"entity_id": entity_id, "old_state": old, "new_state": None},
-            context=context,
+        self._bus.dispatch(
+            Event(
+                EVENT_STATE_CHANGED,
+                {"entity_id": entity_id, "old_state": old, "new_state": None},
+                context=context,
+            )
         )
         return True
 

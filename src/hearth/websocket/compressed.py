@@ -43,9 +43,14 @@ _diff_cache: OrderedDict[int, tuple[Event, bytes]] = OrderedDict()
 def initial_message(states: Iterable[State]) -> bytes:
     """The event sent right after subscribing: every matching state, as additions.
 
-    Serialised state by state: one that cannot be (the core refuses such data, so only a bug gets
-    here) is left out with a log line instead of failing the whole snapshot.
+    A state that cannot be serialised (the core refuses such data, so only a bug gets here) is
+    left out with a log line instead of failing the whole snapshot.
     """
+    states = list(states)
+    try:
+        return dumps({ADD: {state.entity_id: state.as_compressed_dict() for state in states}})
+    except TypeError:  # orjson.JSONEncodeError: find the culprits, state by state
+        pass
     parts = []
     for state in states:
         try:
