@@ -5,16 +5,15 @@ from __future__ import annotations
 import asyncio
 import itertools
 import logging
-from collections import deque
 from collections.abc import Awaitable, Callable, Mapping
 from typing import TYPE_CHECKING, Any, Final
 
 from aiohttp import WSMsgType, web
 
-from hearth import const
 from hearth.core.context import Context
 from hearth.exceptions import HearthError, Unavailable
 from hearth.websocket import protocol
+from hearth.websocket.outbox import Outbox
 from hearth.websocket.protocol import Command, Incoming, ProtocolError, Rejected
 
 if TYPE_CHECKING:
@@ -31,14 +30,8 @@ CLOSE_TIMEOUT: Final = 2.0
 # Coroutine commands (call_service, ...) running at once on one connection.
 MAX_INFLIGHT_COMMANDS: Final = 64
 MAX_SUBSCRIPTIONS: Final = 1024
-COALESCE_MAX_MESSAGES: Final = 256
-COALESCE_MAX_BYTES: Final = 256 * 1024
 
 _connection_ids = itertools.count(1)
-
-# A queued message: its parts (one frame, or a head, a body shared with other connections and a
-# tail), its size, and the shared body (counted once in the output budget) if any.
-_Queued = tuple[tuple[bytes, ...], int, bytes | None]
 PENDING_REASON: Final = "Too many pending messages."
 
 
@@ -83,11 +76,8 @@ class Connection:
         self._ws = ws
         self._commands = commands
         self._parser = protocol.MessageParser()
-        self._queue: deque[_Queued] = deque()
-        self._queued_bytes = 0
-        # Bytes of the frame being written, counted in the output budget until the write is done.
-        self._sending = 0
         self._budget = registry.budget
+        self._outbox = Outbox(self, self._budget)
         self._wakeup = asyncio.Event()
         self._writer_task: asyncio.Task[None] | None = None
         self._closer_task: asyncio.Task[None] | None = None
@@ -129,7 +119,7 @@ class Connection:
 
     def send(self, frame: bytes) -> None:
         """Queue one serialised message; a client that stops reading is disconnected."""
-        self._enqueue(((frame,), len(frame), None))
+        self._enqueue((frame,), len(frame), None)
 
     def send_shared(self, head: bytes, body: bytes, tail: bytes) -> None:
         """Queue `head + body + tail` without copying `body`, which other connections may share.
@@ -137,7 +127,7 @@ class Connection:
         One event goes to every subscriber as the same body; only the small head (with the
         subscription id) is per connection.
         """
-        self._enqueue(((head, body, tail), len(head) + len(body) + len(tail), body))
+        self._enqueue((head, body, tail), len(head) + len(body) + len(tail), body)
 
     def has_room(self, size: int) -> bool:
         """Whether a message of about `size` bytes may be queued; if not, close the connection.
@@ -146,28 +136,20 @@ class Connection:
         """
         if self._closing:
             return False
-        if self._queue and self._queued_bytes + size > const.WS_SEND_BUFFER_LIMIT:
-            self._drop_slow_client(f"{self._queued_bytes} bytes pending")
+        refusal = self._outbox.refusal(size)
+        if refusal is not None:
+            self._drop_slow_client(refusal)
             return False
         return True
 
-    def _enqueue(self, item: _Queued) -> None:
+    def _enqueue(self, parts: tuple[bytes, ...], size: int, shared: bytes | None) -> None:
         if self._closing:
             return
-        queue = self._queue
-        if len(queue) >= const.WS_SEND_QUEUE_LIMIT:
-            self._drop_slow_client(f"{len(queue)} messages pending")
+        refusal = self._outbox.refusal(size)
+        if refusal is not None:
+            self._drop_slow_client(refusal)
             return
-        size = item[1]
-        # One message larger than the limit may wait alone (the list of all states on a large
-        # installation); anything beyond the limit behind others means the client is not reading.
-        if queue and self._queued_bytes + size > const.WS_SEND_BUFFER_LIMIT:
-            self._drop_slow_client(f"{self._queued_bytes} bytes pending")
-            return
-        queue.append(item)
-        self._queued_bytes += size
-        shared = item[2]
-        self._budget.charge(self, size - len(shared) if shared is not None else size, shared)
+        self._outbox.put(parts, size, shared)
         if self._budget.exceeded:
             self._enforce_budget()
         self._wakeup.set()
@@ -201,19 +183,8 @@ class Connection:
             self._budget.limit,
         )
         self.request_close(protocol.CLOSE_POLICY_VIOLATION, PENDING_REASON, drain=False)
-        # Already closing (draining) connections keep their queue otherwise; the budget needs it.
-        self._discard_output()
-
-    def _discard_output(self) -> None:
-        """Forget everything queued or being sent, giving its bytes back to the budget."""
-        budget = self._budget
-        while self._queue:
-            _, size, shared = self._queue.popleft()
-            budget.release(self, size - len(shared) if shared is not None else size, shared)
-        self._queued_bytes = 0
-        if self._sending:
-            budget.release(self, self._sending)
-            self._sending = 0
+        # A connection already closing (draining) would keep its queue; the budget needs it back.
+        self._outbox.discard()
 
     def send_result(self, msg_id: int, result: Any = None) -> None:
         """Queue a successful result."""
@@ -233,53 +204,25 @@ class Connection:
             raise Unavailable(f"Too many subscriptions on this connection ({MAX_SUBSCRIPTIONS}).")
 
     async def _write_loop(self) -> None:
-        queue, ws, budget = self._queue, self._ws, self._budget
+        outbox, ws = self._outbox, self._ws
         try:
             while True:
-                if not queue:
+                if not outbox:
                     if self._closing:
                         return
                     self._wakeup.clear()
                     await self._wakeup.wait()
                     continue
-                frame = self._take_frame()
-                # The joined frame is this connection's own copy until the transport has it.
-                self._sending = len(frame)
-                budget.charge(self, self._sending)
-                if budget.exceeded:
+                frame = outbox.take_frame(self.coalesce)
+                if self._budget.exceeded:
                     self._enforce_budget()
-                    if not self._sending:
+                    if not outbox.sending:
                         return  # this connection was dropped
                 await ws.send_frame(frame, WSMsgType.TEXT)
-                if self._sending:
-                    budget.release(self, self._sending)
-                    self._sending = 0
+                outbox.sent()
         except ConnectionError:
             _LOGGER.debug("[%d] Peer went away while sending", self.conn_id)
             self._set_close(protocol.CLOSE_GOING_AWAY, "", drain=False)
-
-    def _pop(self) -> tuple[tuple[bytes, ...], int]:
-        parts, size, shared = self._queue.popleft()
-        self._queued_bytes -= size
-        self._budget.release(self, size - len(shared) if shared is not None else size, shared)
-        return parts, size
-
-    def _take_frame(self) -> bytes:
-        """The next frame: one message, or with coalescing several as one JSON array."""
-        first, size = self._pop()
-        queue = self._queue
-        if not self.coalesce or not queue or size + queue[0][1] > COALESCE_MAX_BYTES:
-            return first[0] if len(first) == 1 else b"".join(first)
-        pieces = [b"[", *first]
-        count = 1
-        while queue and count < COALESCE_MAX_MESSAGES and size + queue[0][1] <= COALESCE_MAX_BYTES:
-            parts, item_size = self._pop()
-            pieces.append(b",")
-            pieces.extend(parts)
-            count += 1
-            size += item_size + 1
-        pieces.append(b"]")
-        return b"".join(pieces)
 
     # Closing.
 
@@ -296,7 +239,7 @@ class Connection:
         self._closing = True
         self._close_code, self._close_reason = code, reason
         if not drain:
-            self._discard_output()
+            self._outbox.discard()
             writer = self._writer_task
             if writer is not None and writer is not asyncio.current_task():
                 writer.cancel()
@@ -327,7 +270,7 @@ class Connection:
             _, pending = await asyncio.wait(self._tasks, timeout=CLOSE_TIMEOUT)
             for task in pending:
                 task.cancel()
-        self._discard_output()
+        self._outbox.discard()
         _LOGGER.debug("[%d] Disconnected", self.conn_id)
 
     # Reading.
