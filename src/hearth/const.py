@@ -34,6 +34,11 @@ WS_MAX_MESSAGE: Final = 1024 * 1024
 WS_MAX_BATCH: Final = 256  # commands in one JSON array
 WS_AUTH_TIMEOUT: Final = 10.0
 WS_SEND_QUEUE_LIMIT: Final = 4096  # pending outgoing messages before a slow consumer is dropped
+# Bytes queued for one connection before it is dropped (one larger message may wait alone) ...
+WS_SEND_BUFFER_LIMIT: Final = 4 * 1024 * 1024
+# ... and for all connections together (frames shared by subscribers counted once): beyond it the
+# connections holding the most are dropped first.
+WS_SEND_TOTAL_LIMIT: Final = 64 * 1024 * 1024
 WS_HEARTBEAT: Final = 55.0
 
 # Tokens.
@@ -59,6 +64,14 @@ HASH_QUEUE_LIMIT: Final = 64  # waiting hash jobs before new ones are refused
 # Entities.
 MAX_STATE_LENGTH: Final = 255
 MAX_ENTITY_ID_LENGTH: Final = 255
+
+# Data in state attributes, event data and service data (hearth.core.payload), wherever it comes
+# from: bounded so that everything stored or fired can always be serialised (orjson writes at most
+# 254 levels) and sent to every subscriber.
+MAX_PAYLOAD_DEPTH: Final = 32  # nested objects and arrays, the outermost object counting 1
+MAX_PAYLOAD_BYTES: Final = 256 * 1024  # about this much JSON
+MAX_PAYLOAD_STRING: Final = 64 * 1024  # characters in one text value
+MAX_PAYLOAD_KEY: Final = 255  # characters in one object key
 
 # IP bans (http: ip_ban_*, login_attempts_*): durations in seconds.
 IP_BAN_THRESHOLD: Final = 5

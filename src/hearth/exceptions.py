@@ -55,6 +55,10 @@ class InvalidEntityId(BadRequest):
     """An entity id is not `domain.object_id` in lower-case letters, digits and underscores."""
 
 
+class InvalidPayload(BadRequest):
+    """State attributes, event data or service data nested too deep, too large or not JSON."""
+
+
 class ServiceValidationError(BadRequest):
     """Service call data does not match the service's schema."""
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import re
 from datetime import UTC, datetime
 
 import orjson
@@ -12,12 +13,13 @@ from hearth.core.context import Context
 from hearth.core.events import (
     EVENT_STATE_CHANGED,
     MATCH_ALL,
+    RESERVED_EVENT_TYPES,
     Event,
     EventBus,
     EventOrigin,
 )
 from hearth.core.state import State
-from hearth.exceptions import BadRequest
+from hearth.exceptions import BadRequest, InvalidPayload
 
 
 def test_listener_receives_matching_events_only() -> None:
@@ -158,3 +160,60 @@ def test_state_changed_event_serialises_states() -> None:
 def test_invalid_origin() -> None:
     with pytest.raises(ValueError, match="SOMEWHERE"):
         Event("e", origin="SOMEWHERE")
+
+
+def _deep(depth: int) -> dict[str, object]:
+    value: dict[str, object] = {}
+    for _ in range(depth - 1):
+        value = {"a": value}
+    return value
+
+
+@pytest.mark.parametrize("data", [_deep(33), _deep(300), {"big": ["x" * 1000] * 300}])
+def test_unserialisable_data_is_refused_before_any_listener(data: dict[str, object]) -> None:
+    """Poison event data (issue 10.1) reaches no subscriber, whoever fires it."""
+    bus = EventBus()
+    seen: list[Event] = []
+    bus.listen(MATCH_ALL, seen.append)
+    with pytest.raises(InvalidPayload, match=r"^event data: "):
+        bus.fire("custom", data)
+    with pytest.raises(InvalidPayload):
+        bus.fire_from_client("custom", data, context=Context())
+    assert seen == []
+
+
+@pytest.mark.parametrize(
+    "event_type",
+    [
+        "state_changed",
+        "call_service",
+        "homeassistant_start",
+        "homeassistant_started",
+        "homeassistant_stop",
+        "homeassistant_final_write",
+        "homeassistant_close",
+        "*",
+    ],
+)
+def test_clients_cannot_fire_reserved_events(event_type: str) -> None:
+    """One rule for REST and WebSocket (issue 9.14)."""
+    assert event_type in RESERVED_EVENT_TYPES
+    bus = EventBus()
+    seen: list[Event] = []
+    bus.listen(MATCH_ALL, seen.append)
+    with pytest.raises(BadRequest, match=re.escape(f"Event {event_type} can not be fired through")):
+        bus.fire_from_client(event_type, {}, context=Context())
+    assert seen == []
+
+
+def test_client_events_are_remote() -> None:
+    bus = EventBus()
+    context = Context(user_id="u")
+    event = bus.fire_from_client("custom", {"a": 1}, context=context)
+    assert (event.origin, event.context, dict(event.data)) == (
+        EventOrigin.REMOTE,
+        context,
+        {"a": 1},
+    )
+    with pytest.raises(BadRequest, match="Invalid event type"):
+        bus.fire_from_client("bad\nline", None, context=context)

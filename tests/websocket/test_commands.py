@@ -7,6 +7,7 @@ import asyncio
 import orjson
 
 from hearth.auth.models import User
+from hearth.core.events import RESERVED_EVENT_TYPES
 from hearth.core.hub import Hub
 from hearth.core.services import ServiceCall
 from tests.websocket.conftest import WsClient
@@ -121,6 +122,53 @@ async def test_fire_event_errors(admin_ws: WsClient) -> None:
     assert reserved["code"] == "invalid_format"
     bad_type = await admin_ws.error("fire_event", event_type="\x00")
     assert bad_type["code"] == "invalid_format"
+
+
+def _deep(depth: int) -> dict[str, object]:
+    value: dict[str, object] = {}
+    for _ in range(depth - 1):
+        value = {"a": value}
+    return value
+
+
+async def test_fire_event_refuses_what_rest_refuses(admin_ws: WsClient) -> None:
+    """One rule for REST and WebSocket (issue 9.14): reserved types and unbounded data."""
+    everything = await admin_ws.send("subscribe_events")
+    await admin_ws.result(everything)
+    for event_type in RESERVED_EVENT_TYPES:
+        error = await admin_ws.error("fire_event", event_type=event_type)
+        assert error == {
+            "code": "invalid_format",
+            "message": f"Event {event_type} can not be fired through the API.",
+        }
+    for data in (_deep(300), {"x": "y" * 70_000}):
+        error = await admin_ws.error("fire_event", event_type="hearth_test", event_data=data)
+        assert error["code"] == "invalid_format"
+        assert error["message"].startswith("event data: ")
+    # Nothing above reached the bus: the next event is the one fired now.
+    await admin_ws.ok("fire_event", event_type="hearth_marker")
+    assert (await admin_ws.event(everything))["event_type"] == "hearth_marker"
+
+
+async def test_call_service_refuses_unbounded_data(admin_ws: WsClient) -> None:
+    calls = await admin_ws.send("subscribe_events", event_type="call_service")
+    await admin_ws.result(calls)
+    for data in (_deep(253), {"entity_id": [LIGHT] * 30_000}):
+        error = await admin_ws.error(
+            "call_service", domain="light", service="turn_on", service_data=data
+        )
+        assert error["code"] == "invalid_format"
+        assert error["message"].startswith("service data: ")
+    error = await admin_ws.error(
+        "call_service", domain="light", service="turn_on", target={"entity_id": "light.nope"}
+    )
+    assert error["message"] == "entity_id: light.nope is not a demo light"
+    await admin_ws.ok(
+        "call_service", domain="light", service="turn_on", target={"entity_id": LIGHT}
+    )
+    # Only the valid call was announced.
+    event = await admin_ws.event(calls)
+    assert event["data"]["service_data"] == {"entity_id": LIGHT}
 
 
 async def test_fire_event_needs_admin(user_ws: WsClient) -> None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 
 from hearth.websocket.registry import ConnectionRegistry
@@ -47,3 +48,31 @@ def test_close_all() -> None:
         registry.add(conn)
     assert registry.close_all(1001, "Server shutting down.") == 4
     assert all(conn.closed_with == [(1001, "Server shutting down.", True)] for conn in conns)
+
+
+def test_connections_authenticating_after_close_all_are_closed_at_once() -> None:
+    registry = ConnectionRegistry()
+    registry.close_all(1001, "Server shutting down.")
+    late = FakeConnection("a")
+    registry.add(late)
+    assert late.closed_with == [(1001, "Server shutting down.", True)]
+
+
+async def test_close_handshakes() -> None:
+    registry = ConnectionRegistry()
+    closed: list[tuple[str, int, str]] = []
+
+    def closer(name: str) -> Callable[[int, str], Awaitable[None]]:
+        async def close(code: int, reason: str) -> None:
+            closed.append((name, code, reason))
+
+        return close
+
+    untrack_done = registry.start_handshake(closer("done"))
+    assert untrack_done is not None
+    untrack_done()  # authenticated (or failed) before the shutdown
+    assert registry.start_handshake(closer("waiting")) is not None
+    assert await registry.close_handshakes(1001, "Server shutting down.") == 1
+    assert closed == [("waiting", 1001, "Server shutting down.")]
+    # Once shut down, a new handshake is refused: the caller closes it itself.
+    assert registry.start_handshake(closer("late")) is None

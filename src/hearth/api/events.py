@@ -2,29 +2,10 @@
 
 from __future__ import annotations
 
-from typing import Final
-
 from aiohttp import web
 
 from hearth.api.helpers import hub_of, user_context
-from hearth.core.events import (
-    EVENT_CALL_SERVICE,
-    EVENT_HUB_START,
-    EVENT_HUB_STOP,
-    EVENT_STATE_CHANGED,
-    MATCH_ALL,
-    MAX_EVENT_TYPE_LENGTH,
-    EventOrigin,
-    valid_event_type,
-)
-from hearth.exceptions import BadRequest
 from hearth.http.view import admin_only, json_response, read_json_object
-
-# Listeners of these events trust their data (State objects, a real shutdown); a forged one
-# could spoof entity states to every subscriber or trigger shutdown handling.
-RESERVED_EVENT_TYPES: Final = frozenset(
-    {EVENT_STATE_CHANGED, EVENT_CALL_SERVICE, EVENT_HUB_START, EVENT_HUB_STOP, MATCH_ALL}
-)
 
 routes = web.RouteTableDef()
 
@@ -39,16 +20,13 @@ async def list_events(request: web.Request) -> web.Response:
 @routes.post("/api/events/{event_type}")
 @admin_only
 async def fire_event(request: web.Request) -> web.Response:
-    """Fire an event whose data is the (optional) JSON object body."""
+    """Fire an event whose data is the (optional) JSON object body.
+
+    Reserved types and unbounded data are refused by the core, with the WebSocket's rule.
+    """
     event_type = request.match_info["event_type"]
-    if not valid_event_type(event_type):
-        raise BadRequest(
-            f"Invalid event type: expected 1 to {MAX_EVENT_TYPE_LENGTH} printable characters."
-        )
-    if event_type in RESERVED_EVENT_TYPES:
-        raise BadRequest(f"Event {event_type} can not be fired through the API.")
+    bus = hub_of(request).bus
+    bus.check_client_event_type(event_type)
     data = await read_json_object(request, allow_empty=True)
-    hub_of(request).bus.fire(
-        event_type, data, origin=EventOrigin.REMOTE, context=user_context(request)
-    )
+    bus.fire_from_client(event_type, data, context=user_context(request))
     return json_response({"message": f"Event {event_type} fired."})

@@ -10,6 +10,7 @@ from types import MappingProxyType
 from typing import Any, Final
 
 from hearth.core.context import Context
+from hearth.core.payload import check_payload
 from hearth.core.serialize import dumps
 from hearth.core.state import State, utcnow
 from hearth.exceptions import BadRequest
@@ -23,6 +24,22 @@ EVENT_HUB_START: Final = "homeassistant_start"
 EVENT_HUB_STOP: Final = "homeassistant_stop"
 
 MAX_EVENT_TYPE_LENGTH: Final = 64
+
+# Events only the hub itself fires. Their listeners trust them: a forged state_changed would show
+# made-up states to every client, a forged call_service a call nobody made, a forged lifecycle
+# event a start or stop that did not happen. Clients may fire none of them, over REST or WebSocket.
+RESERVED_EVENT_TYPES: Final = frozenset(
+    {
+        EVENT_STATE_CHANGED,
+        EVENT_CALL_SERVICE,
+        EVENT_HUB_START,
+        "homeassistant_started",
+        EVENT_HUB_STOP,
+        "homeassistant_final_write",
+        "homeassistant_close",
+        MATCH_ALL,
+    }
+)
 
 Listener = Callable[["Event"], None]
 
@@ -143,11 +160,24 @@ class EventBus:
         context: Context | None = None,
         time_fired: datetime | None = None,
     ) -> Event:
-        """Create an event and hand it to every matching listener before returning it."""
+        """Create an event and hand it to every matching listener before returning it.
+
+        BadRequest for a malformed type, InvalidPayload for data that could not be sent on.
+        """
         _check_event_type(event_type)
-        if data is not None and not isinstance(data, Mapping):
-            raise BadRequest("Event data must be an object.")
-        event = Event(event_type, data, origin, time_fired, context)
+        if data is not None:
+            if not isinstance(data, Mapping):
+                raise BadRequest("Event data must be an object.")
+            check_payload(data, "event data")
+        return self.dispatch(Event(event_type, data, origin, time_fired, context))
+
+    def dispatch(self, event: Event) -> Event:
+        """Hand an event to every matching listener and return it; its data is not checked.
+
+        For events the core builds from data it has already checked (state_changed from the
+        state machine); everything else goes through fire().
+        """
+        event_type = event.event_type
         listeners = self._listeners.get(event_type, ())
         if event_type != MATCH_ALL:
             listeners += self._listeners.get(MATCH_ALL, ())
@@ -157,6 +187,23 @@ class EventBus:
             except Exception:
                 _LOGGER.exception("Error in a listener for %s events", event_type)
         return event
+
+    def fire_from_client(
+        self, event_type: str, data: Mapping[str, Any] | None, *, context: Context
+    ) -> Event:
+        """Fire an event a client asked for (REST or WebSocket: one rule for both).
+
+        BadRequest for a malformed or reserved type (RESERVED_EVENT_TYPES) or bad data.
+        """
+        self.check_client_event_type(event_type)
+        return self.fire(event_type, data, origin=EventOrigin.REMOTE, context=context)
+
+    @staticmethod
+    def check_client_event_type(event_type: str) -> None:
+        """BadRequest unless a client may fire `event_type`: well formed and not reserved."""
+        _check_event_type(event_type)
+        if event_type in RESERVED_EVENT_TYPES:
+            raise BadRequest(f"Event {event_type} can not be fired through the API.")
 
     def listener_counts(self) -> dict[str, int]:
         """Number of listeners per event type (MATCH_ALL included as "*")."""

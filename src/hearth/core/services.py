@@ -11,6 +11,7 @@ from pydantic import BaseModel, ValidationError
 
 from hearth.core.context import Context
 from hearth.core.events import EVENT_CALL_SERVICE, EventBus
+from hearth.core.payload import check_payload
 from hearth.core.state import valid_domain, valid_slug
 from hearth.core.validation import describe_validation_error
 from hearth.exceptions import ServiceNotFound, ServiceValidationError
@@ -37,6 +38,9 @@ class ServiceCall:
 
 
 ServiceHandler = Callable[[ServiceCall], Awaitable[None] | None]
+# Runs before call_service is fired: raises ServiceValidationError to refuse the call (for
+# example a target that names unknown entities), so a refused call fires nothing.
+ServiceCheck = Callable[[ServiceCall], None]
 
 
 @dataclass(frozen=True, slots=True)
@@ -51,6 +55,7 @@ class Service:
     description: str
     fields: dict[str, Any]
     target: dict[str, Any] | None
+    check: ServiceCheck | None = None
 
     def as_dict(self) -> dict[str, Any]:
         """The Home Assistant description shape."""
@@ -101,8 +106,13 @@ class ServiceRegistry:
         *,
         name: str | None = None,
         target: dict[str, Any] | None = None,
+        check: ServiceCheck | None = None,
     ) -> None:
-        """Register (or replace) `domain.service`; `fields` default to a summary of `schema`."""
+        """Register (or replace) `domain.service`; `fields` default to a summary of `schema`.
+
+        `check` validates what the schema cannot (that targeted entities exist) before the call
+        is announced with call_service.
+        """
         if not valid_domain(domain) or len(domain) > _MAX_NAME:
             raise ValueError(f"invalid domain {domain!r}")
         if not valid_slug(service) or len(service) > _MAX_NAME:
@@ -116,6 +126,7 @@ class ServiceRegistry:
             description=description,
             fields=fields if fields is not None else _fields_from_schema(schema),
             target=target,
+            check=check,
         )
 
     def remove(self, domain: str, service: str) -> bool:
@@ -170,13 +181,16 @@ class ServiceRegistry:
     ) -> None:
         """Validate `data`, fire call_service, then run the handler (awaiting it if async).
 
-        Raises ServiceNotFound or ServiceValidationError (a one-line message naming the field).
+        Raises ServiceNotFound, InvalidPayload (data too deep or too large) or
+        ServiceValidationError (a one-line message naming the field). A call refused by any of
+        these fires nothing: call_service announces only calls that are about to run.
         """
         registered = self._lookup(domain, service)
         if data is None:
             data = {}
         elif not isinstance(data, Mapping):
             raise ServiceValidationError("Service data must be an object.")
+        check_payload(data, "service data")
         raw = dict(data)
         context = context or Context()
         model: BaseModel | None = None
@@ -189,13 +203,14 @@ class ServiceRegistry:
                 message = describe_validation_error(registered.schema, err)
                 raise ServiceValidationError(message) from None
             call_data = model.model_dump(exclude_unset=True)
+        call = ServiceCall(registered.domain, registered.service, call_data, context, model)
+        if registered.check is not None:
+            registered.check(call)
         self._bus.fire(
             EVENT_CALL_SERVICE,
             {"domain": registered.domain, "service": registered.service, "service_data": raw},
             context=context,
         )
-        result = registered.handler(
-            ServiceCall(registered.domain, registered.service, call_data, context, model)
-        )
+        result = registered.handler(call)
         if inspect.isawaitable(result):
             await result

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Iterable, Mapping
 from datetime import UTC, datetime
 from functools import lru_cache
@@ -12,6 +13,8 @@ from hearth.const import MAX_ENTITY_ID_LENGTH, MAX_STATE_LENGTH
 from hearth.core.context import Context
 from hearth.core.serialize import dumps
 from hearth.exceptions import BadRequest, InvalidEntityId
+
+_LOGGER = logging.getLogger(__name__)
 
 _SLUG_CHARS = frozenset("abcdefghijklmnopqrstuvwxyz0123456789_")
 _EMPTY: Mapping[str, Any] = MappingProxyType({})
@@ -204,9 +207,29 @@ class State:
         return compressed
 
 
+def json_size(states: Iterable[State]) -> int:
+    """The size of the states' cached JSON together (those that cannot be serialised count 0)."""
+    size = 0
+    for state in states:
+        try:
+            size += len(state.as_json())
+        except TypeError:  # orjson.JSONEncodeError; left out of listings too
+            continue
+    return size
+
+
 def states_json(states: Iterable[State]) -> bytes:
-    """A JSON array of states, joined from their cached serialisations."""
-    parts = [state.as_json() for state in states]
+    """A JSON array of states, joined from their cached serialisations.
+
+    A state that cannot be serialised (the core refuses such data, so only a bug gets here) is
+    left out with one log line rather than failing the whole listing for every client.
+    """
+    parts = []
+    for state in states:
+        try:
+            parts.append(state.as_json())
+        except TypeError:  # orjson.JSONEncodeError
+            _LOGGER.error("The state of %s cannot be serialised; left out", state.entity_id)
     if not parts:
         return b"[]"
     # Brackets go onto the small end pieces so the large body is allocated and copied once:

@@ -5,11 +5,12 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from hearth.const import MAX_ENTITY_ID_LENGTH
+from hearth.const import MAX_ENTITY_ID_LENGTH, MAX_STATE_LENGTH
 from hearth.core.context import Context
-from hearth.core.events import EVENT_STATE_CHANGED, EventBus
+from hearth.core.events import EVENT_STATE_CHANGED, Event, EventBus
+from hearth.core.payload import check_payload, check_text
 from hearth.core.state import State, states_json, utcnow, valid_entity_id
-from hearth.exceptions import InvalidEntityId
+from hearth.exceptions import BadRequest, InvalidEntityId
 
 
 class StateMachine:
@@ -70,8 +71,16 @@ class StateMachine:
             entity_id = entity_id.lower() if isinstance(entity_id, str) else entity_id
             if not valid_entity_id(entity_id):
                 raise InvalidEntityId("Invalid entity ID.")
-        now = utcnow()
+        # Checked before anything is stored: a state that cannot be serialised would break every
+        # listing and every subscriber from then on.
+        if isinstance(state, str) and len(state) <= MAX_STATE_LENGTH:
+            check_text(state, "state")
         old = self._states.get(entity_id)
+        if attributes is not None and (old is None or attributes is not old.attributes):
+            if not isinstance(attributes, Mapping):
+                raise BadRequest("attributes: expected an object.")
+            check_payload(attributes, "attributes")
+        now = utcnow()
         if old is None:
             new = State(entity_id, state, attributes, now, now, now, context)
         else:
@@ -91,11 +100,14 @@ class StateMachine:
                 context,
             )
         self._store(new)
-        self._bus.fire(
-            EVENT_STATE_CHANGED,
-            {"entity_id": entity_id, "old_state": old, "new_state": new},
-            context=new.context,
-            time_fired=now,
+        # Checked above: the id is valid, the states' data passed check_payload.
+        self._bus.dispatch(
+            Event(
+                EVENT_STATE_CHANGED,
+                {"entity_id": entity_id, "old_state": old, "new_state": new},
+                context=new.context,
+                time_fired=now,
+            )
         )
         return new
 
@@ -112,10 +124,12 @@ class StateMachine:
         del domain_states[entity_id]
         if not domain_states:
             del self._by_domain[old.domain]
-        self._bus.fire(
-            EVENT_STATE_CHANGED,
-            {"entity_id": entity_id, "old_state": old, "new_state": None},
-            context=context,
+        self._bus.dispatch(
+            Event(
+                EVENT_STATE_CHANGED,
+                {"entity_id": entity_id, "old_state": old, "new_state": None},
+                context=context,
+            )
         )
         return True
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import logging
 from collections.abc import Callable, Mapping
 from typing import Any, Final
@@ -31,6 +32,7 @@ from hearth.websocket.spec import CommandSpec, build_table
 _LOGGER = logging.getLogger(__name__)
 
 URL: Final = "/api/websocket"
+SHUTDOWN_REASON: Final = "Server shutting down."
 
 KEY_WS_CONNECTIONS: web.AppKey[ConnectionRegistry] = web.AppKey("hearth_ws_connections")
 # Filled at startup; a list because application state must not be replaced once started.
@@ -86,8 +88,19 @@ async def websocket_view(request: web.Request) -> web.StreamResponse:
 
 async def _serve(request: web.Request, ws: web.WebSocketResponse) -> None:
     app = request.app
-    validated = await authenticate(ws, request, app[KEY_AUTH])
-    if validated is None:
+    registry = app[KEY_WS_CONNECTIONS]
+    closer = functools.partial(close_websocket, ws, request)
+    # Tracked until authenticated, so that a shutdown closes it at once (1001) rather than
+    # waiting for the auth message or its timeout.
+    untrack = registry.start_handshake(closer)
+    if untrack is None:
+        await closer(protocol.CLOSE_GOING_AWAY, SHUTDOWN_REASON)
+        return
+    try:
+        validated = await authenticate(ws, request, app[KEY_AUTH])
+    finally:
+        untrack()
+    if validated is None or ws.closed:
         return
     user, refresh_token = validated
     conn = Connection(
@@ -113,9 +126,11 @@ async def _listen_for_revocations(app: web.Application) -> None:
 
 
 async def _close_connections(app: web.Application) -> None:
-    closed = app[KEY_WS_CONNECTIONS].close_all(protocol.CLOSE_GOING_AWAY, "Server shutting down.")
+    registry = app[KEY_WS_CONNECTIONS]
+    closed = registry.close_all(protocol.CLOSE_GOING_AWAY, SHUTDOWN_REASON)
     if closed:
         _LOGGER.info("Closing %d WebSocket connections", closed)
+    await registry.close_handshakes(protocol.CLOSE_GOING_AWAY, SHUTDOWN_REASON)
 
 
 async def _stop_listening(app: web.Application) -> None:

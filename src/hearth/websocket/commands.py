@@ -6,7 +6,6 @@ from typing import TYPE_CHECKING, Annotated, Any, Final
 
 from pydantic import Field
 
-from hearth.core.events import EVENT_STATE_CHANGED
 from hearth.exceptions import BadRequest
 from hearth.websocket import protocol
 from hearth.websocket.spec import CommandSpec, NoParams, Params, command
@@ -29,9 +28,9 @@ def ping(conn: Connection, msg_id: int, params: NoParams) -> None:
 
 @command("get_states", NoParams)
 def get_states(conn: Connection, msg_id: int, params: NoParams) -> None:
-    """Every state, each serialised once by the state itself."""
-    states = conn.hub.states.all()
-    conn.send_raw_result(msg_id, b"[" + b",".join(state.as_json() for state in states) + b"]")
+    """Every state: the state machine's cached list, shared by every reply until a change."""
+    body = conn.hub.states.all_json()
+    conn.send_shared(protocol.result_head(msg_id), body, protocol.MESSAGE_TAIL)
 
 
 @command("get_config", NoParams)
@@ -89,12 +88,9 @@ class FireEventParams(Params):
 
 @command("fire_event", FireEventParams, admin=True)
 def fire_event(conn: Connection, msg_id: int, params: FireEventParams) -> None:
-    """Fire an event on the bus (administrators only)."""
-    if params.event_type == EVENT_STATE_CHANGED:
-        # Listeners rely on state_changed carrying real states; those come from setting a state.
-        raise BadRequest("state_changed cannot be fired directly; set a state instead.")
+    """Fire an event on the bus (administrators only; reserved types refused as over REST)."""
     context = conn.context()
-    conn.hub.bus.fire(params.event_type, params.event_data, context=context)
+    conn.hub.bus.fire_from_client(params.event_type, params.event_data, context=context)
     conn.send_result(msg_id, {"context": context.as_dict()})
 
 

@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING, Annotated, Any, Final
 from pydantic import Field
 
 from hearth.core.events import EVENT_STATE_CHANGED, MATCH_ALL
-from hearth.core.state import valid_entity_id
+from hearth.core.state import json_size, valid_entity_id
 from hearth.exceptions import InvalidEntityId, NotFound, PermissionDenied
 from hearth.websocket import compressed, protocol
 from hearth.websocket.spec import CommandSpec, Params, command
@@ -54,10 +54,11 @@ def subscribe_events(conn: Connection, msg_id: int, params: SubscribeEventsParam
         raise PermissionDenied("Unauthorized")
     conn.ensure_subscription_room()
     prefix = protocol.event_prefix(msg_id)
-    send = conn.send
+    send, tail = conn.send_shared, protocol.MESSAGE_TAIL
 
     def forward(event: Event) -> None:
-        send(prefix + event.as_json() + b"}")
+        # Serialised once per event; every subscriber queues the same bytes.
+        send(prefix, event.as_json(), tail)
 
     conn.subscriptions[msg_id] = conn.hub.bus.listen(params.event_type, forward)
     conn.send_result(msg_id)
@@ -102,22 +103,31 @@ def subscribe_entities(conn: Connection, msg_id: int, params: SubscribeEntitiesP
     wanted = _entity_filter(params.entity_ids)
     conn.ensure_subscription_room()
     prefix = protocol.event_prefix(msg_id)
-    send = conn.send
+    send, tail = conn.send_shared, protocol.MESSAGE_TAIL
 
     def forward(event: Event) -> None:
         if wanted is None or event.data.get("entity_id") in wanted:
-            send(prefix + compressed.event_diff_json(event) + b"}")
+            # Serialised once per event; every subscriber queues the same bytes.
+            send(prefix, compressed.event_diff_json(event), tail)
 
     machine = conn.hub.states
     states: list[State]
     if wanted is None:
         states = machine.all()
+        estimate = len(machine.all_json())
     else:
         states = [state for eid in sorted(wanted) if (state := machine.get(eid))]
+        estimate = json_size(states)
+    # Counted against the connection's output limit before it is built (the compressed form is
+    # smaller than the states' cached JSON): a client that is not reading is dropped here.
+    if not conn.has_room(estimate):
+        return
+    # Built before anything is sent, so the client never gets a success and then a failure.
+    snapshot = protocol.event_message(prefix, compressed.initial_message(states))
     # No await between reading the states and listening: no change can slip in between.
     conn.subscriptions[msg_id] = conn.hub.bus.listen(EVENT_STATE_CHANGED, forward)
     conn.send_result(msg_id)
-    conn.send(protocol.event_message(prefix, compressed.initial_message(states)))
+    conn.send(snapshot)
 
 
 COMMANDS: Final[tuple[CommandSpec[Any], ...]] = (

@@ -9,6 +9,7 @@ Initial message `{"a": {entity_id: compressed}}`; then `{"a": ...}` for new enti
 
 from __future__ import annotations
 
+import logging
 from collections import OrderedDict
 from collections.abc import Iterable
 from typing import TYPE_CHECKING, Any, Final
@@ -18,6 +19,8 @@ from hearth.websocket.protocol import dumps
 if TYPE_CHECKING:
     from hearth.core.events import Event
     from hearth.core.state import State
+
+_LOGGER = logging.getLogger(__name__)
 
 ADD: Final = "a"
 CHANGE: Final = "c"
@@ -38,8 +41,24 @@ _diff_cache: OrderedDict[int, tuple[Event, bytes]] = OrderedDict()
 
 
 def initial_message(states: Iterable[State]) -> bytes:
-    """The event sent right after subscribing: every matching state, as additions."""
-    return dumps({ADD: {state.entity_id: state.as_compressed_dict() for state in states}})
+    """The event sent right after subscribing: every matching state, as additions.
+
+    A state that cannot be serialised (the core refuses such data, so only a bug gets here) is
+    left out with a log line instead of failing the whole snapshot.
+    """
+    states = list(states)
+    try:
+        return dumps({ADD: {state.entity_id: state.as_compressed_dict() for state in states}})
+    except TypeError:  # orjson.JSONEncodeError: find the culprits, state by state
+        pass
+    parts = []
+    for state in states:
+        try:
+            # Entity ids are a-z, 0-9, _ and one dot: nothing to escape.
+            parts.append(b'"%b":%b' % (state.entity_id.encode(), dumps(state.as_compressed_dict())))
+        except TypeError:  # orjson.JSONEncodeError
+            _LOGGER.error("The state of %s cannot be serialised; left out", state.entity_id)
+    return b'{"a":{' + b",".join(parts) + b"}}"
 
 
 def state_diff(old: State, new: State) -> dict[str, Any]:

@@ -5,16 +5,15 @@ from __future__ import annotations
 import asyncio
 import itertools
 import logging
-from collections import deque
 from collections.abc import Awaitable, Callable, Mapping
 from typing import TYPE_CHECKING, Any, Final
 
 from aiohttp import WSMsgType, web
 
-from hearth import const
 from hearth.core.context import Context
 from hearth.exceptions import HearthError, Unavailable
 from hearth.websocket import protocol
+from hearth.websocket.outbox import Outbox
 from hearth.websocket.protocol import Command, Incoming, ProtocolError, Rejected
 
 if TYPE_CHECKING:
@@ -31,10 +30,9 @@ CLOSE_TIMEOUT: Final = 2.0
 # Coroutine commands (call_service, ...) running at once on one connection.
 MAX_INFLIGHT_COMMANDS: Final = 64
 MAX_SUBSCRIPTIONS: Final = 1024
-COALESCE_MAX_MESSAGES: Final = 256
-COALESCE_MAX_BYTES: Final = 256 * 1024
 
 _connection_ids = itertools.count(1)
+PENDING_REASON: Final = "Too many pending messages."
 
 
 async def close_websocket(
@@ -78,7 +76,8 @@ class Connection:
         self._ws = ws
         self._commands = commands
         self._parser = protocol.MessageParser()
-        self._queue: deque[bytes] = deque()
+        self._budget = registry.budget
+        self._outbox = Outbox(self, self._budget)
         self._wakeup = asyncio.Event()
         self._writer_task: asyncio.Task[None] | None = None
         self._closer_task: asyncio.Task[None] | None = None
@@ -120,21 +119,72 @@ class Connection:
 
     def send(self, frame: bytes) -> None:
         """Queue one serialised message; a client that stops reading is disconnected."""
+        self._enqueue((frame,), len(frame), None)
+
+    def send_shared(self, head: bytes, body: bytes, tail: bytes) -> None:
+        """Queue `head + body + tail` without copying `body`, which other connections may share.
+
+        One event goes to every subscriber as the same body; only the small head (with the
+        subscription id) is per connection.
+        """
+        self._enqueue((head, body, tail), len(head) + len(body) + len(tail), body)
+
+    def has_room(self, size: int) -> bool:
+        """Whether a message of about `size` bytes may be queued; if not, close the connection.
+
+        Lets a command refuse a large reply before building it.
+        """
+        if self._closing:
+            return False
+        refusal = self._outbox.refusal(size)
+        if refusal is not None:
+            self._drop_slow_client(refusal)
+            return False
+        return True
+
+    def _enqueue(self, parts: tuple[bytes, ...], size: int, shared: bytes | None) -> None:
         if self._closing:
             return
-        if len(self._queue) >= const.WS_SEND_QUEUE_LIMIT:
-            _LOGGER.warning(
-                "[%d] Closing WebSocket from %s: client not reading, %d messages pending",
-                self.conn_id,
-                self.request.remote,
-                len(self._queue),
-            )
-            self.request_close(
-                protocol.CLOSE_POLICY_VIOLATION, "Too many pending messages.", drain=False
-            )
+        refusal = self._outbox.refusal(size)
+        if refusal is not None:
+            self._drop_slow_client(refusal)
             return
-        self._queue.append(frame)
+        self._outbox.put(parts, size, shared)
+        if self._budget.exceeded:
+            self._enforce_budget()
         self._wakeup.set()
+
+    def _drop_slow_client(self, pending: str) -> None:
+        _LOGGER.warning(
+            "[%d] Closing WebSocket from %s: client not reading, %s",
+            self.conn_id,
+            self.request.remote,
+            pending,
+        )
+        self.request_close(protocol.CLOSE_POLICY_VIOLATION, PENDING_REASON, drain=False)
+
+    def _enforce_budget(self) -> None:
+        """Drop the connections holding the most output until all of it fits the budget again."""
+        budget = self._budget
+        while budget.exceeded:
+            largest = budget.largest()
+            if not isinstance(largest, Connection):
+                return
+            largest.drop_for_budget()
+
+    def drop_for_budget(self) -> None:
+        """Close at once, discarding pending output: the hub's total output budget is spent."""
+        _LOGGER.warning(
+            "[%d] Closing WebSocket from %s: %d bytes pending, the most of all connections, and "
+            "the total for all connections is over %d bytes",
+            self.conn_id,
+            self.request.remote,
+            self._budget.held(self),
+            self._budget.limit,
+        )
+        self.request_close(protocol.CLOSE_POLICY_VIOLATION, PENDING_REASON, drain=False)
+        # A connection already closing (draining) would keep its queue; the budget needs it back.
+        self._outbox.discard()
 
     def send_result(self, msg_id: int, result: Any = None) -> None:
         """Queue a successful result."""
@@ -154,36 +204,25 @@ class Connection:
             raise Unavailable(f"Too many subscriptions on this connection ({MAX_SUBSCRIPTIONS}).")
 
     async def _write_loop(self) -> None:
-        queue, ws = self._queue, self._ws
+        outbox, ws = self._outbox, self._ws
         try:
             while True:
-                if not queue:
+                if not outbox:
                     if self._closing:
                         return
                     self._wakeup.clear()
                     await self._wakeup.wait()
                     continue
-                frame = self._take_batch() if self.coalesce else queue.popleft()
+                frame = outbox.take_frame(self.coalesce)
+                if self._budget.exceeded:
+                    self._enforce_budget()
+                    if not outbox.sending:
+                        return  # this connection was dropped
                 await ws.send_frame(frame, WSMsgType.TEXT)
+                outbox.sent()
         except ConnectionError:
             _LOGGER.debug("[%d] Peer went away while sending", self.conn_id)
             self._set_close(protocol.CLOSE_GOING_AWAY, "", drain=False)
-
-    def _take_batch(self) -> bytes:
-        queue = self._queue
-        first = queue.popleft()
-        if not queue:
-            return first
-        batch, size = [first], len(first)
-        while queue and len(batch) < COALESCE_MAX_MESSAGES:
-            if size + len(queue[0]) > COALESCE_MAX_BYTES:
-                break
-            item = queue.popleft()
-            batch.append(item)
-            size += len(item) + 1
-        if len(batch) == 1:
-            return first
-        return b"[" + b",".join(batch) + b"]"
 
     # Closing.
 
@@ -200,7 +239,7 @@ class Connection:
         self._closing = True
         self._close_code, self._close_reason = code, reason
         if not drain:
-            self._queue.clear()
+            self._outbox.discard()
             writer = self._writer_task
             if writer is not None and writer is not asyncio.current_task():
                 writer.cancel()
@@ -231,6 +270,7 @@ class Connection:
             _, pending = await asyncio.wait(self._tasks, timeout=CLOSE_TIMEOUT)
             for task in pending:
                 task.cancel()
+        self._outbox.discard()
         _LOGGER.debug("[%d] Disconnected", self.conn_id)
 
     # Reading.

@@ -174,9 +174,17 @@ def raw_result_message(msg_id: int, result_json: bytes) -> bytes:
     return b'{"id":%d,"type":"result","success":true,"result":%b}' % (msg_id, result_json)
 
 
+def result_head(msg_id: int) -> bytes:
+    """The start of a successful result; the serialised value and `}` follow."""
+    return b'{"id":%d,"type":"result","success":true,"result":' % msg_id
+
+
 def pong_message(msg_id: int) -> bytes:
     """The answer to ping."""
     return b'{"id":%d,"type":"pong"}' % msg_id
+
+
+MESSAGE_TAIL: Final = b"}"
 
 
 def event_prefix(subscription_id: int) -> bytes:

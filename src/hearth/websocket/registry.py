@@ -1,11 +1,19 @@
-"""Open, authenticated connections, indexed by the refresh token they authenticated with."""
+"""Open connections: authenticated ones by refresh token, and those still authenticating."""
 
 from __future__ import annotations
 
+import asyncio
+from collections.abc import Awaitable, Callable
 from typing import TYPE_CHECKING, Protocol
+
+from hearth import const
+from hearth.websocket.budget import OutputBudget
 
 if TYPE_CHECKING:
     from collections.abc import Iterator
+
+# Closes a connection that has not authenticated yet, with a close code and reason.
+HandshakeCloser = Callable[[int, str], Awaitable[None]]
 
 
 class Closable(Protocol):
@@ -26,10 +34,27 @@ class ConnectionRegistry:
 
     def __init__(self) -> None:
         self._by_token: dict[str, set[Closable]] = {}
+        self._handshakes: set[HandshakeCloser] = set()
+        # Set by close_all (shutdown): connections that authenticate later are closed at once.
+        self._closed_with: tuple[int, str] | None = None
+        self.budget = OutputBudget(const.WS_SEND_TOTAL_LIMIT)
 
     def add(self, conn: Closable) -> None:
-        """Track an authenticated connection."""
+        """Track an authenticated connection (closed at once if the registry was closed)."""
         self._by_token.setdefault(conn.refresh_token_id, set()).add(conn)
+        if self._closed_with is not None:
+            code, reason = self._closed_with
+            conn.request_close(code, reason, drain=True)
+
+    def start_handshake(self, close: HandshakeCloser) -> Callable[[], None] | None:
+        """Track a connection still authenticating; returns the function that stops tracking it.
+
+        None once the registry was closed: the caller closes the connection instead.
+        """
+        if self._closed_with is not None:
+            return None
+        self._handshakes.add(close)
+        return lambda: self._handshakes.discard(close)
 
     def discard(self, conn: Closable) -> None:
         """Forget a connection (idempotent)."""
@@ -59,8 +84,20 @@ class ConnectionRegistry:
         return len(conns)
 
     def close_all(self, code: int, reason: str) -> int:
-        """Close every connection (shutdown); returns how many."""
+        """Close every authenticated connection, now and later (shutdown); returns how many."""
+        self._closed_with = (code, reason)
         conns = list(self)
         for conn in conns:
             conn.request_close(code, reason, drain=True)
         return len(conns)
+
+    async def close_handshakes(self, code: int, reason: str) -> int:
+        """Close every connection still authenticating (shutdown), at once; returns how many.
+
+        Without this a shutdown would wait for each to send its auth message or time out.
+        """
+        self._closed_with = (code, reason)
+        closers = list(self._handshakes)
+        self._handshakes.clear()
+        await asyncio.gather(*(close(code, reason) for close in closers), return_exceptions=True)
+        return len(closers)

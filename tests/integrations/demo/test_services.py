@@ -93,7 +93,7 @@ async def test_switches(demo_hub: Hub, demo: DemoEntities) -> None:
         ),
         (
             "turn_on",
-            {"entity_id": "light.demo_light_1", "brightness": "x" * 100_000},
+            {"entity_id": "light.demo_light_1", "brightness": "x" * 1_000},
             "brightness: expected an integer between 0 and 255",
         ),
         (
@@ -128,7 +128,7 @@ async def test_switches(demo_hub: Hub, demo: DemoEntities) -> None:
         ),
         (
             "turn_on",
-            {"entity_id": "Not An Id" * 10_000},
+            {"entity_id": "Not An Id" * 1_000},
             'entity_id: expected an entity ID, a list of entity IDs or "all"',
         ),
     ],
@@ -138,10 +138,27 @@ async def test_light_validation_errors(
 ) -> None:
     changed: list[Event] = []
     demo_hub.bus.listen(EVENT_STATE_CHANGED, changed.append)
+    announced: list[Event] = []
+    demo_hub.bus.listen(EVENT_CALL_SERVICE, announced.append)
     with pytest.raises(ServiceValidationError) as caught:
         await demo_hub.services.call("light", service, data)
     assert caught.value.message == message
     assert changed == []
+    # A refused call is not broadcast to call_service subscribers (issue 9.1).
+    assert announced == []
+
+
+@pytest.mark.parametrize("service", ["turn_on", "turn_off", "toggle"])
+async def test_generic_call_with_unknown_entity_fires_nothing(
+    demo_hub: Hub, demo: DemoEntities, service: str
+) -> None:
+    announced: list[Event] = []
+    demo_hub.bus.listen(EVENT_CALL_SERVICE, announced.append)
+    with pytest.raises(ServiceValidationError, match=r"sensor\.demo_sensor_1 is not a demo light"):
+        await demo_hub.services.call(
+            "homeassistant", service, {"entity_id": ["light.demo_light_1", "sensor.demo_sensor_1"]}
+        )
+    assert announced == []
 
 
 async def test_homeassistant_dispatches_by_domain(demo_hub: Hub, demo: DemoEntities) -> None:

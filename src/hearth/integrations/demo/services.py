@@ -7,7 +7,7 @@ from dataclasses import dataclass, field
 from typing import Final, Literal, TypeVar
 
 from hearth.core.hub import Hub
-from hearth.core.services import ServiceCall, ServiceHandler
+from hearth.core.services import ServiceCall, ServiceCheck, ServiceHandler
 from hearth.exceptions import ServiceValidationError
 from hearth.integrations.demo.entities import DemoLight, DemoSensor, DemoSwitch, DemoToggle
 from hearth.integrations.demo.schemas import LightTurnOnData, TargetData
@@ -68,24 +68,26 @@ def _toggle_handler(entities: DemoEntities, domain: str, service: str) -> Servic
     return handler
 
 
+def _generic_groups(
+    entities: DemoEntities, target: list[str] | Literal["all"]
+) -> list[tuple[str, list[str] | Literal["all"]]]:
+    """The per-domain calls of a homeassistant.* call; ServiceValidationError for a bad id."""
+    if target == "all":
+        return [(domain, "all") for domain in TOGGLE_DOMAINS]
+    groups: dict[str, list[str]] = {}
+    for entity_id in target:
+        domain = entity_id.partition(".")[0]
+        if domain not in TOGGLE_DOMAINS or entity_id not in entities.toggles(domain):
+            raise ServiceValidationError(f"entity_id: {entity_id} is not a demo light or switch")
+        groups.setdefault(domain, []).append(entity_id)
+    return list(groups.items())
+
+
 def _generic_handler(hub: Hub, entities: DemoEntities, service: str) -> ServiceHandler:
     """homeassistant.* dispatches to the light and switch services by each entity's domain."""
 
     async def handler(call: ServiceCall) -> None:
-        target = call.parsed(TargetData).entity_id
-        calls: list[tuple[str, list[str] | Literal["all"]]]
-        if target == "all":
-            calls = [(domain, "all") for domain in TOGGLE_DOMAINS]
-        else:
-            groups: dict[str, list[str]] = {}
-            for entity_id in target:
-                domain = entity_id.partition(".")[0]
-                if domain not in TOGGLE_DOMAINS or entity_id not in entities.toggles(domain):
-                    raise ServiceValidationError(
-                        f"entity_id: {entity_id} is not a demo light or switch"
-                    )
-                groups.setdefault(domain, []).append(entity_id)
-            calls = list(groups.items())
+        calls = _generic_groups(entities, call.parsed(TargetData).entity_id)
         # Every id was checked before the first call, so a bad one leaves all entities untouched.
         for domain, ids in calls:
             if hub.services.has(domain, service):
@@ -94,8 +96,26 @@ def _generic_handler(hub: Hub, entities: DemoEntities, service: str) -> ServiceH
     return handler
 
 
+def _check_generic(entities: DemoEntities) -> ServiceCheck:
+    def check(call: ServiceCall) -> None:
+        _generic_groups(entities, call.parsed(TargetData).entity_id)
+
+    return check
+
+
+def _check_toggle(entities: DemoEntities, domain: str) -> ServiceCheck:
+    def check(call: ServiceCall) -> None:
+        _resolve(entities.toggles(domain), call.parsed(TargetData).entity_id, domain)
+
+    return check
+
+
 def register_services(hub: Hub, entities: DemoEntities) -> None:
-    """Register light.*, switch.* and homeassistant.* turn_on, turn_off and toggle."""
+    """Register light.*, switch.* and homeassistant.* turn_on, turn_off and toggle.
+
+    Each checks its target before call_service is fired, so a call naming an unknown entity is
+    refused without being announced to call_service subscribers.
+    """
     for domain in TOGGLE_DOMAINS:
         for service in TOGGLE_SERVICES:
             hub.services.register(
@@ -105,6 +125,7 @@ def register_services(hub: Hub, entities: DemoEntities) -> None:
                 LightTurnOnData if (domain, service) == ("light", "turn_on") else TargetData,
                 description=f"{service.replace('_', ' ').capitalize()} {PLURALS[domain]}.",
                 target={"entity": [{"domain": [domain]}]},
+                check=_check_toggle(entities, domain),
             )
     for service in TOGGLE_SERVICES:
         hub.services.register(
@@ -114,4 +135,5 @@ def register_services(hub: Hub, entities: DemoEntities) -> None:
             TargetData,
             description=f"Generic {service.replace('_', ' ')} for lights and switches.",
             target={"entity": [{}]},
+            check=_check_generic(entities),
         )
