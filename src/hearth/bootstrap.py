@@ -14,6 +14,7 @@ from hearth.auth.views import KEY_ONBOARDING
 from hearth.config import load_config
 from hearth.config.schema import Config
 from hearth.core.hub import Hub, HubConfig
+from hearth.core.registries import Registries, RegistryStore
 from hearth.http.server import HttpServer, create_app
 from hearth.http.tls import TlsSettings
 from hearth.http.tls_reload import load_tls
@@ -65,6 +66,7 @@ async def run(config_dir: Path) -> None:
     for signum in (signal.SIGINT, signal.SIGTERM):
         loop.add_signal_handler(signum, stop.set)
     try:
+        hub.registries = Registries(hub.bus, RegistryStore(auth.db))
         await setup_integrations(hub, config)
         app = create_app(hub, auth, config)
         server = HttpServer(
