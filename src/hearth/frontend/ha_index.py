@@ -1,5 +1,5 @@
 """Home Assistant's frontend page: its template rendered once at start-up, with the hashes of
-every inline script and style as they are actually served, for a hash-based CSP.
+every inline script as it is actually served, for a hash-based CSP.
 
 Threat: a policy written by hand drifts from the page (a new frontend release adds a script) and
 is then either broken or widened with 'unsafe-inline'. Here the hashes come from the rendered
@@ -60,42 +60,37 @@ def csp_hash(content: str) -> str:
 
 
 class _InlineCollector(HTMLParser):
-    """Collects the text of inline <script> (without src) and <style> elements."""
+    """Collects the text of inline <script> elements (those without src)."""
 
     def __init__(self) -> None:
         super().__init__(convert_charrefs=False)
         self.scripts: list[str] = []
-        self.styles: list[str] = []
-        self._current: list[str] | None = None
-        self._buffer: list[str] = []
+        self._buffer: list[str] | None = None
 
     def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
         if tag == "script" and not any(name == "src" for name, _ in attrs):
-            self._current, self._buffer = self.scripts, []
-        elif tag == "style":
-            self._current, self._buffer = self.styles, []
+            self._buffer = []
 
     def handle_data(self, data: str) -> None:
-        if self._current is not None:
+        if self._buffer is not None:
             self._buffer.append(data)
 
     def handle_endtag(self, tag: str) -> None:
-        if self._current is not None and tag in ("script", "style"):
-            self._current.append("".join(self._buffer))
-            self._current = None
+        if self._buffer is not None and tag == "script":
+            self.scripts.append("".join(self._buffer))
+            self._buffer = None
 
 
 @dataclass(frozen=True, slots=True)
 class IndexPage:
-    """The rendered page and the CSP sources its inline code needs."""
+    """The rendered page and the CSP sources its inline scripts need."""
 
     html: bytes
     script_hashes: tuple[str, ...]
-    style_hashes: tuple[str, ...]
 
 
 def load_index(root: Path | None = None) -> IndexPage:
-    """Render the package's index.html and hash what it runs inline."""
+    """Render the package's index.html and hash the scripts it runs inline."""
     root = root or package_root()
     try:
         template = (root / "index.html").read_text(encoding="utf-8")
@@ -108,5 +103,4 @@ def load_index(root: Path | None = None) -> IndexPage:
     return IndexPage(
         html=page.encode("utf-8"),
         script_hashes=tuple(dict.fromkeys(csp_hash(script) for script in collector.scripts)),
-        style_hashes=tuple(dict.fromkeys(csp_hash(style) for style in collector.styles)),
     )

@@ -15,9 +15,10 @@ import gzip
 import re
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Final
+from typing import IO, Any, Final
 
 from aiohttp import hdrs, web
+from aiohttp.abc import AbstractStreamWriter
 
 from hearth.auth.views import KEY_ONBOARDING
 from hearth.frontend.ha_index import THEME_COLOR, IndexPage, load_index, package_root
@@ -92,9 +93,7 @@ def setup(app: web.Application) -> None:
         root=package_root(),
         index=index,
         index_gzip=gzip.compress(index.html, mtime=0),
-        page_csp=dashboard_csp(
-            index.script_hashes, index.style_hashes, frame_options=frame_options
-        ),
+        page_csp=dashboard_csp(index.script_hashes, frame_options=frame_options),
         file_csp=frontend_file_csp(frame_options=frame_options),
         manifest=json_bytes(MANIFEST),
     )
@@ -182,4 +181,25 @@ async def _serve(request: web.Request, relative: str, *, immutable: bool) -> web
         hdrs.CACHE_CONTROL: IMMUTABLE if immutable else REVALIDATE,
     }
     # Precompressed .br/.gz siblings are sent when accepted; ETag/304, Range and HEAD included.
-    return web.FileResponse(path, headers=headers)
+    return _FileResponse(path, headers=headers)
+
+
+class _FileResponse(web.FileResponse):
+    """A file response that never hands a TLS connection to asyncio's sendfile.
+
+    Over TLS there is no zero-copy sendfile anyway, and asyncio's own fallback fails with an
+    AttributeError when the client goes away in the middle of the file (Python 3.11: the SSL
+    protocol is gone when it restores the transport's protocol). aiohttp's chunked fallback
+    handles the same disconnect cleanly.
+    """
+
+    async def _sendfile(
+        self, request: web.BaseRequest, fobj: IO[Any], offset: int, count: int
+    ) -> AbstractStreamWriter:
+        transport = request.transport
+        if transport is None or transport.get_extra_info("sslcontext") is None:
+            return await super()._sendfile(request, fobj, offset, count)
+        writer = await web.StreamResponse.prepare(self, request)
+        if writer is None:
+            raise ConnectionResetError("Connection lost")
+        return await self._sendfile_fallback(writer, fobj, offset, count)

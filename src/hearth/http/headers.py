@@ -18,13 +18,15 @@ API_CSP: Final = "default-src 'none'"
 HTML_CSP: Final = "default-src 'self'; object-src 'none'; base-uri 'none'; form-action 'self'"
 FRAME_ANCESTORS: Final = "frame-ancestors 'self'"
 # Home Assistant's dashboard (hearth.frontend): its own files; its index page's inline scripts
-# and styles only by their hashes, computed from the served page (no 'unsafe-inline' for
-# scripts, no 'unsafe-eval'); style attributes, which its components set at run time; data:
-# images and fetches (icons and fonts it builds in memory); its own workers.
+# only by their hashes, computed from the served page (no 'unsafe-inline' for scripts, no
+# 'unsafe-eval'); data: images and fetches (icons and fonts it builds in memory); its own workers.
+# Styles are the one relaxation: its components (Polymer's legacy ones among them) add <style>
+# elements and style attributes at run time, whose text no hash can be computed for in advance.
+# Injected CSS cannot run code; injected script is what this policy stops.
 DASHBOARD_CSP: Final = (
-    "default-src 'self'; script-src 'self' {scripts}; style-src 'self' {styles}; "
-    "style-src-attr 'unsafe-inline'; img-src 'self' data:; connect-src 'self' data:; "
-    "worker-src 'self'; object-src 'none'; base-uri 'none'; form-action 'self'"
+    "default-src 'self'; script-src 'self' {scripts}; style-src 'self' 'unsafe-inline'; "
+    "img-src 'self' data:; connect-src 'self' data:; worker-src 'self'; object-src 'none'; "
+    "base-uri 'none'; form-action 'self'"
 )
 # The frontend's files. A script served here may run as a worker (the service worker
 # /sw-modern.js, module workers from /frontend_latest/): a worker runs under the policy of its
@@ -36,11 +38,9 @@ FRONTEND_FILE_CSP: Final = (
 )
 
 
-def dashboard_csp(
-    script_hashes: Iterable[str], style_hashes: Iterable[str], *, frame_options: bool = True
-) -> str:
-    """The dashboard page's policy, for the given hash sources ('sha256-...')."""
-    policy = DASHBOARD_CSP.format(scripts=" ".join(script_hashes), styles=" ".join(style_hashes))
+def dashboard_csp(script_hashes: Iterable[str], *, frame_options: bool = True) -> str:
+    """The dashboard page's policy, for the given script hash sources ('sha256-...')."""
+    policy = DASHBOARD_CSP.format(scripts=" ".join(script_hashes))
     return f"{policy}; {FRAME_ANCESTORS}" if frame_options else policy
 
 
