@@ -138,7 +138,7 @@ class Browser:
                 self.csp.append(message)
         try:
             recorded = self.driver.execute_script("return (window.__hearthCsp || []).splice(0)")
-        except Exception:  # noqa: BLE001 - a page in the middle of navigating has no window yet
+        except Exception:
             recorded = []
         self.csp.extend(recorded)
         for entry in self.driver.get_log("performance"):

@@ -53,7 +53,7 @@ def wait_until(check: Callable[[], Any], what: str, timeout: float = WAIT) -> An
     while time.monotonic() < deadline:
         try:
             result = check()
-        except Exception as err:  # noqa: BLE001 - a page in the middle of rendering
+        except Exception as err:
             last = err
         else:
             if result:
