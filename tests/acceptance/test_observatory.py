@@ -61,9 +61,10 @@ def test_plain_http_page_views_are_redirected(tls_hub: TlsHub) -> None:
     page = raw_exchange(tls_hub.port, f"GET /lovelace/0 HTTP/1.1\r\nHost: {host}\r\n\r\n".encode())
     assert page.status == 301
     assert page.headers["location"] == f"https://{host}/lovelace/0"
+    token = tls_hub.hub.token
     with_token = raw_exchange(
         tls_hub.port,
-        f"GET / HTTP/1.1\r\nHost: {host}\r\nAuthorization: Bearer {tls_hub.hub.token}\r\n\r\n".encode(),
+        f"GET / HTTP/1.1\r\nHost: {host}\r\nAuthorization: Bearer {token}\r\n\r\n".encode(),
     )
     assert with_token.status == 400
     assert "location" not in with_token.headers
