@@ -73,9 +73,11 @@ pytest: setup-dev
 # The benchmark suite (bench/, not part of `make test`): wrk and openssl drive the load, taskset
 # pins server and client to different CPUs. `make bench` takes a few minutes and puts its table
 # into the README; `make bench-smoke` only proves, in seconds, that every case still runs.
-BENCH_TOOLS := wrk:wrk openssl:openssl taskset:util-linux
+BENCH_TOOLS := wrk:wrk openssl:openssl taskset:util-linux chromium:chromium \
+	chromedriver:chromium-driver
 
-bench-deps: setup
+# setup-dev: the dashboard cases drive Chromium through selenium.
+bench-deps: setup-dev
 	@missing=""; for pair in $(BENCH_TOOLS); do \
 	  command -v "$${pair%%:*}" >/dev/null || missing="$$missing $${pair#*:}"; done; \
 	if [ -n "$$missing" ]; then echo "installing from Debian:$$missing"; \
