@@ -76,6 +76,7 @@ EXPECTED_COMMANDS = {
     "integration/setup_info",
     "logger/log_info",
     "config_entries/get",
+    "search/related",
     "sensor/numeric_device_classes",
     "persistent_notification/subscribe",
     "subscribe_bootstrap_integrations",

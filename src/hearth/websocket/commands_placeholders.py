@@ -81,6 +81,7 @@ COMMANDS: Final[tuple[CommandSpec[Any], ...]] = (
     _answer("integration/setup_info", []),
     _answer("logger/log_info", []),
     _answer("config_entries/get", []),
+    _answer("search/related", {}),
     _answer("sensor/numeric_device_classes", {"numeric_device_classes": NUMERIC_DEVICE_CLASSES}),
     _subscription("persistent_notification/subscribe", {"type": "current", "notifications": {}}),
     _subscription("subscribe_bootstrap_integrations", None),
