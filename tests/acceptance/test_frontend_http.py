@@ -3,16 +3,25 @@ the targets on the way), and requests to its public routes never counting toward
 
 from __future__ import annotations
 
+import socket
+import ssl
+import struct
+import time
+from pathlib import Path
+
 import pytest
 
+from hearth.frontend.ha_index import package_root
 from tests.acceptance.support import (
     USERNAME,
     HubFactory,
     RunningHub,
     assert_serving,
+    free_port,
     raw_exchange,
     request,
 )
+from tests.acceptance.support_tls import TlsHub, prepare_config, start_tls_hub
 
 pytestmark = pytest.mark.acceptance
 
@@ -55,3 +64,46 @@ def test_frontend_routes_never_count_toward_a_ban(hub_factory: HubFactory) -> No
     assert_serving(hub)
     assert "Banned" not in hub.log()
     assert f"Login failed for user '{USERNAME}'" not in hub.log()
+
+
+def test_clients_leaving_mid_file_over_tls_leave_no_error(
+    tmp_path: Path, hub_template: tuple[Path, str]
+) -> None:
+    """asyncio's sendfile fallback on a TLS connection fails (AttributeError, a traceback per
+    request) when the client goes away in the middle of a file; the frontend's files must not
+    take that path."""
+    template, token = hub_template
+    config_dir = tmp_path / "config"
+    port = free_port()
+    prepare_config(template, config_dir, port)
+    tls_hub = start_tls_hub(config_dir, port, token, tmp_path / "hub.log")
+    big = max(
+        (package_root() / "frontend_latest").glob("*.js"), key=lambda path: path.stat().st_size
+    )
+    context = ssl.create_default_context(cafile=str(tls_hub.ca))
+    head = (
+        f"GET /frontend_latest/{big.name} HTTP/1.1\r\nHost: localhost\r\n"
+        "Accept-Encoding: identity\r\n\r\n"
+    ).encode()
+    for _ in range(5):
+        raw = socket.create_connection(("127.0.0.1", port), timeout=5)
+        tls = context.wrap_socket(raw, server_hostname="localhost")
+        tls.sendall(head)
+        assert tls.recv(4096).startswith(b"HTTP/1.1 200")
+        # Leave abruptly: a reset, with most of the file still to come.
+        tls.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
+        tls.close()
+    time.sleep(1.0)
+    assert_serving_tls(tls_hub)
+    assert tls_hub.hub.stop() == 0
+    tls_hub.hub.assert_clean_log()
+
+
+def assert_serving_tls(tls_hub: TlsHub) -> None:
+    context = ssl.create_default_context(cafile=str(tls_hub.ca))
+    with (
+        socket.create_connection(("127.0.0.1", tls_hub.port), timeout=5) as raw,
+        context.wrap_socket(raw, server_hostname="localhost") as tls,
+    ):
+        tls.sendall(b"GET /robots.txt HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n\r\n")
+        assert tls.recv(4096).startswith(b"HTTP/1.1 200")
