@@ -7,6 +7,7 @@ import socket
 import ssl
 import struct
 import time
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -66,17 +67,25 @@ def test_frontend_routes_never_count_toward_a_ban(hub_factory: HubFactory) -> No
     assert f"Login failed for user '{USERNAME}'" not in hub.log()
 
 
-def test_clients_leaving_mid_file_over_tls_leave_no_error(
-    tmp_path: Path, hub_template: tuple[Path, str]
-) -> None:
-    """asyncio's sendfile fallback on a TLS connection fails (AttributeError, a traceback per
-    request) when the client goes away in the middle of a file; the frontend's files must not
-    take that path."""
+@pytest.fixture
+def tls_hub(tmp_path: Path, hub_template: tuple[Path, str]) -> Iterator[TlsHub]:
+    """A demo hub serving HTTPS; stopped (and its log checked) however the test ends."""
     template, token = hub_template
     config_dir = tmp_path / "config"
     port = free_port()
     prepare_config(template, config_dir, port)
-    tls_hub = start_tls_hub(config_dir, port, token, tmp_path / "hub.log")
+    hub = start_tls_hub(config_dir, port, token, tmp_path / "hub.log")
+    try:
+        yield hub
+    finally:
+        hub.hub.stop()
+    hub.hub.assert_clean_log()
+
+
+def test_clients_leaving_mid_file_over_tls_leave_no_error(tls_hub: TlsHub) -> None:
+    """asyncio's sendfile fallback on a TLS connection fails (AttributeError, a traceback per
+    request) when the client goes away in the middle of a file; the frontend's files must not
+    take that path."""
     big = max(
         (package_root() / "frontend_latest").glob("*.js"), key=lambda path: path.stat().st_size
     )
@@ -86,7 +95,7 @@ def test_clients_leaving_mid_file_over_tls_leave_no_error(
         "Accept-Encoding: identity\r\n\r\n"
     ).encode()
     for _ in range(5):
-        raw = socket.create_connection(("127.0.0.1", port), timeout=5)
+        raw = socket.create_connection(("127.0.0.1", tls_hub.port), timeout=5)
         tls = context.wrap_socket(raw, server_hostname="localhost")
         tls.sendall(head)
         assert tls.recv(4096).startswith(b"HTTP/1.1 200")
@@ -95,8 +104,6 @@ def test_clients_leaving_mid_file_over_tls_leave_no_error(
         tls.close()
     time.sleep(1.0)
     assert_serving_tls(tls_hub)
-    assert tls_hub.hub.stop() == 0
-    tls_hub.hub.assert_clean_log()
 
 
 def assert_serving_tls(tls_hub: TlsHub) -> None:
