@@ -179,7 +179,10 @@ def with_service_worker(bench: Bench, result: CaseResult) -> None:
             elapsed, size = _visit(driver, origin + "/lovelace/0")
             result.hearth.append(elapsed)
             sizes.append(size)
-    result.note = f"{_kib(sizes)} over the network per visit (the rest from the worker's cache)"
+    result.note = (
+        f"{_kib(sizes)} over the network per visit as the page sees it (what the worker answered "
+        "from its cache counts 0; the worker's own fetches are not seen)"
+    )
 
 
 def _kib(sizes: list[int]) -> str:
