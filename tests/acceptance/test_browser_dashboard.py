@@ -238,6 +238,11 @@ def test_dashboard_in_two_browsers(tls_hubs: list[TlsHub], tmp_path: Path) -> No
         assert "Settings" not in guest.text()
         assert "config" in hass(admin, "panels")
         guest.screenshot("dashboard")
+        navigate(guest, "/profile/general")
+        wait_until(lambda: "Browser settings" in guest.text(), "the profile page")
+        guest.screenshot("profile")
+        navigate(guest, "/lovelace/0")
+        wait_for_dashboard(guest)
 
         # A toggle in one browser changes the hub, and the other browser sees it live.
         assert hass(guest, "states['light.demo_light_2'].state") == "off"
@@ -249,7 +254,10 @@ def test_dashboard_in_two_browsers(tls_hubs: list[TlsHub], tmp_path: Path) -> No
         admin.screenshot("toggled")
         guest.screenshot("sees-toggle")
 
-        # The settings pages: rename an entity, create an area.
+        # The settings pages: their overview, then rename an entity and create an area.
+        navigate(admin, "/config/dashboard")
+        wait_until(lambda: "Devices & services" in admin.text(), "the settings overview")
+        admin.screenshot("settings")
         rename_entity(admin, "Demo Light 1", "Reading Lamp")
         wait_until(
             lambda: (
