@@ -6,6 +6,8 @@ PY := $(VENV)/bin/python
 PIP := $(PY) -m pip --disable-pip-version-check --no-input
 CONFIG ?= config
 NODE_DIR := tests/acceptance/js
+# MDN HTTP Observatory's scanner; --ignore-scripts: its install scripts would download lists.
+OBSERVATORY_DIR := tests/acceptance/observatory
 
 .PHONY: run test lint typecheck pytest setup setup-dev system-test-deps lock clean \
 	bench bench-smoke bench-deps
@@ -48,6 +50,8 @@ system-test-deps: $(SSLYZE_VENV)/.done
 	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends $$missing; fi
 	@if [ ! -d $(NODE_DIR)/node_modules ] || [ $(NODE_DIR)/package-lock.json -nt $(NODE_DIR)/node_modules ]; then \
 	  cd $(NODE_DIR) && npm ci --no-audit --no-fund --loglevel=error && touch node_modules; fi
+	@if [ ! -d $(OBSERVATORY_DIR)/node_modules ] || [ $(OBSERVATORY_DIR)/package-lock.json -nt $(OBSERVATORY_DIR)/node_modules ]; then \
+	  cd $(OBSERVATORY_DIR) && npm ci --ignore-scripts --no-audit --no-fund --loglevel=error && touch node_modules; fi
 
 # sslyze pins an older cryptography than the hub uses, so the scanner gets a venv of its own.
 $(SSLYZE_VENV)/.done: requirements-sslyze.lock
@@ -69,9 +73,11 @@ pytest: setup-dev
 # The benchmark suite (bench/, not part of `make test`): wrk and openssl drive the load, taskset
 # pins server and client to different CPUs. `make bench` takes a few minutes and puts its table
 # into the README; `make bench-smoke` only proves, in seconds, that every case still runs.
-BENCH_TOOLS := wrk:wrk openssl:openssl taskset:util-linux
+BENCH_TOOLS := wrk:wrk openssl:openssl taskset:util-linux chromium:chromium \
+	chromedriver:chromium-driver
 
-bench-deps: setup
+# setup-dev: the dashboard cases drive Chromium through selenium.
+bench-deps: setup-dev
 	@missing=""; for pair in $(BENCH_TOOLS); do \
 	  command -v "$${pair%%:*}" >/dev/null || missing="$$missing $${pair#*:}"; done; \
 	if [ -n "$$missing" ]; then echo "installing from Debian:$$missing"; \

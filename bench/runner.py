@@ -13,6 +13,7 @@ from typing import Any
 import orjson
 
 from bench import (
+    cases_browser,
     cases_http,
     cases_process,
     cases_tls,
@@ -154,6 +155,7 @@ def all_cases() -> tuple[Case, ...]:
         *cases_process.CASES_START,
         *cases_process.CASES_END,
         *cases_tls.CASES,
+        *cases_browser.CASES,
     )
 
 

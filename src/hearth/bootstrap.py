@@ -18,6 +18,7 @@ from hearth.config.net_rules import TRUSTED_ADMIN, network_warnings
 from hearth.config.permissions import check_permissions, refusal
 from hearth.config.schema import Config
 from hearth.core.hub import Hub, HubConfig
+from hearth.core.registries import Registries, RegistryStore
 from hearth.exceptions import ConfigError
 from hearth.http.server import HttpServer, create_app
 from hearth.http.tls import TlsSettings
@@ -115,6 +116,7 @@ async def serve(config_dir: Path, config_file: ConfigFile) -> None:
         loop.add_signal_handler(signum, stop.set)
     try:
         check_trusted_admins(config_file, auth)
+        hub.registries = Registries(hub.bus, RegistryStore(auth.db))
         await setup_integrations(hub, config)
         app = create_app(hub, auth, config, tls)
         server = HttpServer(

@@ -147,3 +147,43 @@ async def test_expired_flow_starts_over(client: Client, alice: User) -> None:
     status, text, _ = await submit(client, {**params(client), "flow_id": "gone", "code": "1"})
     assert status == 400
     assert "Start again" in text
+
+
+async def test_keep_me_logged_in_reaches_the_frontend(
+    client: Client, alice: User, app: web.Application
+) -> None:
+    """Ticked, the redirect carries storeToken=true (the dashboard then keeps its tokens across
+    reloads); not ticked, it does not; through an MFA step it is carried in the form."""
+    page = await (await client.get("/auth/authorize", params=params(client))).text()
+    assert '<input type="checkbox" name="store_token" value="true">' in page
+    _, _, plain = await submit(
+        client, {**params(client), "username": "alice", "password": PASSWORD}
+    )
+    assert plain is not None
+    assert "storeToken" not in URL(plain).query
+    _, _, kept = await submit(
+        client,
+        {**params(client), "username": "alice", "password": PASSWORD, "store_token": "true"},
+    )
+    assert kept is not None
+    assert URL(kept).query["storeToken"] == "true"
+
+    mfa: MfaManager = app[KEY_MFA]
+    setup = await mfa.begin_totp_setup(alice)
+    codes = mfa.activate_totp(
+        alice.id, setup.setup_id, mfa_codes.code_at(setup.secret, mfa_codes.time_step(time.time()))
+    )
+    fields = {**params(client), "username": "alice", "password": PASSWORD, "store_token": "true"}
+    _, text, _ = await submit(client, fields)
+    assert hidden(text, "store_token") == "true"
+    _, _, location = await submit(
+        client,
+        {
+            **params(client),
+            "flow_id": hidden(text, "flow_id"),
+            "code": codes[0],
+            "store_token": "true",
+        },
+    )
+    assert location is not None
+    assert URL(location).query["storeToken"] == "true"

@@ -40,6 +40,7 @@ async def test_create_owner(client: Client, app: web.Application, auth: AuthMana
     assert_strict_page(text, resp.headers)
     assert "Owner created" in text
     assert "/auth/authorize?response_type=code&amp;client_id=" in text
+    assert '<a class="button" href="/">Open the dashboard</a>' in text
     (owner,) = auth.list_users()
     assert (owner.username, owner.is_owner) == ("pat", True)
     done = await client.get("/onboarding")

@@ -38,6 +38,49 @@ EXPECTED_COMMANDS = {
     "auth/mfa_status",
     "audit/log",
     "hearth/check",
+    # The web frontend (hearth.websocket.commands_frontend, _registries, _areas, _lovelace).
+    "get_panels",
+    "frontend/get_themes",
+    "frontend/get_translations",
+    "frontend/get_icons",
+    "frontend/get_version",
+    "frontend/get_user_data",
+    "frontend/set_user_data",
+    "frontend/subscribe_user_data",
+    "frontend/get_system_data",
+    "frontend/set_system_data",
+    "frontend/subscribe_system_data",
+    "config/entity_registry/list_for_display",
+    "config/entity_registry/list",
+    "config/entity_registry/get",
+    "config/entity_registry/get_entries",
+    "config/entity_registry/update",
+    "config/entity_registry/remove",
+    "config/device_registry/list",
+    "config/device_registry/update",
+    *(
+        f"config/{kind}_registry/{verb}"
+        for kind in ("area", "floor", "label")
+        for verb in ("list", "create", "update", "delete")
+    ),
+    "lovelace/config",
+    "lovelace/config/save",
+    "lovelace/config/delete",
+    "lovelace/info",
+    "lovelace/resources",
+    "lovelace/dashboards/list",
+    # Placeholders for features Hearth lacks (hearth.websocket.commands_placeholders).
+    "repairs/list_issues",
+    "recorder/info",
+    "manifest/list",
+    "entity/source",
+    "integration/setup_info",
+    "logger/log_info",
+    "config_entries/get",
+    "search/related",
+    "sensor/numeric_device_classes",
+    "persistent_notification/subscribe",
+    "subscribe_bootstrap_integrations",
 }
 
 
@@ -53,6 +96,18 @@ def test_command_table() -> None:
         "config/auth_provider/homeassistant/admin_change_password",
         "audit/log",
         "hearth/check",
+        "frontend/set_system_data",
+        "config/entity_registry/update",
+        "config/entity_registry/remove",
+        "config/device_registry/update",
+        *(
+            f"config/{kind}_registry/{verb}"
+            for kind in ("area", "floor", "label")
+            for verb in ("create", "update", "delete")
+        ),
+        "lovelace/config/save",
+        "lovelace/config/delete",
+        "lovelace/dashboards/list",
     }
     assert COMMANDS["call_service"].is_async
     assert not COMMANDS["subscribe_entities"].is_async

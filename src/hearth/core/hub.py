@@ -11,6 +11,7 @@ from typing import Any, Final, Literal, TypeVar
 
 from hearth.const import HA_COMPAT_VERSION, SHUTDOWN_TIMEOUT
 from hearth.core.events import EVENT_HUB_START, EVENT_HUB_STOP, EventBus
+from hearth.core.registries import Registries
 from hearth.core.services import ServiceRegistry
 from hearth.core.states import StateMachine
 
@@ -97,6 +98,8 @@ class Hub:
         self.bus = EventBus()
         self.states = StateMachine(self.bus)
         self.services = ServiceRegistry(self.bus)
+        # In memory until bootstrap replaces them with registries kept in the database.
+        self.registries = Registries(self.bus)
         self.components: set[str] = set()
         self.state = CoreState.not_running
         self._tasks: set[asyncio.Task[Any]] = set()

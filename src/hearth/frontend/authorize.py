@@ -46,6 +46,7 @@ class Params:
     client_id: str
     redirect_uri: str
     state: str
+    store_token: bool = False  # "keep me logged in": the dashboard keeps its tokens
 
     @classmethod
     def parse(cls, data: Any) -> Params | None:
@@ -58,10 +59,15 @@ class Params:
             return None
         if not valid_redirect_uri(client_id, redirect_uri):
             return None
-        return cls(client_id, redirect_uri, state)
+        return cls(client_id, redirect_uri, state, data.get("store_token") == "true")
 
     def fields(self) -> dict[str, str | None]:
-        return {"client_id": self.client_id, "redirect_uri": self.redirect_uri, "state": self.state}
+        return {
+            "client_id": self.client_id,
+            "redirect_uri": self.redirect_uri,
+            "state": self.state,
+            "store_token": "true" if self.store_token else None,
+        }
 
     @property
     def form_action(self) -> str:
@@ -87,10 +93,12 @@ def _bad_request() -> web.Response:
 
 
 def _login_form(request: web.Request, params: Params, message: str | None = None) -> str:
+    fields = {**params.fields(), "provider": PASSWORD_PROVIDER, "store_token": None}
     inner = (
-        html.hidden({**params.fields(), "provider": PASSWORD_PROVIDER})
+        html.hidden(fields)
         + html.field("Username", "username", autocomplete="username", autofocus=True)
         + html.password_field("Password", "password", "current-password")
+        + html.checkbox("Keep me logged in on this device", "store_token", params.store_token)
     )
     body = params.notice(request) + html.error(message) + html.form(PATH, inner, "Log in")
     choices = request.app[KEY_LOGIN].trusted_choices(client_of(request))
@@ -175,7 +183,10 @@ def _render(request: web.Request, params: Params, outcome: Outcome) -> web.Respo
     if outcome.status != 200:
         return html.respond("Cannot log in", html.error(str(body.get("message"))), status=403)
     if body["type"] == "create_entry":
-        target = URL(params.redirect_uri).update_query(code=body["result"], state=params.state)
+        query = {"code": body["result"], "state": params.state}
+        if params.store_token:
+            query["storeToken"] = "true"  # Home Assistant's frontend then keeps its tokens
+        target = URL(params.redirect_uri).update_query(query)
         raise web.HTTPFound(str(target))
     if body["type"] == "abort":
         return _restart(params, ABORTS.get(body["reason"], "The login was stopped."))

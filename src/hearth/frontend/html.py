@@ -95,6 +95,15 @@ def password_field(label: str, name: str, autocomplete: str, *, autofocus: bool 
     )
 
 
+def checkbox(label: str, name: str, checked: bool = False) -> str:
+    """A labelled checkbox that sends "true" when ticked."""
+    tick = " checked" if checked else ""
+    return (
+        f'<label class="check"><input type="checkbox" name="{e(name)}" value="true"{tick}> '
+        f"{e(label)}</label>"
+    )
+
+
 def select(label: str, name: str, options: Iterable[tuple[str, str]]) -> str:
     """A labelled choice."""
     items = "".join(f'<option value="{e(value)}">{e(text)}</option>' for value, text in options)

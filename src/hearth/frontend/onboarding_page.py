@@ -36,7 +36,12 @@ def login_url(request: web.Request) -> str:
 
 
 def _done_page(request: web.Request, title: str, text: str) -> web.Response:
-    body = f'<p>{e(text)}</p><p><a class="button" href="{e(login_url(request))}">Log in</a></p>'
+    body = (
+        f"<p>{e(text)}</p>"
+        '<p><a class="button" href="/">Open the dashboard</a></p>'
+        f'<p class="note">Or only <a href="{e(login_url(request))}">Log in</a> here, '
+        "to check the new account.</p>"
+    )
     return html.respond(title, body)
 
 
@@ -103,5 +108,7 @@ async def onboarding_submit(request: web.Request) -> web.Response:
             "Welcome to Hearth", _form(err.message, username, name), status=err.status
         )
     return _done_page(
-        request, "Owner created", f"Welcome, {owner.name}. Log in with your new account."
+        request,
+        "Owner created",
+        f"Welcome, {owner.name}. Open the dashboard and log in with your new account.",
     )

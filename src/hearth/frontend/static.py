@@ -15,7 +15,7 @@ from aiohttp import hdrs, web
 
 from hearth.http.view import public
 
-PREFIX: Final = "/static/"
+PREFIX: Final = "/hearth-static/"
 FILES: Final = {
     "hearth.css": "text/css",
     "auth.js": "text/javascript",
@@ -36,7 +36,7 @@ def load() -> dict[str, tuple[bytes, str, str]]:
 
 
 def setup(app: web.Application) -> None:
-    """Serve FILES under /static/."""
+    """Serve FILES under PREFIX (the frontend package owns /static/)."""
     app[_KEY_FILES] = load()
     app.router.add_get(PREFIX + "{name}", static_file)
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from typing import TYPE_CHECKING, Final
 
 from aiohttp import hdrs, web
@@ -16,6 +17,38 @@ API_CSP: Final = "default-src 'none'"
 # Pages: our own files only; no inline script, no plugins, no <base> rewriting, no foreign forms.
 HTML_CSP: Final = "default-src 'self'; object-src 'none'; base-uri 'none'; form-action 'self'"
 FRAME_ANCESTORS: Final = "frame-ancestors 'self'"
+# Home Assistant's dashboard (hearth.frontend): its own files; its index page's inline scripts
+# only by their hashes, computed from the served page (no 'unsafe-inline' for scripts, no
+# 'unsafe-eval'); data: images and fetches (icons and fonts it builds in memory); its own workers.
+# Styles are the one relaxation: its components (Polymer's legacy ones among them) add <style>
+# elements and style attributes at run time, whose text no hash can be computed for in advance.
+# Injected CSS cannot run code; injected script is what this policy stops.
+DASHBOARD_CSP: Final = (
+    "default-src 'self'; script-src 'self' {scripts}; style-src 'self' 'unsafe-inline'; "
+    "img-src 'self' data:; connect-src 'self' data:; worker-src 'self'; object-src 'none'; "
+    "base-uri 'none'; form-action 'self'"
+)
+# The frontend's files. A script served here may run as a worker (the service worker
+# /sw-modern.js, module workers from /frontend_latest/): a worker runs under the policy of its
+# own script's response, so these must let it import the frontend's modules and fetch from the
+# hub. Nothing inline, nothing from elsewhere.
+FRONTEND_FILE_CSP: Final = (
+    "default-src 'self'; img-src 'self' data:; connect-src 'self' data:; "
+    "object-src 'none'; base-uri 'none'; form-action 'self'"
+)
+
+
+def dashboard_csp(script_hashes: Iterable[str], *, frame_options: bool = True) -> str:
+    """The dashboard page's policy, for the given script hash sources ('sha256-...')."""
+    policy = DASHBOARD_CSP.format(scripts=" ".join(script_hashes))
+    return f"{policy}; {FRAME_ANCESTORS}" if frame_options else policy
+
+
+def frontend_file_csp(*, frame_options: bool = True) -> str:
+    """The policy of the frontend's files (workers run under it)."""
+    return f"{FRONTEND_FILE_CSP}; {FRAME_ANCESTORS}" if frame_options else FRONTEND_FILE_CSP
+
+
 # Powerful browser features the hub's pages never use.
 PERMISSIONS_POLICY: Final = (
     "accelerometer=(), camera=(), geolocation=(), gyroscope=(), magnetometer=(), "

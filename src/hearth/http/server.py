@@ -173,12 +173,19 @@ class HttpServer:
         await runner.setup()
         self._runner = runner
         defaults = list(const.DEFAULT_SERVER_HOSTS)
+        allowed = self._app.get(KEY_ALLOWED_HOSTS)
         try:
             for host in self._hosts:
                 site: web.BaseSite
                 if self._ssl_context is not None:
                     # Plain HTTP sent to the TLS port gets a clear error (hearth.http.tls_listener).
-                    site = TlsSite(runner, host, self._port, self._ssl_context)
+                    site = TlsSite(
+                        runner,
+                        host,
+                        self._port,
+                        self._ssl_context,
+                        host_allowed=None if allowed is None else allowed.allows,
+                    )
                 else:
                     site = web.TCPSite(runner, host, self._port, reuse_address=True)
                 try:
@@ -196,9 +203,8 @@ class HttpServer:
         except BaseException:
             await self.stop()
             raise
-        hosts = self._app.get(KEY_ALLOWED_HOSTS)
-        if hosts is not None:
-            hosts.add_bound(self.bound)
+        if allowed is not None:
+            allowed.add_bound(self.bound)
 
     async def stop(self) -> None:
         """Stop listening and finish open requests (bounded by the shutdown timeout)."""

@@ -2,11 +2,12 @@
 
 asyncio's own TLS server hands every connection to OpenSSL, which drops a plain-HTTP request
 without a word ("empty reply from server"). This listener peeks at the first byte instead. A
-TLS handshake starts with 0x16; an HTTP request starts with an upper-case method name, and gets
-a `400` whose JSON body says to use https://. We answer with an error, not a redirect: the
-request, and any token in it, has already crossed the network in clear text, and a redirect
-would hide that mistake instead of getting it fixed. Anything else goes to OpenSSL, which
-refuses it as any TLS server would. Peeking reads nothing, so OpenSSL sees the whole stream.
+TLS handshake starts with 0x16; an HTTP request starts with an upper-case method name. A plain
+page view without credentials is redirected to the same URL on https:// (hearth.http.plain_http);
+everything else gets a `400` whose JSON body says to use https://: that request, and any token
+in it, has already crossed the network in clear text, and a redirect would hide the mistake.
+Anything else goes to OpenSSL, which refuses it as any TLS server would. Peeking reads nothing,
+so OpenSSL sees the whole stream.
 """
 
 from __future__ import annotations
@@ -29,6 +30,7 @@ from hearth.http.connections import ConnectionCounter, Slot, TooManyConnections,
 from hearth.http.fd_limit import ACCEPT_ERRORS
 from hearth.http.headers import BASE_HEADERS
 from hearth.http.network import peer_address
+from hearth.http.plain_http import MAX_HEAD, redirect_reply
 
 _LOGGER = logging.getLogger(__name__)
 
@@ -101,9 +103,11 @@ class SniffingServer(asyncio.AbstractServer):
         first_byte_timeout: float = const.TLS_FIRST_BYTE_TIMEOUT,
         handshake_timeout: float = const.TLS_HANDSHAKE_TIMEOUT,
         counter: ConnectionCounter | None = None,
+        host_allowed: Callable[[str], bool] | None = None,
     ) -> None:
         self._loop = asyncio.get_running_loop()
         self._counter = counter
+        self._host_allowed = host_allowed
         self._factory = protocol_factory
         self._sockets = sockets
         self._ssl = ssl_context
@@ -245,11 +249,18 @@ class SniffingServer(asyncio.AbstractServer):
         return adopted
 
     async def _refuse_plain_http(self, conn: socket.socket) -> None:
-        """Answer 400 and close; the request itself is never parsed."""
-        _LOGGER.debug("Plain HTTP on the HTTPS port; answered with an error")
+        """Redirect a plain page view to https://, answer 400 to the rest, and close."""
+        _LOGGER.debug("Plain HTTP on the HTTPS port; answered with a redirect or an error")
         try:
             async with asyncio.timeout(_PLAIN_REPLY_TIMEOUT):
-                await self._loop.sock_sendall(conn, PLAIN_HTTP_REPLY)
+                head = b""
+                while b"\r\n\r\n" not in head and len(head) < MAX_HEAD:
+                    chunk = await self._loop.sock_recv(conn, MAX_HEAD - len(head))
+                    if not chunk:
+                        break
+                    head += chunk
+                reply = redirect_reply(head, self._host_allowed) or PLAIN_HTTP_REPLY
+                await self._loop.sock_sendall(conn, reply)
                 conn.shutdown(socket.SHUT_WR)
                 # Read (and drop) what the client sent before closing: closing a socket with
                 # unread data makes the kernel reset the connection, and the reply may be lost.
@@ -268,7 +279,7 @@ class SniffingServer(asyncio.AbstractServer):
 class TlsSite(web.BaseSite):
     """An aiohttp site on host:port serving HTTPS through a SniffingServer."""
 
-    __slots__ = ("_host", "_port", "_timeouts")
+    __slots__ = ("_host", "_host_allowed", "_port", "_timeouts")
 
     def __init__(
         self,
@@ -280,11 +291,13 @@ class TlsSite(web.BaseSite):
         backlog: int = 128,
         first_byte_timeout: float = const.TLS_FIRST_BYTE_TIMEOUT,
         handshake_timeout: float = const.TLS_HANDSHAKE_TIMEOUT,
+        host_allowed: Callable[[str], bool] | None = None,
     ) -> None:
         super().__init__(runner, ssl_context=ssl_context, backlog=backlog)
         self._host = host
         self._port = port
         self._timeouts = (first_byte_timeout, handshake_timeout)
+        self._host_allowed = host_allowed
 
     @property
     def name(self) -> str:
@@ -309,6 +322,7 @@ class TlsSite(web.BaseSite):
             first_byte_timeout=first_byte,
             handshake_timeout=handshake,
             counter=counter if isinstance(counter, ConnectionCounter) else None,
+            host_allowed=self._host_allowed,
         )
         sniffing.start()
         self._server = sniffing

@@ -140,4 +140,38 @@ MIGRATIONS: Final[tuple[Migration, ...]] = (
         "ALTER TABLE users ADD COLUMN password_policy_version INTEGER",
         "ALTER TABLE users ADD COLUMN password_min_length INTEGER",
     ),
+    # Registries and the web frontend's data (hearth.core.registries, hearth.frontend.store):
+    # registry items as JSON by registry and id; per-user and system-wide frontend settings;
+    # stored dashboards (Lovelace configurations) by URL path.
+    (
+        """
+        CREATE TABLE registry_items (
+            registry TEXT NOT NULL,
+            item_id TEXT NOT NULL,
+            data TEXT NOT NULL,
+            PRIMARY KEY (registry, item_id)
+        ) STRICT
+        """,
+        """
+        CREATE TABLE frontend_user_data (
+            user_id TEXT NOT NULL REFERENCES users (id) ON DELETE CASCADE,
+            key TEXT NOT NULL,
+            value TEXT NOT NULL,
+            PRIMARY KEY (user_id, key)
+        ) STRICT
+        """,
+        """
+        CREATE TABLE frontend_system_data (
+            key TEXT PRIMARY KEY,
+            value TEXT NOT NULL
+        ) STRICT
+        """,
+        """
+        CREATE TABLE lovelace_dashboards (
+            url_path TEXT PRIMARY KEY,
+            config TEXT NOT NULL,
+            saved_at REAL NOT NULL
+        ) STRICT
+        """,
+    ),
 )

@@ -15,11 +15,16 @@ from hearth.http.keys import KEY_AUTH, KEY_HUB
 from hearth.http.view import public
 from hearth.websocket import (
     commands,
+    commands_areas,
     commands_audit,
     commands_auth,
     commands_ban,
     commands_check,
+    commands_frontend,
+    commands_lovelace,
     commands_mfa,
+    commands_placeholders,
+    commands_registries,
     commands_subscribe,
     commands_users,
     protocol,
@@ -38,15 +43,21 @@ KEY_WS_CONNECTIONS: web.AppKey[ConnectionRegistry] = web.AppKey("hearth_ws_conne
 # Filled at startup; a list because application state must not be replaced once started.
 _KEY_REVOKE_UNSUB: web.AppKey[list[Callable[[], None]]] = web.AppKey("hearth_ws_revoke_unsub")
 
-COMMANDS: Final[Mapping[str, CommandSpec[Any]]] = build_table(
-    commands.COMMANDS,
-    commands_subscribe.COMMANDS,
-    commands_auth.COMMANDS,
-    commands_mfa.COMMANDS,
-    commands_audit.COMMANDS,
-    commands_ban.COMMANDS,
-    commands_users.COMMANDS,
-    commands_check.COMMANDS,
+COMMANDS: Final[Mapping[str, CommandSpec[Any]]] = commands_placeholders.with_fallbacks(
+    build_table(
+        commands.COMMANDS,
+        commands_subscribe.COMMANDS,
+        commands_auth.COMMANDS,
+        commands_mfa.COMMANDS,
+        commands_audit.COMMANDS,
+        commands_ban.COMMANDS,
+        commands_users.COMMANDS,
+        commands_frontend.COMMANDS,
+        commands_registries.COMMANDS,
+        commands_areas.COMMANDS,
+        commands_lovelace.COMMANDS,
+        commands_check.COMMANDS,
+    )
 )
 
 __all__ = ["COMMANDS", "KEY_WS_CONNECTIONS", "URL", "setup", "websocket_view"]

@@ -8,6 +8,7 @@ from collections.abc import Sequence
 from typing import TYPE_CHECKING, Final
 
 from hearth.core.hub import Hub
+from hearth.core.registries import Registration
 from hearth.integrations.demo.entities import DemoLight, DemoSensor, DemoSwitch
 from hearth.integrations.demo.services import DemoEntities, register_services
 
@@ -53,6 +54,17 @@ async def update_sensors(sensors: Sequence[DemoSensor], interval: float) -> None
 async def async_setup(hub: Hub, conf: DemoSection) -> DemoEntities:
     """Create the demo entities, register their services and start the sensor timer."""
     entities = create_entities(hub, conf)
+    everything = [
+        *entities.lights.values(),
+        *entities.switches.values(),
+        *entities.sensors.values(),
+    ]
+    hub.registries.entities.register(
+        Registration(entity.entity_id, DOMAIN, entity.entity_id, entity.name)
+        for entity in everything
+    )
+    for entity in everything:
+        hub.registries.entities.track(entity.entity_id, entity.write)
     for light in entities.lights.values():
         light.write()
     for switch in entities.switches.values():

@@ -36,8 +36,9 @@ class DemoEntity:
         return {"friendly_name": self.name}
 
     def write(self, context: Context | None = None) -> State:
-        """Publish the current state to the state machine."""
-        return self.hub.states.set(self.entity_id, self.state, self.attributes(), context=context)
+        """Publish the current state (with the name and icon people chose) to the state machine."""
+        attributes = self.hub.registries.entities.apply(self.entity_id, self.attributes())
+        return self.hub.states.set(self.entity_id, self.state, attributes, context=context)
 
 
 class DemoToggle(DemoEntity):
