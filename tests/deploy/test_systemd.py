@@ -43,12 +43,15 @@ REQUIRED = {
 }
 
 
-def directives(path: Path) -> dict[str, list[str]]:
-    """key -> every value assigned in the file (systemd allows repeats)."""
+def directives(path: Path, section: str | None = None) -> dict[str, list[str]]:
+    """key -> every value assigned in the file, or in one [section] (systemd allows repeats)."""
     found: dict[str, list[str]] = {}
+    current = None
     for line in path.read_text(encoding="utf-8").splitlines():
         line = line.strip()
-        if not line or line.startswith(("#", ";", "[")):
+        if line.startswith("["):
+            current = line.strip("[]")
+        if not line or line.startswith(("#", ";", "[")) or section not in (None, current):
             continue
         key, _, value = line.partition("=")
         found.setdefault(key.strip(), []).append(value.strip())
