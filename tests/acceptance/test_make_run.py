@@ -135,10 +135,9 @@ def test_make_run_as_an_ordinary_user_just_runs(open_dir: Path) -> None:
         )
     config = open_dir / "config"
     write_config(config, free_port())
-    for path in [open_dir, config, *config.iterdir()]:
+    for path in [config, *config.iterdir()]:
         os.chown(path, user.pw_uid, user.pw_gid)
     log = open_dir / "make.log"
-    os.chown(open_dir, 0, 0)
     uid = serve_then_stop(make_run(config, log, prefix=prefix), config, log)
     assert uid == user.pw_uid
     assert "Creating the system user" not in log.read_text()
