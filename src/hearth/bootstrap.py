@@ -144,8 +144,9 @@ async def serve(config_dir: Path, config_file: ConfigFile, run_as: RunAs | None 
             config.http.server_port,
             tls.server_context if tls is not None else None,
         )
-        await server.start()
+        await server.start(serve=False)  # every address bound, nothing accepted yet
         leave_root(run_as, config_dir, config)
+        await server.serve()
         await hub.start()
         hub.create_task(_reload_auth(auth), "auth-reload")
         if tls is not None:

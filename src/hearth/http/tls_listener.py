@@ -141,7 +141,9 @@ class SniffingServer(asyncio.AbstractServer):
         return any(not task.done() for task in self._accepting)
 
     async def start_serving(self) -> None:
-        """Serving starts in start(); nothing to do."""
+        """Start accepting, unless start() already did."""
+        if not self._accepting:
+            self.start()
 
     async def serve_forever(self) -> None:
         """Wait until the server is closed."""
@@ -227,7 +229,7 @@ class SniffingServer(asyncio.AbstractServer):
 class TlsSite(web.BaseSite):
     """An aiohttp site on host:port serving HTTPS through a SniffingServer."""
 
-    __slots__ = ("_host", "_port", "_timeouts")
+    __slots__ = ("_host", "_port", "_serve_at_start", "_timeouts")
 
     def __init__(
         self,
@@ -239,11 +241,13 @@ class TlsSite(web.BaseSite):
         backlog: int = 128,
         first_byte_timeout: float = const.TLS_FIRST_BYTE_TIMEOUT,
         handshake_timeout: float = const.TLS_HANDSHAKE_TIMEOUT,
+        start_serving: bool = True,
     ) -> None:
         super().__init__(runner, ssl_context=ssl_context, backlog=backlog)
         self._host = host
         self._port = port
         self._timeouts = (first_byte_timeout, handshake_timeout)
+        self._serve_at_start = start_serving  # False: accept once the server's start_serving()
 
     @property
     def name(self) -> str:
@@ -262,5 +266,6 @@ class TlsSite(web.BaseSite):
         sniffing = SniffingServer(
             server, sockets, context, first_byte_timeout=first_byte, handshake_timeout=handshake
         )
-        sniffing.start()
+        if self._serve_at_start:
+            sniffing.start()
         self._server = sniffing
