@@ -23,6 +23,7 @@ from hearth.exceptions import ConfigError
 from hearth.http.server import HttpServer, create_app
 from hearth.http.tls import TlsSettings
 from hearth.http.tls_reload import load_tls
+from hearth.privileges import RunAs, plan
 
 _LOGGER = logging.getLogger(__name__)
 
@@ -58,9 +59,12 @@ async def _reload_auth(auth: AuthManager) -> None:
             _LOGGER.exception("Could not reload users and tokens")
 
 
-def check_files(config_dir: Path, config: ConfigFile | None = None) -> None:
-    """Refuse files other users could change (hearth.config.permissions); log the lesser ones."""
-    findings = check_permissions(config_dir, config)
+def check_files(config_dir: Path, config: ConfigFile | None = None, *, uid: int = -1) -> None:
+    """Refuse files other users could change (hearth.config.permissions); log the lesser ones.
+
+    `uid` is the user the hub will serve as (-1: this process's own user).
+    """
+    findings = check_permissions(config_dir, config, uid=uid)
     error = refusal(findings)
     if error is not None:
         raise error
@@ -87,22 +91,40 @@ def check_trusted_admins(config: ConfigFile, auth: AuthManager) -> None:
                 raise config.error(path, TRUSTED_ADMIN)
 
 
-async def run(config_dir: Path) -> None:
+def prepare_privileges(run_as: RunAs | None) -> RunAs:
+    """Refuse root without --user or --allow-root; set what every later thread must inherit."""
+    run_as = run_as if run_as is not None else plan(None, allow_root=False)
+    run_as.prepare()
+    return run_as
+
+
+def leave_root(run_as: RunAs | None, config_dir: Path, config: Config) -> None:
+    """Ports bound, files open: switch to the hub's own user (hearth.privileges)."""
+    if run_as is None:
+        return
+    tls = TlsSettings.from_config(config)
+    # The certificate files are read again on renewal: the new user must be able to.
+    run_as.leave_root(config_dir, tls.files if tls is not None else ())
+
+
+async def run(config_dir: Path, run_as: RunAs | None = None) -> None:
     """Check the configuration and its files, hold the directory's lock, serve until SIGTERM."""
-    check_files(config_dir)  # before reading: a file others can write is not worth reading
+    run_as = prepare_privileges(run_as)
+    uid = run_as.check_uid
+    check_files(config_dir, uid=uid)  # before reading: a file others can write is not worth it
     config = read_config(config_dir)
-    check_files(config_dir, config)
+    check_files(config_dir, config, uid=uid)
     log_config_warnings(config)
     lock = InstanceLock.acquire(config_dir)
     try:
-        await serve(config_dir, config)
+        await serve(config_dir, config, run_as)
     except ConfigError as err:
         raise config.located(err) from None
     finally:
         lock.release()
 
 
-async def serve(config_dir: Path, config_file: ConfigFile) -> None:
+async def serve(config_dir: Path, config_file: ConfigFile, run_as: RunAs | None = None) -> None:
     """Open the store and the listeners for a checked configuration; serve until SIGTERM."""
     config = config_file.config
     # Certificate problems stop the hub here too, before anything is opened or bound.
@@ -125,7 +147,9 @@ async def serve(config_dir: Path, config_file: ConfigFile) -> None:
             config.http.server_port,
             tls.server_context if tls is not None else None,
         )
-        await server.start()
+        await server.start(serve=False)  # every address bound, nothing accepted yet
+        leave_root(run_as, config_dir, config)
+        await server.serve()
         await hub.start()
         hub.create_task(_reload_auth(auth), "auth-reload")
         if tls is not None:

@@ -38,6 +38,13 @@ class ConfigError(HearthError):
         super().__init__(text)
 
 
+class PrivilegeError(HearthError):
+    """`hearth run` will not run as root, or could not give root up; the message says how to
+    start it instead (hearth.privileges)."""
+
+    code = "privileges"
+
+
 class BadRequest(HearthError):
     """The request is malformed or fails validation."""
 

@@ -24,6 +24,10 @@ HOST = "127.0.0.1"
 START_TIMEOUT = 15.0
 STOP_TIMEOUT = 10.0
 CLI_TIMEOUT = 30.0
+# `hearth run` as these tests start it. The suite runs as root, and a hub started as root needs
+# either a user to switch to or --allow-root (as in a container); test_privileges.py covers the
+# switch and the refusal, every other test keeps the hub root explicitly.
+RUN = ("run", "--allow-root")
 
 # Lines that betray an unhandled error or a 500 somewhere in the server.
 _BAD_LOG = re.compile(r"Traceback|Error handling request|Unhandled error|Internal error|\" 500 ")
@@ -164,7 +168,7 @@ def start_hub(config_dir: Path, port: int, log_path: Path) -> subprocess.Popen[b
     """Start `python -m hearth -c DIR run` with stdout+stderr going to log_path."""
     with log_path.open("wb") as log:
         return subprocess.Popen(
-            [sys.executable, "-m", "hearth", "-c", str(config_dir), "run"],
+            [sys.executable, "-m", "hearth", "-c", str(config_dir), *RUN],
             stdin=subprocess.DEVNULL,
             stdout=log,
             stderr=subprocess.STDOUT,

@@ -18,7 +18,7 @@ from hearth.cli.common import CONFIG_PATH, config_option, run_config_option
 from hearth.cli.mfa import mfa_reset
 from hearth.cli.tokens import token
 from hearth.cli.users import user
-from hearth.exceptions import ConfigError
+from hearth.exceptions import ConfigError, PrivilegeError
 
 LOG_FORMAT = "%(asctime)s %(levelname)s %(name)s: %(message)s"
 
@@ -46,14 +46,26 @@ def main(config_dir: Path | None) -> None:
     show_default=True,
     help="How much to log (to stderr).",
 )
-def run(config_dir: Path, log_level: str) -> None:
+@click.option(
+    "--user",
+    metavar="NAME",
+    default=None,
+    help="Started as root: switch to this user and its groups once the ports are bound.",
+)
+@click.option(
+    "--allow-root",
+    is_flag=True,
+    help="Keep running as root (only in a container that isolates the hub); warns at each start.",
+)
+def run(config_dir: Path, log_level: str, user: str | None, allow_root: bool) -> None:
     """Start the hub and serve until stopped (Ctrl-C or SIGTERM)."""
     from hearth import bootstrap
+    from hearth.privileges import plan
 
     logging.basicConfig(level=log_level.upper(), format=LOG_FORMAT, stream=sys.stderr)
     try:
-        asyncio.run(bootstrap.run(config_dir))
-    except ConfigError as err:
+        asyncio.run(bootstrap.run(config_dir, plan(user, allow_root)))
+    except (ConfigError, PrivilegeError) as err:
         raise click.ClickException(str(err)) from None
 
 
