@@ -10,6 +10,7 @@ the running hub) and read /proc/PID/status of the serving process.
 from __future__ import annotations
 
 import asyncio
+import json
 import os
 import pwd
 import shutil
@@ -163,7 +164,21 @@ def test_a_hub_started_as_root_serves_as_its_own_user(
         tokens = exchange(hub, log_in(hub))  # Argon2id, in its worker threads
         assert request(hub, "GET", "/api/", token=tokens["access_token"]).status == 200
         asyncio.run(websocket_session(hub, tokens["access_token"]))
-        assert request(hub, "GET", "/static/auth.js").status == 200
+        assert request(hub, "GET", "/hearth-static/auth.js").status == 200
+        # The dashboard's package lies inside the closed checkout too: its files are reached
+        # through the folder the hub held open before it gave root up.
+        assert request(hub, "GET", "/").status == 200
+        assert request(hub, "GET", "/manifest.json").status == 200
+        assert request(hub, "GET", "/sw-modern.js").status == 200
+        assert request(hub, "GET", "/static/icons/favicon.ico").status == 200
+        # Modules loaded on first use (here `hearth check`) were loaded before the switch; the
+        # configuration lies below the closed checkout, so its checks say they could not look.
+        checked = request(
+            hub, "GET", "/api/hearth/check?offline=true", token=tokens["access_token"]
+        )
+        assert checked.status == 200, checked.body
+        results = {result["id"]: result for result in json.loads(checked.body)["checks"]}
+        assert results["config"]["status"] == "not_checked"
 
         # The CLI, as root, beside the running hub: SQLite's locks of the hub must have survived
         # the ownership change, or the CLI deletes the -wal the hub still uses.

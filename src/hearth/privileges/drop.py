@@ -11,6 +11,7 @@ import errno
 import grp
 import importlib
 import os
+import pkgutil
 import pwd
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
@@ -33,6 +34,7 @@ PRELOAD: Final = (
     "_strptime",  # datetime.strptime
     "encodings.idna",  # a host name with non-ASCII characters
     "encodings.punycode",
+    "hass_frontend",  # the dashboard's package (hearth.frontend.ha_index)
 )
 
 
@@ -107,7 +109,16 @@ class Target:
 
 
 def preload(modules: Iterable[str] = PRELOAD) -> None:
-    """Import now what the hub would otherwise import later, when it may no longer read it."""
+    """Import now what the hub would otherwise import later, when it may no longer read it.
+
+    Every module of Hearth itself is imported too: many load on first use (the CLI, `hearth
+    check`, TLS helpers), and any of them may be needed once the hub serves.
+    """
+    import hearth
+
+    for module in pkgutil.walk_packages(hearth.__path__, "hearth."):
+        if module.name != "hearth.__main__":
+            importlib.import_module(module.name)
     for name in modules:
         importlib.import_module(name)
 
