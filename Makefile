@@ -8,7 +8,7 @@ CONFIG ?= config
 NODE_DIR := tests/acceptance/js
 
 .PHONY: run test lint typecheck pytest setup setup-dev system-test-deps lock clean \
-	bench bench-smoke bench-deps
+	bench bench-smoke bench-deps fuzz soak
 
 run: setup
 	$(PY) -m hearth --config $(CONFIG) init-demo
@@ -40,8 +40,9 @@ $(VENV)/.dev: $(VENV)/.runtime requirements-dev.lock
 TEST_TOOLS := node:nodejs npm:npm openssl:openssl nginx:nginx fail2ban-regex:fail2ban \
 	chromium:chromium chromedriver:chromium-driver
 SSLYZE_VENV := .venv-sslyze
+SCHEMATHESIS_VENV := .venv-schemathesis
 
-system-test-deps: $(SSLYZE_VENV)/.done
+system-test-deps: $(SSLYZE_VENV)/.done $(SCHEMATHESIS_VENV)/.done
 	@missing=""; for pair in $(TEST_TOOLS); do \
 	  command -v "$${pair%%:*}" >/dev/null || [ -x "/usr/sbin/$${pair%%:*}" ] || missing="$$missing $${pair#*:}"; done; \
 	if [ -n "$$missing" ]; then echo "installing from Debian:$$missing"; \
@@ -53,6 +54,13 @@ system-test-deps: $(SSLYZE_VENV)/.done
 $(SSLYZE_VENV)/.done: requirements-sslyze.lock
 	@[ -x $(SSLYZE_VENV)/bin/python ] || $(PYTHON) -m venv $(SSLYZE_VENV)
 	$(SSLYZE_VENV)/bin/python -m pip --disable-pip-version-check --no-input install -q --require-hashes -r requirements-sslyze.lock
+	@touch $@
+
+# schemathesis' pytest plugin patches Hypothesis for every test of a venv it is installed in, so
+# the API fuzzer gets a venv of its own too; tests/fuzz runs it as a separate process.
+$(SCHEMATHESIS_VENV)/.done: requirements-schemathesis.lock
+	@[ -x $(SCHEMATHESIS_VENV)/bin/python ] || $(PYTHON) -m venv $(SCHEMATHESIS_VENV)
+	$(SCHEMATHESIS_VENV)/bin/python -m pip --disable-pip-version-check --no-input install -q --require-hashes --only-binary=:all: -r requirements-schemathesis.lock
 	@touch $@
 
 lint: setup-dev
@@ -90,6 +98,7 @@ lock:
 	$(VENV)/bin/uv pip compile -q --generate-hashes --python-version 3.11 --no-header requirements-build.in -o requirements-build.lock
 	$(VENV)/bin/uv pip compile -q --generate-hashes --python-version 3.11 --no-header requirements-dev.in -o requirements-dev.lock
 	$(VENV)/bin/uv pip compile -q --generate-hashes --python-version 3.11 --no-header requirements-sslyze.in -o requirements-sslyze.lock
+	$(VENV)/bin/uv pip compile -q --generate-hashes --python-version 3.11 --no-header requirements-schemathesis.in -o requirements-schemathesis.lock
 
 clean:
-	rm -rf $(VENV) $(SSLYZE_VENV) .mypy_cache .pytest_cache .ruff_cache
+	rm -rf $(VENV) $(SSLYZE_VENV) $(SCHEMATHESIS_VENV) .mypy_cache .pytest_cache .ruff_cache
