@@ -27,6 +27,7 @@ EXPECTED_ROUTES = {
     ("POST", "/api/services/{domain}/{service}"),
     ("GET", "/api/bans"),
     ("DELETE", "/api/bans/{ip}"),
+    ("GET", "/api/openapi.json"),
 }
 
 ADMIN_ONLY = {
@@ -36,6 +37,8 @@ ADMIN_ONLY = {
     ("GET", "/api/bans"),
     ("HEAD", "/api/bans"),
     ("DELETE", "/api/bans/{ip}"),
+    ("GET", "/api/openapi.json"),
+    ("HEAD", "/api/openapi.json"),
 }
 
 ENDPOINTS = [
