@@ -91,6 +91,20 @@ bench: bench-deps
 bench-smoke: bench-deps
 	$(PY) -m bench --smoke
 
+# The fault suite's fuzzers (tests/fuzz/) with 40 times the examples of `make test` and fresh
+# random inputs each run (hypothesis profile `long`); about an hour on 2 cores. FUZZ_ARGS are
+# passed to pytest, e.g. FUZZ_ARGS=tests/fuzz/test_websocket.py.
+FUZZ_ARGS ?= tests/fuzz
+fuzz: setup-dev system-test-deps
+	HEARTH_FUZZ_PROFILE=long $(PY) -m pytest -q -p no:cacheprovider --timeout=0 $(FUZZ_ARGS)
+
+# Mixed traffic against a real hub for SOAK_SECONDS (default 10 minutes), sampling RSS, open
+# descriptors and latency every second; fails on growth beyond the printed bounds. The CSV and
+# the PNG chart go to bench/results/. Not part of `make test`.
+SOAK_SECONDS ?= 600
+soak: setup-dev
+	$(PY) -m bench.soak --seconds $(SOAK_SECONDS)
+
 # Re-lock after editing requirements*.in (needs network access to PyPI).
 lock:
 	$(PIP) install -q uv
