@@ -97,21 +97,23 @@ async def verify(hub: RunningHub, ledger: Ledger, *, everything: bool) -> None:
         return everything or f"{kind}:{key}" in recent
 
     async with aiohttp.ClientSession(connector=connector()) as session:
+        # Snapshots: a CLI writer may still be at work. A token it is revoking is pending from
+        # before its process starts, so a token checked here is not being revoked.
         for key in ledger.live_tokens():
-            if due("token", key):
+            if due("token", key) and key not in ledger.pending_revocations:
                 assert await token_works(session, hub, ledger, key), (
                     f"acknowledged token {key} lost"
                 )
-        for key in ledger.revoked:
+        for key in list(ledger.revoked):
             if due("revoke", key):
                 assert not await token_works(session, hub, ledger, key), f"revoked {key} works"
         ws = await WsClient.connect(session, hub.base_url, hub.token)
         users = await ws.command({"type": "config/auth/list"})
         names = {user["username"]: user["name"] for user in users["result"]}
-        for username in ledger.users:
+        for username in set(ledger.users):
             if due("user", username):
                 assert username in names, f"acknowledged user {username} lost"
-        for username, name in ledger.user_names.items():
+        for username, name in list(ledger.user_names.items()):
             if due("name", username):
                 assert names[username] == name, f"rename of {username} lost"
         bans = await ws.command({"type": "ban/list"})
@@ -119,7 +121,7 @@ async def verify(hub: RunningHub, ledger: Ledger, *, everything: bool) -> None:
         for address in ledger.bans - ledger.lifted:
             if due("ban", address):
                 assert address in banned, f"acknowledged ban of {address} lost"
-        for address in ledger.lifted:
+        for address in set(ledger.lifted):
             if due("lift", address):
                 assert address not in banned, f"acknowledged lift of {address} lost"
 

@@ -6,6 +6,7 @@ import asyncio
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
+from typing import Any
 
 from tests.acceptance.support import RunningHub
 from tests.fuzz.client import BAD_LOG, OBSERVER, exchange, json_body
@@ -21,6 +22,13 @@ class FuzzHub:
     observer: Observer
     log_offset: int = 0
 
+    def __repr__(self) -> str:
+        return f"FuzzHub(port={self.hub.port})"
+
+    def _repr_pretty_(self, printer: Any, cycle: bool) -> None:
+        """How Hypothesis shows the fixture in a failing example: briefly."""
+        printer.text(repr(self))
+
     @property
     def token(self) -> str:
         """The admin's long-lived token."""
@@ -34,9 +42,13 @@ class FuzzHub:
 
     def assert_healthy(self) -> None:
         """The hub lives, logged no error since the last check, and serves other clients."""
-        bad = [line for line in self.new_log().splitlines() if BAD_LOG.search(line)]
+        new = self.new_log()
         assert self.hub.process.poll() is None, f"the hub died:\n{self.hub.log()[-4000:]}"
-        assert not bad, "the hub logged errors:\n" + "\n".join(bad[:20])
+        found = BAD_LOG.search(new)
+        if found is not None:
+            # From the log line before the match: the message that introduces a traceback.
+            start = new.rfind("\n", 0, max(new.rfind("\n", 0, found.start()), 0)) + 1
+            raise AssertionError("the hub logged errors:\n" + new[start:][:3000])
         assert_observer_reads(self.hub)
         self.runner.run(self.observer.check())
 

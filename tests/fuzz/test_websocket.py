@@ -29,6 +29,7 @@ pytestmark = pytest.mark.acceptance
 POISON = "issue 10.1 poison data (nesting orjson reads but cannot write): fixed on branch h-ws"
 TIMEOUT: Final = 10.0
 PROTOCOL_CLOSES: Final = {1003, 1008, 1009}
+MAX_JSON_DEPTH: Final = 1024  # orjson refuses deeper input as invalid JSON
 ERROR_CODES: Final = {
     "invalid_format",
     "id_reuse",
@@ -121,9 +122,18 @@ def readable_id(value: Any) -> bool:
     return type(value) is int and -(2**63) <= value < 2**64
 
 
+def depth(value: Any) -> int:
+    """How deeply arrays and objects nest in `value` (a scalar: 0)."""
+    if isinstance(value, dict):
+        return 1 + max(map(depth, value.values()), default=0)
+    if isinstance(value, list):
+        return 1 + max(map(depth, value), default=0)
+    return 0
+
+
 def expected_replies(kind: str, value: Any) -> Counter[Any] | None:
     """How many replies each id should get, or None when the frame must close the connection."""
-    if kind != "json":
+    if kind != "json" or depth(value) > MAX_JSON_DEPTH:
         return None
     items = value if isinstance(value, list) else [value]
     if isinstance(value, list) and (not value or len(value) > 256):
