@@ -63,14 +63,16 @@ def exchange(
     return parse_reply(bytes(received), head_only=method == "HEAD")
 
 
-def parse_reply(received: bytes, *, head_only: bool = False) -> HttpReply:
+def parse_reply(
+    received: bytes, *, head_only: bool = False, any_version: bool = False
+) -> HttpReply:
     """Parse a whole HTTP/1.1 answer (read until the server closed the connection)."""
     assert received, "the hub closed the connection without answering"
     head, sep, body = received.partition(b"\r\n\r\n")
     assert sep, f"incomplete answer: {received[:200]!r}"
     status_line, *header_lines = head.decode("latin-1").split("\r\n")
     version, status, *_ = status_line.split(" ", 2)
-    assert version == "HTTP/1.1", status_line
+    assert version == "HTTP/1.1" or (any_version and version.startswith("HTTP/")), status_line
     headers: dict[str, str] = {}
     for line in header_lines:
         name, _, value = line.partition(":")
