@@ -50,26 +50,68 @@ ERROR_CODES: Final = {
 SKIPPED_TYPES: Final = {"auth/delete_all_refresh_tokens"}
 TYPES: Final = sorted(set(COMMANDS) - SKIPPED_TYPES)
 
-# Values worth trying for a field, besides any JSON.
+# Values worth trying for a field: each is sent once by test_every_edge_value, and drawn (besides
+# any JSON) by the fuzzer.
+EDGE_VALUES: Final[dict[str, list[Any]]] = {
+    "event_type": ["state_changed", "fuzz_event", "*", "call_service", "", "x" * 300, "\x00"],
+    "domain": ["light", "switch", "homeassistant", "LIGHT", "", "a" * 300],
+    "service": ["turn_on", "turn_off", "toggle", "nope", ""],
+    "entity_ids": ["light.demo_light_1,sensor.nope", ["light.demo_light_1"], [], "", ",,,"],
+    "service_data": [
+        {"entity_id": "light.demo_light_1", "brightness": 300},
+        {"entity_id": "all", "brightness_pct": 1e308},
+        {"entity_id": ["light.demo_light_1", None]},
+    ],
+    "target": [{"entity_id": "light.demo_light_1"}, {"area_id": "kitchen"}, {"entity_id": 5}],
+    "features": [{"coalesce_messages": 1}, {"coalesce_messages": True}, {"x": 1}],
+    "subscription": [-1, 0, 1, 2**63 - 1],
+    "lifespan": [-1, 0, 1, 3650, 3651, 2**63],
+    "since": [
+        "1d",
+        "2025-01-31T08:00:00+01:00",
+        "-1d",
+        "9999999w",
+        "0001-01-01T00:00:00+14:00",  # a valid time whose UTC is before year 1
+        "9999-12-31T23:59:59-14:00",  # ... or after year 9999
+        "0001-01-01",
+    ],
+    "limit": [-1, 0, 1, 10000, 10001, 2**63],
+    "ip": ["127.0.0.9", "::1", "2001:db8::1", "2001:db8::/64", "10.0.0.0/8", "fe80::1%eth0"],
+    "mfa_module_id": ["totp", "webauthn", ""],
+    "token_type": ["normal", "long_lived_access_token", "x"],
+    "user_id": ["", "nope", "0" * 32],
+    "client_name": ["", "x" * 101, "\u202e", "name"],
+    "refresh_token_id": ["", "0" * 32],
+    "code": ["", "000000", "x" * 100],
+    "user_input": [{}, {"code": "000000"}, {"code": 5}],
+    "flow_id": ["", "nope"],
+    "password": ["", "x" * 2000],
+    "current_password": ["", "wrong"],
+    "new_password": ["", "short"],
+    "group_ids": [[], ["system-admin"], ["system-read-only"], "system-admin"],
+}
 FIELD_VALUES: Final[dict[str, st.SearchStrategy[Any]]] = {
-    "event_type": st.sampled_from(["state_changed", "fuzz_event", "*", "call_service"]),
-    "domain": st.sampled_from(["light", "switch", "homeassistant"]),
-    "service": st.sampled_from(["turn_on", "turn_off", "toggle"]),
-    "entity_ids": st.one_of(
-        st.just("light.demo_light_1,sensor.nope"), st.lists(st.just("light.demo_light_1"))
-    ),
-    "service_data": st.dictionaries(
-        st.sampled_from(["entity_id", "brightness", "x"]), json_values(4), max_size=3
-    ),
-    "target": st.dictionaries(st.sampled_from(["entity_id", "area_id"]), json_values(3)),
-    "features": st.dictionaries(st.sampled_from(["coalesce_messages", "x"]), json_values(2)),
-    "subscription": st.integers(-2, 20),
-    "lifespan": st.integers(-5, 4000),
-    "since": st.sampled_from(["1d", "30m", "2025-01-31", "2025-01-31T08:00:00+01:00", "-1d"]),
-    "limit": st.integers(-5, 20000),
-    "ip": st.sampled_from(["127.0.0.9", "::1", "2001:db8::1", "2001:db8::/64", "10.0.0.0/8"]),
-    "mfa_module_id": st.sampled_from(["totp", "webauthn"]),
-    "token_type": st.sampled_from(["normal", "long_lived_access_token"]),
+    name: st.sampled_from(values) for name, values in EDGE_VALUES.items()
+}
+# Fields a command needs before it looks at the others.
+BASE: Final[dict[str, dict[str, Any]]] = {
+    "call_service": {"domain": "light", "service": "turn_on"},
+    "fire_event": {"event_type": "fuzz_event"},
+    "config/auth/update": {"user_id": "nope"},
+    "config/auth_provider/homeassistant/admin_change_password": {
+        "user_id": "nope",
+        "password": "x",
+    },
+    "config/auth_provider/homeassistant/change_password": {
+        "current_password": "wrong",
+        "new_password": "x",
+    },
+    "auth/long_lived_access_token": {"client_name": "edge", "lifespan": 1},
+    "auth/delete_refresh_token": {"refresh_token_id": "nope"},
+    "auth/depose_mfa": {"mfa_module_id": "totp"},
+    "ban/remove": {"ip": "127.0.0.9"},
+    "unsubscribe_events": {"subscription": 1},
+    "supported_features": {"features": {}},
 }
 
 
@@ -194,6 +236,25 @@ async def exchange_frame(fuzz: FuzzHub, kind: str, value: Any) -> None:
         assert expected is not None, f"the connection stayed open after {value!r}"
         assert got == expected, (expected, got)
         await ws.close()
+
+
+def edge_messages() -> list[dict[str, Any]]:
+    """Each command with each of its fields set to each edge value (the rest at their base)."""
+    messages = []
+    for msg_type in TYPES:
+        for name in COMMANDS[msg_type].schema.model_fields:
+            for value in EDGE_VALUES.get(name, []):
+                messages.append({"type": msg_type, **BASE.get(msg_type, {}), name: value})
+    return messages
+
+
+def test_every_edge_value(fuzz_hub: FuzzHub) -> None:
+    """Not random: every listed edge value of every field, once, in batches of 16."""
+    messages = edge_messages()
+    for start in range(0, len(messages), 16):
+        batch = [{"id": n + 1, **m} for n, m in enumerate(messages[start : start + 16])]
+        fuzz_hub.runner.run(exchange_frame(fuzz_hub, "json", batch))
+        fuzz_hub.assert_healthy()
 
 
 @fuzz_settings(100)
