@@ -44,6 +44,12 @@ def profile_name() -> str:
     return name
 
 
+def time_limit(ci_seconds: float = 180) -> float:
+    """pytest-timeout seconds for a fuzz test: room for a busy machine under `ci`, none under
+    `long` (a timeout mark overrides pytest's --timeout option, so `make fuzz` needs this)."""
+    return ci_seconds if profile_name() == "ci" else 0
+
+
 def fuzz_settings(ci_examples: int) -> settings:
     """Settings for one fuzz test: `ci_examples` under `ci`, scaled up under `long`."""
     name = profile_name()

@@ -17,7 +17,7 @@ from hypothesis import strategies as st
 from tests.acceptance.support import PASSWORD, USERNAME
 from tests.fuzz.client import assert_contract, exchange, json_body
 from tests.fuzz.harness import FuzzHub
-from tests.fuzz.profiles import fuzz_settings
+from tests.fuzz.profiles import fuzz_settings, time_limit
 from tests.fuzz.strategies import (
     CLIENT_ID,
     REDIRECT_URI,
@@ -30,7 +30,8 @@ from tests.fuzz.strategies import (
     urlencode,
 )
 
-pytestmark = pytest.mark.acceptance
+# Examples are bounded; the timeout is for a hub that hangs, with room for a busy machine.
+pytestmark = [pytest.mark.acceptance, pytest.mark.timeout(time_limit())]
 
 FORM_BODIES = "issue 10.2 malformed form bodies give 500: fixed on branch h-http"
 JSON_TYPE = {"Content-Type": "application/json"}

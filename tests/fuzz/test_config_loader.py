@@ -25,7 +25,9 @@ from hearth.config.schema import Config
 from hearth.core.hub import CoreState
 from hearth.exceptions import ConfigError
 from hearth.http.view import json_bytes
-from tests.fuzz.profiles import fuzz_settings
+from tests.fuzz.profiles import fuzz_settings, time_limit
+
+pytestmark = pytest.mark.timeout(time_limit())
 
 UNBOUNDED = "issue 10.5 unbounded configuration numbers break /api/config: fixed on branch h-config"
 

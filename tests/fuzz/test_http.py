@@ -18,9 +18,10 @@ from hypothesis import strategies as st
 from tests.acceptance.support import HOST
 from tests.fuzz.client import FUZZER, TIMEOUT, parse_reply
 from tests.fuzz.harness import FuzzHub
-from tests.fuzz.profiles import fuzz_settings
+from tests.fuzz.profiles import fuzz_settings, time_limit
 
-pytestmark = pytest.mark.acceptance
+# Examples are bounded; the timeout is for a hub that hangs, with room for a busy machine.
+pytestmark = [pytest.mark.acceptance, pytest.mark.timeout(time_limit())]
 
 HTTP_VERSION = (
     "issue 9 (Also): parser errors answered as HTTP/1.0, HTTP/0.9 answered: branch h-http"

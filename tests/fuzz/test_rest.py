@@ -15,7 +15,7 @@ from hypothesis import strategies as st
 
 from tests.fuzz.client import assert_contract, exchange, json_body
 from tests.fuzz.harness import FuzzHub
-from tests.fuzz.profiles import fuzz_settings
+from tests.fuzz.profiles import fuzz_settings, time_limit
 from tests.fuzz.strategies import (
     CONTENT_TYPES,
     METHODS,
@@ -29,7 +29,8 @@ from tests.fuzz.strategies import (
     text,
 )
 
-pytestmark = pytest.mark.acceptance
+# Examples are bounded; the timeout is for a hub that hangs, with room for a busy machine.
+pytestmark = [pytest.mark.acceptance, pytest.mark.timeout(time_limit())]
 
 ENTITY_IDS = ["sensor.fuzz", "light.demo_light_1", "switch.demo_switch_1", "Sensor.Fuzz_2"]
 POISON = "issue 10.1 poison data (nesting orjson reads but cannot write): fixed on branch h-ws"

@@ -18,7 +18,7 @@ from hearth.api.openapi import PATH, load_document
 from tests.acceptance.support import HOST
 from tests.fuzz.client import FUZZER, exchange, json_body
 from tests.fuzz.harness import FuzzHub
-from tests.fuzz.profiles import profile_name
+from tests.fuzz.profiles import profile_name, time_limit
 
 pytestmark = pytest.mark.acceptance
 
@@ -70,7 +70,7 @@ def report(module_hub: FuzzHub, tmp_path_factory: pytest.TempPathFactory) -> dic
     return found
 
 
-@pytest.mark.timeout(200)
+@pytest.mark.timeout(time_limit(200))
 @pytest.mark.parametrize("label", LABELS)
 def test_operation(report: dict[str, list[str]], module_hub: FuzzHub, label: str) -> None:
     assert label in report, f"schemathesis did not run {label}"

@@ -21,10 +21,11 @@ from hypothesis import strategies as st
 from hearth.websocket import COMMANDS
 from tests.fuzz.client import FUZZER
 from tests.fuzz.harness import FuzzHub
-from tests.fuzz.profiles import fuzz_settings
+from tests.fuzz.profiles import fuzz_settings, time_limit
 from tests.fuzz.strategies import json_values, nested, text
 
-pytestmark = pytest.mark.acceptance
+# Examples are bounded; the timeout is for a hub that hangs, with room for a busy machine.
+pytestmark = [pytest.mark.acceptance, pytest.mark.timeout(time_limit())]
 
 POISON = "issue 10.1 poison data (nesting orjson reads but cannot write): fixed on branch h-ws"
 TIMEOUT: Final = 10.0
