@@ -40,6 +40,10 @@ class FuzzHub:
         new, self.log_offset = text[self.log_offset :], len(text)
         return new
 
+    def begin_example(self) -> None:
+        """Forget the log so far: a failed example's traceback is not the next one's fault."""
+        self.new_log()
+
     def assert_healthy(self) -> None:
         """The hub lives, logged no error since the last check, and serves other clients."""
         new = self.new_log()

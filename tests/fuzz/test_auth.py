@@ -94,6 +94,7 @@ def _unthrottled(fields: dict[str, Any]) -> dict[str, Any]:
 @fuzz_settings(60)
 @given(body=begin_bodies, content_type=st.sampled_from(["application/json", "text/plain", ""]))
 def test_login_flow_begin(fuzz_hub: FuzzHub, body: bytes, content_type: str) -> None:
+    fuzz_hub.begin_example()
     headers = {"Content-Type": content_type} if content_type else {}
     reply = exchange(fuzz_hub.hub, "POST", "/auth/login_flow", body=body, headers=headers)
     assert_contract(reply, "POST", "/auth/login_flow")
@@ -116,6 +117,7 @@ def test_login_flow_steps(
     flow_segment: str,
     cancel: bool,
 ) -> None:
+    fuzz_hub.begin_example()
     flow = (begin(fuzz_hub) if real_flow else None) or flow_segment
     body = raw if raw is not None else _json(_unthrottled(fields))
     path = f"/auth/login_flow/{flow}"
@@ -141,6 +143,7 @@ grant_fields = st.builds(
 )
 def test_token_endpoint_forms(fuzz_hub: FuzzHub, path: str, fields: list[tuple[str, str]]) -> None:
     """Well-formed UTF-8 urlencoded bodies with any fields and values."""
+    fuzz_hub.begin_example()
     body = urlencode(fields)
     reply = exchange(fuzz_hub.hub, "POST", path, body=body, headers={"Content-Type": FORM_TYPE})
     assert_contract(reply, "POST", path)
@@ -196,6 +199,7 @@ malformed_bodies = st.one_of(
 def test_malformed_form_bodies(
     own_hub: FuzzHub, path: str, declared_and_body: tuple[str, bytes]
 ) -> None:
+    own_hub.begin_example()
     content_type, body = declared_and_body
     reply = exchange(own_hub.hub, "POST", path, body=body, headers={"Content-Type": content_type})
     assert_contract(reply, "POST", path)
@@ -220,6 +224,7 @@ def test_malformed_form_bodies(
 )
 def test_authorize_page_forms(fuzz_hub: FuzzHub, fields: list[tuple[str, str]]) -> None:
     """The login page with well-formed forms: any fields, the right ones mostly valid."""
+    fuzz_hub.begin_example()
     base = [("client_id", CLIENT_ID), ("redirect_uri", REDIRECT_URI), ("response_type", "code")]
     body = urlencode(
         base + [(k, f"{v}-{next(_fresh)}" if k == "username" else v) for k, v in fields]

@@ -105,6 +105,7 @@ def test_raw_requests(
     headers: list[tuple[bytes, bytes]],
     body: bytes,
 ) -> None:
+    fuzz_hub.begin_example()
     lines = [method + b" " + target + version, b"Host: " + HOST.encode(), b"Connection: close"]
     lines += [name + b": " + value for name, value in headers]
     if not any(name.lower() == b"content-length" for name, _ in headers):

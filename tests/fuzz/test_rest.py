@@ -60,6 +60,7 @@ def post(fuzz: FuzzHub, path: str, body: bytes, content_type: str) -> None:
 @fuzz_settings(60)
 @given(entity=entity_segments, body=state_bodies, content_type=json_types)
 def test_state_writes(fuzz_hub: FuzzHub, entity: str, body: bytes, content_type: str) -> None:
+    fuzz_hub.begin_example()
     post(fuzz_hub, f"/api/states/{entity}", body, content_type)
     reply = exchange(fuzz_hub.hub, "GET", f"/api/states/{entity}", token=fuzz_hub.token)
     assert_contract(reply, "GET", f"/api/states/{entity}")
@@ -74,6 +75,7 @@ def deep_attributes(depth: int) -> bytes:
 @fuzz_settings(4)
 @given(depth=st.integers(min_value=253, max_value=1024))
 def test_state_with_deep_attributes(own_hub: FuzzHub, depth: int) -> None:
+    own_hub.begin_example()
     post(own_hub, "/api/states/sensor.deep", deep_attributes(depth), "application/json")
     own_hub.assert_healthy()
 
@@ -85,6 +87,7 @@ def test_state_with_deep_attributes(own_hub: FuzzHub, depth: int) -> None:
     content_type=json_types,
 )
 def test_events(fuzz_hub: FuzzHub, event_type: str, body: bytes, content_type: str) -> None:
+    fuzz_hub.begin_example()
     post(fuzz_hub, f"/api/events/{event_type}", body, content_type)
     fuzz_hub.assert_healthy()
 
@@ -93,6 +96,7 @@ def test_events(fuzz_hub: FuzzHub, event_type: str, body: bytes, content_type: s
 @fuzz_settings(4)
 @given(depth=st.integers(min_value=253, max_value=1024))
 def test_event_with_deep_data(own_hub: FuzzHub, depth: int) -> None:
+    own_hub.begin_example()
     # A subscriber that cannot serialise the event logs a traceback and misses it.
     post(own_hub, "/api/events/fuzz_event", encode({"deep": nested(depth)}), "application/json")
     own_hub.assert_healthy()
@@ -122,6 +126,7 @@ SERVICE_FIELDS: dict[str, st.SearchStrategy[Any]] = {
 def test_service_calls(
     fuzz_hub: FuzzHub, domain: str, service: str, query: str, body: bytes
 ) -> None:
+    fuzz_hub.begin_example()
     post(fuzz_hub, f"/api/services/{domain}/{service}{query}", body, "application/json")
     fuzz_hub.assert_healthy()
 
@@ -165,6 +170,7 @@ def test_any_path(
     body: bytes,
     authorized: bool,
 ) -> None:
+    fuzz_hub.begin_example()
     sent = {"Content-Type": content_type, **headers} if content_type else headers
     token = fuzz_hub.token if authorized and "Authorization" not in headers else None
     reply = exchange(fuzz_hub.hub, method, target, body=body, headers=sent, token=token)
@@ -175,6 +181,7 @@ def test_any_path(
 @fuzz_settings(20)
 @given(query=st.builds(lambda k, v: f"?{quote(k)}={quote(v)}", text, text))
 def test_config_reads(fuzz_hub: FuzzHub, query: str) -> None:
+    fuzz_hub.begin_example()
     reply = exchange(fuzz_hub.hub, "GET", "/api/config" + query, token=fuzz_hub.token)
     assert_contract(reply, "GET", "/api/config")
     # A query the request filter refuses (an unassigned code point, say) is a 400; else 200.

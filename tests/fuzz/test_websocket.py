@@ -179,6 +179,7 @@ def test_every_edge_value(fuzz_hub: FuzzHub) -> None:
 @fuzz_settings(100)
 @given(frame=frames())
 def test_messages_and_batches(fuzz_hub: FuzzHub, frame: tuple[str, Any]) -> None:
+    fuzz_hub.begin_example()
     fuzz_hub.runner.run(exchange_frame(fuzz_hub, *frame))
     fuzz_hub.assert_healthy()
 
@@ -190,6 +191,7 @@ def test_messages_and_batches(fuzz_hub: FuzzHub, frame: tuple[str, Any]) -> None
     command=st.sampled_from(["fire_event", "call_service"]),
 )
 def test_deep_event_and_service_data(own_hub: FuzzHub, depth: int, command: str) -> None:
+    own_hub.begin_example()
     if command == "fire_event":
         message = {
             "id": 1,
@@ -247,5 +249,6 @@ async def authenticate_with(fuzz: FuzzHub, kind: str, value: Any) -> None:
     )
 )
 def test_auth_message(fuzz_hub: FuzzHub, frame: tuple[str, Any]) -> None:
+    fuzz_hub.begin_example()
     fuzz_hub.runner.run(authenticate_with(fuzz_hub, *frame))
     fuzz_hub.assert_healthy()
