@@ -142,3 +142,22 @@ def test_malformed_requests_are_answered_as_http_1_1(
 ) -> None:
     raw = exchange_raw(fuzz_hub, request_bytes)
     assert raw.startswith(b"HTTP/1.1 4"), raw[:200]
+
+
+@pytest.mark.parametrize(
+    "expect",
+    [b"\x80", b"chunked", b"100-continue, x", b"\xff\xfe", b"100-continue"],
+    ids=["non-utf8", "unknown", "list", "bytes", "continue"],
+)
+def test_expect_header(fuzz_hub: FuzzHub, expect: bytes) -> None:
+    """aiohttp answers Expect before any middleware runs: no 500, no echo, JSON like the rest."""
+    fuzz_hub.begin_example()
+    request = b"GET /api/ HTTP/1.1\r\nHost: %s\r\nExpect: %s\r\nConnection: close\r\n\r\n"
+    raw = exchange_raw(fuzz_hub, request % (HOST.encode(), expect))
+    if expect == b"100-continue":
+        raw = raw.removeprefix(b"HTTP/1.1 100 Continue\r\n\r\n")
+    reply = parse_reply(raw)
+    assert reply.status in (401, 417), reply
+    assert reply.headers.get("content-type", "").startswith("application/json"), reply
+    assert expect not in reply.body, reply
+    fuzz_hub.assert_healthy()
