@@ -10,7 +10,7 @@ from __future__ import annotations
 import os
 from typing import Final
 
-from hypothesis import HealthCheck, settings
+from hypothesis import HealthCheck, Phase, settings
 
 PROFILE_VARIABLE: Final = "HEARTH_FUZZ_PROFILE"
 
@@ -54,3 +54,16 @@ def fuzz_settings(ci_examples: int) -> settings:
     """Settings for one fuzz test: `ci_examples` under `ci`, scaled up under `long`."""
     name = profile_name()
     return settings(settings.get_profile(f"hearth-{name}"), max_examples=ci_examples * _SCALE[name])
+
+
+def known_fault_settings(ci_examples: int) -> settings:
+    """For a test marked xfail for a known fault: no shrinking, stop at the first failure.
+
+    The fault is known and its minimal input is in the test; shrinking a failure against a hub
+    costs seconds per run for nothing.
+    """
+    return settings(
+        fuzz_settings(ci_examples),
+        phases=[Phase.explicit, Phase.generate],
+        report_multiple_bugs=False,
+    )

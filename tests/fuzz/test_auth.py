@@ -17,7 +17,7 @@ from hypothesis import strategies as st
 from tests.acceptance.support import PASSWORD, USERNAME
 from tests.fuzz.client import assert_contract, exchange, json_body
 from tests.fuzz.harness import FuzzHub
-from tests.fuzz.profiles import fuzz_settings, time_limit
+from tests.fuzz.profiles import fuzz_settings, known_fault_settings, time_limit
 from tests.fuzz.strategies import (
     CLIENT_ID,
     REDIRECT_URI,
@@ -191,7 +191,7 @@ malformed_bodies = st.one_of(
 
 
 @pytest.mark.xfail(strict=True, reason=FORM_BODIES)
-@fuzz_settings(40)
+@known_fault_settings(40)
 @given(
     path=st.sampled_from(["/auth/token", "/auth/revoke", "/auth/authorize", "/onboarding"]),
     declared_and_body=malformed_bodies,

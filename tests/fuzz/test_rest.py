@@ -15,7 +15,7 @@ from hypothesis import strategies as st
 
 from tests.fuzz.client import assert_contract, exchange, json_body
 from tests.fuzz.harness import FuzzHub
-from tests.fuzz.profiles import fuzz_settings, time_limit
+from tests.fuzz.profiles import fuzz_settings, known_fault_settings, time_limit
 from tests.fuzz.strategies import (
     CONTENT_TYPES,
     METHODS,
@@ -72,7 +72,7 @@ def deep_attributes(depth: int) -> bytes:
 
 
 @pytest.mark.xfail(strict=True, reason=POISON)
-@fuzz_settings(4)
+@known_fault_settings(3)
 @given(depth=st.integers(min_value=253, max_value=1024))
 def test_state_with_deep_attributes(own_hub: FuzzHub, depth: int) -> None:
     own_hub.begin_example()
@@ -93,7 +93,7 @@ def test_events(fuzz_hub: FuzzHub, event_type: str, body: bytes, content_type: s
 
 
 @pytest.mark.xfail(strict=True, reason=POISON)
-@fuzz_settings(4)
+@known_fault_settings(3)
 @given(depth=st.integers(min_value=253, max_value=1024))
 def test_event_with_deep_data(own_hub: FuzzHub, depth: int) -> None:
     own_hub.begin_example()

@@ -26,7 +26,7 @@ ROOT: Final = Path(__file__).resolve().parents[2]
 PYTHON: Final = ROOT / ".venv-schemathesis" / "bin" / "python"
 RUNNER: Final = Path(__file__).with_name("schemathesis_run.py")
 # Examples per operation and generation mode; `make fuzz` (profile long) runs 40 times as many.
-EXAMPLES: Final = {"ci": 6, "long": 240}
+EXAMPLES: Final = {"ci": 5, "long": 200}
 RUN_TIMEOUT: Final = {"ci": 170, "long": 3000}
 
 LABELS: Final = [

@@ -21,7 +21,7 @@ from hypothesis import strategies as st
 from hearth.websocket import COMMANDS
 from tests.fuzz.client import FUZZER
 from tests.fuzz.harness import FuzzHub
-from tests.fuzz.profiles import fuzz_settings, time_limit
+from tests.fuzz.profiles import fuzz_settings, known_fault_settings, time_limit
 from tests.fuzz.strategies import json_values, nested, text
 from tests.fuzz.ws_values import BASE, EDGE_VALUES, ERROR_CODES, FIELD_VALUES, TYPES
 
@@ -176,7 +176,7 @@ def test_every_edge_value(fuzz_hub: FuzzHub) -> None:
         fuzz_hub.assert_healthy()
 
 
-@fuzz_settings(100)
+@fuzz_settings(70)
 @given(frame=frames())
 def test_messages_and_batches(fuzz_hub: FuzzHub, frame: tuple[str, Any]) -> None:
     fuzz_hub.begin_example()
@@ -185,7 +185,7 @@ def test_messages_and_batches(fuzz_hub: FuzzHub, frame: tuple[str, Any]) -> None
 
 
 @pytest.mark.xfail(strict=True, reason=POISON)
-@fuzz_settings(4)
+@known_fault_settings(3)
 @given(
     depth=st.integers(min_value=253, max_value=1024),
     command=st.sampled_from(["fire_event", "call_service"]),
