@@ -11,7 +11,7 @@ NODE_DIR := tests/acceptance/js
 OBSERVATORY_DIR := tests/acceptance/observatory
 
 .PHONY: run test lint typecheck pytest setup setup-dev system-test-deps lock clean \
-	bench bench-smoke bench-deps sbom audit
+	bench bench-smoke bench-deps sbom audit fuzz soak
 
 # As root, the hub never serves as root: a locked system user (no shell, no password, no home)
 # is created once, and `hearth run --user` switches to it after binding its ports.
@@ -55,8 +55,9 @@ TEST_TOOLS := node:nodejs npm:npm openssl:openssl nginx:nginx fail2ban-regex:fai
 	chromium:chromium chromedriver:chromium-driver systemd-analyze:systemd setpriv:util-linux \
 	unshare:util-linux useradd:passwd
 SSLYZE_VENV := .venv-sslyze
+SCHEMATHESIS_VENV := .venv-schemathesis
 
-system-test-deps: $(SSLYZE_VENV)/.done
+system-test-deps: $(SSLYZE_VENV)/.done $(SCHEMATHESIS_VENV)/.done
 	@missing=""; for pair in $(TEST_TOOLS); do \
 	  command -v "$${pair%%:*}" >/dev/null || [ -x "/usr/sbin/$${pair%%:*}" ] || missing="$$missing $${pair#*:}"; done; \
 	if [ -n "$$missing" ]; then echo "installing from Debian:$$missing"; \
@@ -70,6 +71,13 @@ system-test-deps: $(SSLYZE_VENV)/.done
 $(SSLYZE_VENV)/.done: requirements-sslyze.lock
 	@[ -x $(SSLYZE_VENV)/bin/python ] || $(PYTHON) -m venv $(SSLYZE_VENV)
 	$(SSLYZE_VENV)/bin/python -m pip --disable-pip-version-check --no-input install -q --require-hashes -r requirements-sslyze.lock
+	@touch $@
+
+# schemathesis' pytest plugin patches Hypothesis for every test of a venv it is installed in, so
+# the API fuzzer gets a venv of its own too; tests/fuzz runs it as a separate process.
+$(SCHEMATHESIS_VENV)/.done: requirements-schemathesis.lock
+	@[ -x $(SCHEMATHESIS_VENV)/bin/python ] || $(PYTHON) -m venv $(SCHEMATHESIS_VENV)
+	$(SCHEMATHESIS_VENV)/bin/python -m pip --disable-pip-version-check --no-input install -q --require-hashes --only-binary=:all: -r requirements-schemathesis.lock
 	@touch $@
 
 lint: setup-dev
@@ -103,6 +111,20 @@ bench: bench-deps
 bench-smoke: bench-deps
 	$(PY) -m bench --smoke
 
+# The fault suite's fuzzers (tests/fuzz/) with 40 times the examples of `make test` and fresh
+# random inputs each run (hypothesis profile `long`); about an hour on 2 cores. FUZZ_ARGS are
+# passed to pytest, e.g. FUZZ_ARGS=tests/fuzz/test_websocket.py.
+FUZZ_ARGS ?= tests/fuzz
+fuzz: setup-dev system-test-deps
+	HEARTH_FUZZ_PROFILE=long $(PY) -m pytest -q -p no:cacheprovider --timeout=0 $(FUZZ_ARGS)
+
+# Mixed traffic against a real hub for SOAK_SECONDS (default 10 minutes), sampling RSS, open
+# descriptors and latency every second; fails on growth beyond the printed bounds. The CSV and
+# the PNG chart go to bench/results/. Not part of `make test`.
+SOAK_SECONDS ?= 600
+soak: setup-dev
+	$(PY) -m bench.soak --seconds $(SOAK_SECONDS)
+
 # Re-lock after editing requirements*.in (needs network access to PyPI).
 lock:
 	$(PIP) install -q uv
@@ -110,6 +132,7 @@ lock:
 	$(VENV)/bin/uv pip compile -q --generate-hashes --python-version 3.11 --no-header requirements-build.in -o requirements-build.lock
 	$(VENV)/bin/uv pip compile -q --generate-hashes --python-version 3.11 --no-header requirements-dev.in -o requirements-dev.lock
 	$(VENV)/bin/uv pip compile -q --generate-hashes --python-version 3.11 --no-header requirements-sslyze.in -o requirements-sslyze.lock
+	$(VENV)/bin/uv pip compile -q --generate-hashes --python-version 3.11 --no-header requirements-schemathesis.in -o requirements-schemathesis.lock
 
 # Supply chain. `make sbom` writes a CycloneDX SBOM (JSON) of the runtime dependencies exactly as
 # requirements.lock pins them; `make audit` looks them up in the PyPA vulnerability database.
@@ -126,4 +149,4 @@ audit: setup-dev
 	@$(PY) tools/audit_lock.py requirements.lock
 
 clean:
-	rm -rf $(VENV) $(SSLYZE_VENV) .mypy_cache .pytest_cache .ruff_cache
+	rm -rf $(VENV) $(SSLYZE_VENV) $(SCHEMATHESIS_VENV) .mypy_cache .pytest_cache .ruff_cache

@@ -53,6 +53,8 @@ def test_accepted(text: str, expected: datetime) -> None:
         "1d2h",
         "12345678d",
         "9999999w",  # fits the pattern, but before year 1
+        "0001-01-01T00:00:00+14:00",  # a valid time whose UTC is before year 1
+        "9999-12-31T23:59:59-14:00",  # ... or after year 9999
         "yesterday",
         "2026-13-01",
         "2026-02-30",
