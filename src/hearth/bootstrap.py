@@ -6,14 +6,17 @@ import asyncio
 import contextlib
 import logging
 import signal
+import sqlite3
 from pathlib import Path
 
 from hearth import const
 from hearth.auth.manager import AuthManager
+from hearth.auth.upkeep import upkeep_loop
 from hearth.auth.views import KEY_ONBOARDING
 from hearth.config import load_config
 from hearth.config.schema import Config
 from hearth.core.hub import Hub, HubConfig
+from hearth.exceptions import ConfigError, StorageBusy, StorageError, StorageFull
 from hearth.http.server import HttpServer, create_app
 from hearth.http.tls import TlsSettings
 from hearth.http.tls_reload import load_tls
@@ -47,17 +50,38 @@ async def _reload_auth(auth: AuthManager) -> None:
     while True:
         await asyncio.sleep(const.AUTH_RELOAD_INTERVAL)
         try:
-            auth.reload_if_changed()
+            await auth.reload_if_changed()
+        except StorageError as err:
+            _LOGGER.debug("Reload of users and tokens deferred: %s", err.message)
         except Exception:
             _LOGGER.exception("Could not reload users and tokens")
 
 
+def startup_storage_error(err: StorageError | sqlite3.Error) -> ConfigError:
+    """One line for a database that cannot be used at start (the CLI prints it and exits 1)."""
+    if isinstance(err, StorageBusy):
+        problem = "the database is locked by another process (storage busy); stop it and retry"
+    elif isinstance(err, StorageFull):
+        problem = "the disk is full (storage full); free some space and retry"
+    elif isinstance(err, StorageError):
+        problem = "the database cannot be written; check the disk and the file's permissions"
+    else:
+        problem = f"cannot use the database: {err}"
+    return ConfigError(f"cannot start: {problem}", file=const.DATABASE_FILE)
+
+
 async def run(config_dir: Path) -> None:
-    """Load the configuration (raises ConfigError before binding anything), serve until SIGTERM."""
+    """Load the configuration (raises ConfigError before binding anything), serve until SIGTERM.
+
+    A storage error while starting (a locked database, a full disk) is a ConfigError too.
+    """
     config = load_config(config_dir)
     # Certificate problems stop the hub here too, before anything is opened or bound.
     tls = load_tls(TlsSettings.from_config(config))
-    auth = AuthManager.open(config_dir)
+    try:
+        auth = AuthManager.open(config_dir)
+    except (StorageError, sqlite3.Error) as err:
+        raise startup_storage_error(err) from None
     hub = Hub(hub_config(config))
     server: HttpServer | None = None
     stop = asyncio.Event()
@@ -76,6 +100,7 @@ async def run(config_dir: Path) -> None:
         await server.start()
         await hub.start()
         hub.create_task(_reload_auth(auth), "auth-reload")
+        hub.create_task(upkeep_loop(auth, config.auth), "storage-upkeep")
         if tls is not None:
             hub.create_task(tls.watch(), "tls-reload")
         for host, port in server.bound:
@@ -88,6 +113,9 @@ async def run(config_dir: Path) -> None:
         )
         await stop.wait()
         _LOGGER.info("Stopping")
+    except (StorageError, sqlite3.Error) as err:
+        # Only start-up can get here (while serving, storage errors stay inside requests).
+        raise startup_storage_error(err) from None
     finally:
         for signum in (signal.SIGINT, signal.SIGTERM):
             loop.remove_signal_handler(signum)
@@ -95,4 +123,4 @@ async def run(config_dir: Path) -> None:
             await server.stop()
         with contextlib.suppress(Exception):
             await hub.stop()
-        auth.close()
+        await auth.aclose()

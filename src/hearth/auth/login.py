@@ -130,7 +130,7 @@ class LoginService:
         if flow.step is Step.INIT:
             return await self._password(flow, data, client)
         if flow.step is Step.MFA:
-            return self._mfa(flow, data, client)
+            return await self._mfa(flow, data, client)
         if flow.step is Step.MFA_SETUP:
             return await self._mfa_setup(flow, data, client)
         return self._finish(flow, client)
@@ -216,13 +216,13 @@ class LoginService:
         body = wire.form(flow, wire.CODE_SCHEMA, errors=errors, placeholders=placeholders)
         return Outcome(body)
 
-    def _mfa(self, flow: LoginFlow, data: dict[str, Any], client: Client) -> Outcome:
+    async def _mfa(self, flow: LoginFlow, data: dict[str, Any], client: Client) -> Outcome:
         user = self._flow_user(flow)
         code = data.get("code")
         if not isinstance(code, str) or len(code) > MAX_USERNAME_INPUT:
             raise BadRequest("The code is required.")
         assert self.mfa is not None  # noqa: S101 - the MFA step exists only with an MfaManager
-        if user is not None and self.mfa.verify(
+        if user is not None and await self.mfa.verify(
             user.id, code, ip=str(client.ip), user_agent=client.user_agent
         ):
             return self._finish(flow, client)
@@ -262,7 +262,7 @@ class LoginService:
             self.flows.finish(flow)
             return Outcome(wire.abort(flow, "not_allowed"))
         try:
-            codes = self.mfa.activate_totp(
+            codes = await self.mfa.activate_totp(
                 user.id, flow.setup_id, code, ip=str(client.ip), user_agent=client.user_agent
             )
         except InvalidCode:

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import logging.handlers
+import queue
 import sys
 from pathlib import Path
 
@@ -49,11 +51,29 @@ def run(config_dir: Path, log_level: str) -> None:
     """Start the hub and serve until stopped (Ctrl-C or SIGTERM)."""
     from hearth import bootstrap
 
-    logging.basicConfig(level=log_level.upper(), format=LOG_FORMAT, stream=sys.stderr)
+    listener = _log_through_queue(log_level.upper())
     try:
         asyncio.run(bootstrap.run(config_dir))
     except ConfigError as err:
         raise click.ClickException(str(err)) from None
+    finally:
+        listener.stop()
+
+
+def _log_through_queue(level: str) -> logging.handlers.QueueListener:
+    """Log to stderr from a thread of its own: a slow terminal or pipe never stalls the event
+    loop, which only puts records on a queue."""
+    handler = logging.StreamHandler(sys.stderr)
+    handler.setFormatter(logging.Formatter(LOG_FORMAT))
+    records: queue.SimpleQueue[logging.LogRecord] = queue.SimpleQueue()
+    root = logging.getLogger()
+    root.setLevel(level)
+    for old in list(root.handlers):
+        root.removeHandler(old)
+    root.addHandler(logging.handlers.QueueHandler(records))
+    listener = logging.handlers.QueueListener(records, handler)
+    listener.start()
+    return listener
 
 
 @main.command("init-demo")

@@ -58,7 +58,7 @@ def create_app(hub: Hub, auth: AuthManager, config: Config) -> web.Application:
     # Slow clients and the per-address connection cap are handled below the application, in the
     # request handler that HttpServer installs (hearth.http.slow_clients).
     check_remote_access(config)
-    bans = open_bans(auth.db, config.http, AuditLog(auth.db))
+    bans = open_bans(auth.db, config.http)
     layers: list[Middleware | None] = [
         error_middleware,
         security_filter_middleware,

@@ -89,7 +89,7 @@ async def setup_mfa(conn: Connection, msg_id: int, params: SetupMfaParams) -> No
         conn.send_result(msg_id, _form(setup, {}))
         return
     try:
-        codes = mfa.activate_totp(
+        codes = await mfa.activate_totp(
             conn.user.id, setup.setup_id, params.user_input.get("code"), **_client(conn)
         )
     except InvalidCode:
@@ -119,7 +119,7 @@ class DeposeMfaParams(Params):
 
 
 @command("auth/depose_mfa", DeposeMfaParams)
-def depose_mfa(conn: Connection, msg_id: int, params: DeposeMfaParams) -> None:
+async def depose_mfa(conn: Connection, msg_id: int, params: DeposeMfaParams) -> None:
     """Remove a second factor: your own with a current code, another user's as an admin."""
     if params.mfa_module_id != MODULE_ID:
         conn.send_error(msg_id, ERR_NO_MODULE, "MFA module not found.")
@@ -143,12 +143,12 @@ def depose_mfa(conn: Connection, msg_id: int, params: DeposeMfaParams) -> None:
         if params.code is None:
             conn.send_error(msg_id, ERR_CODE_REQUIRED, "Enter a current code from your app.")
             return
-        if not mfa.verify(me.id, params.code, **_client(conn)):
+        if not await mfa.verify(me.id, params.code, **_client(conn)):
             # A bad MFA code is a credential failure: it counts toward the IP ban.
             record_auth_failure(conn.request, reason="invalid_mfa_code", username=me.username)
             conn.send_error(msg_id, ERR_INVALID_CODE, "The code is not valid.")
             return
-    mfa.disable(target_id, by=me.username, **_client(conn))
+    await mfa.disable(target_id, by=me.username, **_client(conn))
     conn.send_result(msg_id, "done")
 
 

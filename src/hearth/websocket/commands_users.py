@@ -58,7 +58,7 @@ class UpdateUserParams(Params):
 
 
 @command("config/auth/update", UpdateUserParams, admin=True)
-def update_user(conn: Connection, msg_id: int, params: UpdateUserParams) -> None:
+async def update_user(conn: Connection, msg_id: int, params: UpdateUserParams) -> None:
     """Change a user's name, group (admin or user), active and local-only flags."""
     is_admin = None
     if params.group_ids is not None:
@@ -68,7 +68,7 @@ def update_user(conn: Connection, msg_id: int, params: UpdateUserParams) -> None
     if params.user_id == conn.user.id and (is_admin is False or params.is_active is False):
         # An admin locking themselves out by accident would need the CLI to get back in.
         raise BadRequest("You cannot remove your own administrator rights or deactivate yourself.")
-    user = conn.auth.update_user(
+    user = await conn.auth.update_user(
         params.user_id,
         name=params.name,
         is_admin=is_admin,

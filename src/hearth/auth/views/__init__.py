@@ -10,6 +10,7 @@ from hearth.auth.codes import AuthCodes
 from hearth.auth.login import Client, LoginService
 from hearth.auth.onboarding import Onboarding
 from hearth.auth.policy import PasswordPolicy
+from hearth.auth.token_limits import token_limits
 from hearth.auth.trusted import TrustedNetworks
 from hearth.http.ban import KEY_ACCOUNT_THROTTLE
 from hearth.http.keys import KEY_AUTH, KEY_CONFIG, KEY_MFA
@@ -43,6 +44,7 @@ def setup(app: web.Application) -> None:
     auth.policy = PasswordPolicy(
         min_length=config.auth.password_min_length, hub_name=config.homeassistant.name
     )
+    auth.limits = token_limits(config.auth)
     app[KEY_LOGIN] = LoginService(
         auth,
         AuthCodes(),
@@ -60,7 +62,7 @@ def setup(app: web.Application) -> None:
 
 async def _prune_tokens(app: web.Application) -> None:
     """Expired sessions and tokens are deleted at every start."""
-    app[KEY_AUTH].prune_dead_tokens()
+    await app[KEY_AUTH].prune_dead_tokens()
 
 
 async def _no_store(request: web.Request, response: web.StreamResponse) -> None:
