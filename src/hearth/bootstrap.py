@@ -98,6 +98,7 @@ async def run(config_dir: Path) -> None:
             tls.server_context if tls is not None else None,
         )
         await server.start()
+        auth.db.log_write_failures()
         await hub.start()
         hub.create_task(_reload_auth(auth), "auth-reload")
         hub.create_task(upkeep_loop(auth, config.auth), "storage-upkeep")

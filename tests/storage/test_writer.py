@@ -132,6 +132,7 @@ async def test_a_full_disk_is_storage_full_logged_once_and_recovers(
     db: Database, caplog: pytest.LogCaptureFixture
 ) -> None:
     """SQLite's page limit stands in for the disk here (the real disk: tests/acceptance)."""
+    db.log_write_failures()  # as a running hub does
     pages = db.query("PRAGMA page_count")[0][0]
     await db.write(limit_pages(pages + 1))
     caplog.set_level(logging.WARNING, logger="hearth.storage.writer")

@@ -228,6 +228,11 @@ class Database:
         """Queue bookkeeping for the next batch commit (never fails the caller)."""
         self._writer.submit(fn)
 
+    def log_write_failures(self) -> None:
+        """From now on also log failed acknowledged writes (once a minute at most): in a running
+        hub nobody else does. While it starts, and in the CLI, the caller reports them."""
+        self._writer.log_write_failures = True
+
     async def flush(self) -> None:
         """Wait until the bookkeeping submitted so far is committed (or storage failed)."""
         await self._writer.flush()

@@ -144,6 +144,9 @@ class Writer:
         self._data_version = self._read_data_version()
         # Bumped (by the writer thread) whenever another process has committed since last time.
         self.external_changes = 0
+        # Whether a failed acknowledged write is logged here too. Off while a hub starts and in
+        # the CLI, where the caller reports it in one line; failed bookkeeping is always logged.
+        self.log_write_failures = False
         self._closed = False
         self._thread = threading.Thread(target=self._run, name="hearth-db-writer", daemon=True)
         self._thread.start()
@@ -252,7 +255,8 @@ class Writer:
                 job.future.set_exception(type(outcomes)())
             if batch:
                 self._due = time.monotonic() + RETRY_DELAY
-            self._reporter.failed(outcomes)
+            if batch or self.log_write_failures:
+                self._reporter.failed(outcomes)
             return
         self._reporter.recovered()
         for job, result, exc in outcomes:
