@@ -14,6 +14,7 @@ import pytest
 from hearth.exceptions import StorageBusy, StorageError, StorageFull
 from hearth.storage import Database
 from hearth.storage import writer as writer_module
+from hearth.storage.faults import storage_error
 
 M1 = ("CREATE TABLE a (x INTEGER NOT NULL UNIQUE) STRICT",)
 
@@ -182,12 +183,13 @@ def test_storage_errors_are_mapped_by_sqlite_code() -> None:
         err.sqlite_errorcode = code  # type: ignore[attr-defined]
         return err
 
-    assert isinstance(writer_module.storage_error(error(5)), StorageBusy)
-    assert isinstance(writer_module.storage_error(error(5 | (1 << 8))), StorageBusy)
-    assert isinstance(writer_module.storage_error(error(13)), StorageFull)
-    assert type(writer_module.storage_error(error(10 | (3 << 8)))) is StorageError
-    assert writer_module.storage_error(error(19)) is None  # a constraint: the job's own error
-    assert writer_module.storage_error(RuntimeError()) is None
+    assert isinstance(storage_error(error(5)), StorageBusy)
+    assert isinstance(storage_error(error(5 | (1 << 8))), StorageBusy)
+    assert isinstance(storage_error(error(13)), StorageFull)
+    assert isinstance(storage_error(error(10 | (3 << 8))), StorageFull)  # a quota, a size limit
+    assert type(storage_error(error(10 | (4 << 8)))) is StorageError  # fsync failed
+    assert storage_error(error(19)) is None  # a constraint: the job's own error
+    assert storage_error(RuntimeError()) is None
 
 
 async def test_a_write_after_close_fails_cleanly(db_path: Path) -> None:

@@ -15,7 +15,7 @@ import hmac
 from typing import NamedTuple
 
 from hearth.auth.models import RefreshToken, TokenType, User
-from hearth.auth.sessions import Sessions
+from hearth.auth.revocation import Revocations
 from hearth.auth.tokens import MAX_TOKEN_LENGTH, decode_access_token, hash_secret, peek_token_id
 
 Validated = tuple[User, RefreshToken]
@@ -39,7 +39,7 @@ _GUESS = AccessCheck(None, guess=True)
 _KNOWN = AccessCheck(None, guess=False)
 
 
-class TokenChecks(Sessions):
+class TokenChecks(Revocations):
     """Validation of access and refresh tokens, on top of the session caches."""
 
     def validate_access_token(self, token: str) -> Validated | None:

@@ -37,7 +37,6 @@ _LOGGER = logging.getLogger(__name__)
 # Clients whose failures are remembered at once; beyond this the longest-idle is forgotten, so a
 # flood of one-off addresses cannot grow memory without bound.
 MAX_TRACKED_CLIENTS: Final = 100_000
-MAX_REASON_LENGTH: Final = 200
 
 
 class BanManager:
@@ -256,17 +255,8 @@ class BanManager:
     def _record(
         self, key: ClientKey, now: float, seconds: float | None, *, source: str, reason: str
     ) -> BanRecord:
-        client = client_text(key)
-        previous = self.store.get(client)
-        if source == "auto":
-            offence = self.policy.next_offence(previous, now)
-            length = self.policy.ban_seconds(offence)
-        else:
-            offence = 1 if previous is None else previous.offences
-            length = PERMANENT if seconds is None else seconds
-        expires_at = None if length == PERMANENT else now + length
-        reason = "".join(ch if ch.isprintable() else "?" for ch in reason[:MAX_REASON_LENGTH])
-        return BanRecord(client, now, expires_at, offence, source, reason)
+        previous = self.store.get(client_text(key))
+        return self.policy.new_ban(key, previous, now, seconds, source=source, reason=reason)
 
     def _apply_now(self, record: BanRecord, now: float) -> None:
         self._failures.pop(record.key, None)

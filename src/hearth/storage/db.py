@@ -18,8 +18,9 @@ from pathlib import Path
 from typing import Any, Final, TypeVar
 
 from hearth.exceptions import ConfigError
+from hearth.storage.faults import storage_error
 from hearth.storage.migrations import MIGRATIONS, Migration
-from hearth.storage.writer import WRITE_TIMEOUT, WriteFn, Writer, storage_error
+from hearth.storage.writer import WRITE_TIMEOUT, WriteFn, Writer
 
 _LOGGER = logging.getLogger(__name__)
 

@@ -31,7 +31,8 @@ from concurrent.futures import Future
 from dataclasses import dataclass
 from typing import Any, Final, TypeVar
 
-from hearth.exceptions import StorageBusy, StorageError, StorageFull
+from hearth.exceptions import StorageError
+from hearth.storage.faults import FailureLog, storage_error
 
 _LOGGER = logging.getLogger(__name__)
 
@@ -48,29 +49,6 @@ RETRY_DELAY: Final = 1.0  # after a failed commit of bookkeeping
 MAX_PENDING: Final = 20_000  # bookkeeping jobs kept while storage fails; the oldest go first
 MAX_GROUP: Final = 64  # acknowledged writes sharing one commit
 POLL_INTERVAL: Final = 0.25  # how often commits of other processes are looked for
-LOG_INTERVAL: Final = 60.0
-
-# SQLite's primary result codes that mean "storage", not "this statement".
-_BUSY: Final = frozenset({5, 6})  # SQLITE_BUSY, SQLITE_LOCKED
-_FULL: Final = frozenset({13})  # SQLITE_FULL
-_UNAVAILABLE: Final = frozenset({3, 7, 8, 9, 10, 11, 14, 15, 26})  # PERM NOMEM READONLY ...
-
-
-def storage_error(err: BaseException) -> StorageError | None:
-    """The StorageError an SQLite error stands for, or None for a statement's own error."""
-    if not isinstance(err, sqlite3.Error):
-        return None
-    code = getattr(err, "sqlite_errorcode", None)
-    if not isinstance(code, int):
-        return None
-    primary = code & 0xFF
-    if primary in _BUSY:
-        return StorageBusy()
-    if primary in _FULL:
-        return StorageFull()
-    if primary in _UNAVAILABLE:
-        return StorageError()
-    return None
 
 
 @dataclass(slots=True)
@@ -89,44 +67,6 @@ class _Aborted(Exception):
         self.error = error
 
 
-class _Reporter:
-    """Storage failures in the log: the first one, then at most one line per LOG_INTERVAL."""
-
-    def __init__(self, name: str) -> None:
-        self._name = name
-        self._failing: type[StorageError] | None = None
-        self._failed = 0
-        self._last = -LOG_INTERVAL
-        self._bug_logged = -LOG_INTERVAL
-
-    def failed(self, error: StorageError) -> None:
-        self._failed += 1
-        now = time.monotonic()
-        if type(error) is not self._failing or now - self._last >= LOG_INTERVAL:
-            self._last = now
-            _LOGGER.warning(
-                "Cannot write %s: %s Reads still work; changes are refused and bookkeeping "
-                "waits until this is fixed (%d failed commit(s) so far).",
-                self._name,
-                error.message[0].upper() + error.message[1:],
-                self._failed,
-            )
-        self._failing = type(error)
-
-    def recovered(self) -> None:
-        if self._failing is not None:
-            _LOGGER.warning(
-                "%s is writable again after %d failed commit(s)", self._name, self._failed
-            )
-            self._failing, self._failed = None, 0
-
-    def bookkeeping_bug(self, err: Exception) -> None:
-        now = time.monotonic()
-        if now - self._bug_logged >= LOG_INTERVAL:
-            self._bug_logged = now
-            _LOGGER.error("Dropped a bookkeeping record of %s: %r", self._name, err)
-
-
 class Writer:
     """Owns one connection, used only by its thread; see the module docstring."""
 
@@ -139,7 +79,7 @@ class Writer:
         self._submitted = 0  # set by the submitting thread
         self._settled = 0  # set by the writer thread: bookkeeping committed (or dropped)
         self._dropped = 0
-        self._reporter = _Reporter(name)
+        self._reporter = FailureLog(name)
         self._next_watch = 0.0
         self._data_version = self._read_data_version()
         # Bumped (by the writer thread) whenever another process has committed since last time.
