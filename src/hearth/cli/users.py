@@ -18,7 +18,7 @@ from hearth.auth.models import User
 from hearth.auth.policy import PasswordPolicy
 from hearth.auth.store import normalize_username
 from hearth.auth.token_limits import token_limits
-from hearth.cli.common import config_option
+from hearth.cli.common import LazyGroup, config_option
 from hearth.exceptions import HearthError
 
 
@@ -100,7 +100,7 @@ def _read_password(from_stdin: bool) -> str:
     return line
 
 
-@click.group()
+@click.group(cls=LazyGroup, lazy={"mfa-reset": "hearth.cli.mfa:mfa_reset"})
 def user() -> None:
     """Manage user accounts."""
 
