@@ -200,21 +200,25 @@ class AuditLog:
             params.append(event)
         where = f" WHERE {' AND '.join(clauses)}" if clauses else ""
         params.append(max(1, min(limit, MAX_QUERY_LIMIT)))
-        rows = self._db.query(
+        sql = (
             "SELECT id, at, event, user_id, username, ip, user_agent, details FROM audit_log"  # noqa: S608 - clauses are fixed strings
-            f"{where} ORDER BY id DESC LIMIT ?",
-            tuple(params),
+            f"{where} ORDER BY id DESC LIMIT ?"
         )
-        return [
-            AuditEntry(
-                id=row["id"],
-                at=datetime.fromisoformat(row["at"]),
-                event=row["event"],
-                user_id=row["user_id"],
-                username=row["username"],
-                ip=row["ip"],
-                user_agent=row["user_agent"],
-                details=orjson.loads(row["details"]),
-            )
-            for row in rows
-        ]
+        # Up to MAX_QUERY_LIMIT entries, decoded off the event loop.
+        return await self._db.snapshot(partial(_entries, sql=sql, params=tuple(params)))
+
+
+def _entries(conn: sqlite3.Connection, sql: str, params: tuple[Any, ...]) -> list[AuditEntry]:
+    return [
+        AuditEntry(
+            id=row["id"],
+            at=datetime.fromisoformat(row["at"]),
+            event=row["event"],
+            user_id=row["user_id"],
+            username=row["username"],
+            ip=row["ip"],
+            user_agent=row["user_agent"],
+            details=orjson.loads(row["details"]),
+        )
+        for row in conn.execute(sql, params)
+    ]
