@@ -65,6 +65,7 @@ class Failures:
 
     unauthorized: dict[str, list[float]] = field(default_factory=dict)
     refused: set[str] = field(default_factory=set)
+    first: threading.Event = field(default_factory=threading.Event)
 
 
 async def token_writer(port: int, token: str, tag: str, acked: Acknowledged) -> None:
@@ -109,12 +110,13 @@ def write_tokens(port: int, token: str, tag: str, acked: Acknowledged) -> None:
 
 
 def fail_logins(port: int, net: int, failures: Failures, stop: threading.Event) -> None:
-    """Invalid tokens from ten addresses in turn: each reaches the ban threshold quickly."""
+    """Invalid tokens: first enough from one address to ban it, then from 50 addresses in turn
+    (few of which reach the threshold in a round: their failure records are checked)."""
     import http.client
 
     n = 0
     while not stop.is_set():
-        client = f"127.0.{net}.{n % 10 + 1}"
+        client = f"127.0.{net}.{200 if n < THRESHOLD else n % 50 + 1}"
         n += 1
         conn = http.client.HTTPConnection(HOST, port, timeout=5, source_address=(client, 0))
         try:
@@ -126,6 +128,7 @@ def fail_logins(port: int, net: int, failures: Failures, stop: threading.Event) 
             conn.close()
         if status == 401:
             failures.unauthorized.setdefault(client, []).append(time.monotonic())
+            failures.first.set()
         elif status == 403:
             failures.refused.add(client)
 
@@ -212,7 +215,9 @@ def test_acknowledged_writes_survive_kill_9(tmp_path: Path, hub_template: tuple[
         cli = add_user(config_dir, f"user{round_no}") if round_no % 4 == 0 else None
         for worker in workers:
             worker.start()
-        time.sleep(chance.uniform(0.3, 1.2))
+        # Kill at a random moment, but late enough for some failures to be older than the margin.
+        failures.first.wait(timeout=10)
+        time.sleep(BATCH_MARGIN + chance.uniform(0.0, 0.7))
         process.kill()
         killed_at = time.monotonic()
         process.wait(timeout=10)

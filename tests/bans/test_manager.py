@@ -347,3 +347,20 @@ async def test_100k_bans_load_and_lookups_stay_constant(db_path: Path, clock: Cl
     # A dict lookup: 100,000 bans cost about what 10 do (generous bound for a shared CPU).
     assert big_cost < small_cost * 3 + 1e-6, (small_cost, big_cost)
     assert load_seconds < 10, load_seconds
+
+
+async def test_an_automatic_ban_is_listed_while_it_is_being_stored(
+    db: Database, clock: Clock
+) -> None:
+    """It applies at once; it is logged once stored; it is listed either way."""
+    bans = manager(db, clock)
+    for _ in range(4):
+        bans.record_failure(ATTACKER)
+    ban = bans.record_failure(ATTACKER)
+    assert ban is not None
+    assert bans.is_banned(ATTACKER)
+    assert BanStore(db).get(ban.client) is None  # the write is still queued
+    assert bans.list() == [ban]
+    await bans.drain()
+    assert BanStore(db).get(ban.client) == ban
+    assert bans.list() == [ban]

@@ -62,6 +62,7 @@ class BanManager:
         self._changes_seen = db.external_changes
         self._seq = self.store.last_change()
         self._writes: set[asyncio.Task[None]] = set()
+        self._storing: dict[str, BanRecord] = {}  # automatic bans applied, not yet stored
         self.load()
 
     async def import_home_assistant(self, config_dir: Path) -> int | None:
@@ -170,6 +171,8 @@ class BanManager:
         expired = [key for key, expiry in self.banned.items() if expiry <= now]
         for key in expired:
             del self.banned[key]
+        for client in [c for c, record in self._storing.items() if not record.active(now)]:
+            del self._storing[client]
         return len(expired)
 
     def take_refused(self) -> dict[ClientKey, int]:
@@ -206,6 +209,7 @@ class BanManager:
             record = self._record(key, now, None, source="auto", reason=reason)
             self._apply_now(record, now)
             # Durable before it is logged or audited; meanwhile it already applies in memory.
+            self._storing[record.client] = record
             task = asyncio.get_running_loop().create_task(self._store(record))
             self._writes.add(task)
             task.add_done_callback(self._writes.discard)
@@ -289,12 +293,14 @@ class BanManager:
         except StorageError as err:
             if raise_errors:
                 raise
+            # It still applies (and is listed) until it ends or the hub restarts.
             _LOGGER.warning(
                 "Banned %s in memory only (%s); the ban ends if the hub restarts",
                 record.client,
                 err.message,
             )
             return
+        self._storing.pop(record.client, None)
         _LOGGER.warning(
             "Banned %s %s (%s)",
             record.client,
@@ -326,6 +332,7 @@ class BanManager:
 
         lifted = await self.db.write(lift)
         self.banned.pop(key, None)
+        self._storing.pop(text, None)
         for candidate in keys:
             self._failures.pop(candidate, None)
         if lifted is not None:
@@ -333,5 +340,10 @@ class BanManager:
         return lifted
 
     def list(self) -> list[BanRecord]:
-        """The bans in force now, oldest first (from the store: includes other processes' bans)."""
-        return self.store.active(self.clock())
+        """The bans in force now, oldest first: the store's (other processes' too) and those
+        applied here that are still being written."""
+        now = self.clock()
+        stored = self.store.active(now)
+        known = {record.client for record in stored}
+        storing = [r for r in self._storing.values() if r.client not in known and r.active(now)]
+        return sorted([*stored, *storing], key=lambda record: (record.banned_at, record.client))

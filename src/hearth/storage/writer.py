@@ -40,9 +40,7 @@ T = TypeVar("T")
 WriteFn = Callable[[sqlite3.Connection], T]
 
 WRITE_TIMEOUT: Final = 5.0  # seconds an acknowledged write may wait, from when it was asked
-BOOKKEEPING_TIMEOUT: Final = (
-    0.5  # a batch of bookkeeping waits this long for the lock, then retries
-)
+BOOKKEEPING_TIMEOUT: Final = 0.5  # bookkeeping waits this long for the lock, then retries
 BATCH_DELAY: Final = 0.1  # seconds bookkeeping may wait to share a commit
 BATCH_ROWS: Final = 256  # bookkeeping jobs that make a batch due at once
 RETRY_DELAY: Final = 1.0  # after a failed commit of bookkeeping
@@ -160,7 +158,18 @@ class Writer:
             if stopping and self._queue.empty():
                 if self._pending:
                     _LOGGER.warning("%d bookkeeping record(s) could not be saved", len(pending))
+                self._refuse_stragglers()
                 return
+
+    def _refuse_stragglers(self) -> None:
+        """Writes that raced with close: refused, never left waiting."""
+        while True:
+            try:
+                item = self._queue.get_nowait()
+            except queue.Empty:
+                return
+            if item is not None and item.future is not None and _start(item.future):
+                item.future.set_exception(StorageError())
 
     def _take(self, item: _Job | None, writes: list[_Job]) -> bool:
         if item is None:
