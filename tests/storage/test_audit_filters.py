@@ -69,16 +69,20 @@ def test_rejected_with_one_line(text: str) -> None:
     assert "\n" not in caught.value.message
 
 
-def test_username_filter(tmp_path: Path) -> None:
-    log = AuditLog(Database.open(tmp_path / "h.db"))
+async def test_username_filter(tmp_path: Path) -> None:
+    db = Database.open(tmp_path / "h.db")
+    log = AuditLog(db)
     log.record("login_failed", username="Alice", ip="203.0.113.9")
     log.record("login", user_id="u1", username="alice")
     log.record("token_created", user_id="u1")
     log.record("login", user_id="u2", username="bob")
-    assert [e.event for e in log.query(username="alice")] == ["login", "login_failed"]
-    assert [e.event for e in log.query(user_id="u1", username="alice")] == [
-        "token_created",
-        "login",
-        "login_failed",
-    ]
-    assert [e.event for e in log.query(user_id="u1")] == ["token_created", "login"]
+    try:
+        assert [e.event for e in await log.query(username="alice")] == ["login", "login_failed"]
+        assert [e.event for e in await log.query(user_id="u1", username="alice")] == [
+            "token_created",
+            "login",
+            "login_failed",
+        ]
+        assert [e.event for e in await log.query(user_id="u1")] == ["token_created", "login"]
+    finally:
+        db.close()

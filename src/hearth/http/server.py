@@ -79,7 +79,7 @@ def create_app(
     # Slow clients and the connection caps are handled below the application, in the request
     # handler that HttpServer installs (hearth.http.slow_clients).
     check_remote_access(config)
-    bans = open_bans(auth.db, config.http, AuditLog(auth.db))
+    bans = open_bans(auth.db, config.http)
     hosts = AllowedHosts.from_config(config.http, _certificate_names(tls))
     layers: list[Middleware | None] = [
         error_middleware,
