@@ -29,6 +29,7 @@ import pytest
 from tests.acceptance.support import (
     CLI_TIMEOUT,
     HOST,
+    RUN,
     USERNAME,
     HttpReply,
     HubFactory,
@@ -309,7 +310,7 @@ def test_locked_database(hub_factory: HubFactory) -> None:
 
 def hearth_run(config_dir: Path) -> subprocess.CompletedProcess[str]:
     return subprocess.run(
-        [sys.executable, "-m", "hearth", "-c", str(config_dir), "run"],
+        [sys.executable, "-m", "hearth", "-c", str(config_dir), *RUN],
         capture_output=True,
         text=True,
         timeout=CLI_TIMEOUT,

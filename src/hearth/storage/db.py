@@ -12,6 +12,7 @@ import logging
 import os
 import sqlite3
 import stat
+import threading
 from collections.abc import Callable, Sequence
 from contextlib import suppress
 from pathlib import Path
@@ -127,10 +128,21 @@ def _migrate(conn: sqlite3.Connection, migrations: Sequence[Migration], path: Pa
 class Database:
     """Reads on the opening thread's connection; writes through `write`/`submit` (the writer)."""
 
-    def __init__(self, reader: sqlite3.Connection, writer: Writer, path: Path) -> None:
+    def __init__(
+        self,
+        reader: sqlite3.Connection,
+        writer: Writer,
+        path: Path,
+        snapshots: sqlite3.Connection,
+    ) -> None:
         self._reader = reader
         self._writer = writer
         self._path = path
+        # Opened with the others, not per snapshot: a hub that gave root up may no longer be able
+        # to reach its database by path (a parent directory closed to its user), only through
+        # the connections it already holds.
+        self._snapshots = snapshots
+        self._snapshots_lock = threading.Lock()
 
     @classmethod
     def open(cls, path: Path, migrations: Sequence[Migration] = MIGRATIONS) -> Database:
@@ -146,20 +158,23 @@ class Database:
         except (OSError, sqlite3.Error) as err:
             raise ConfigError(f"cannot open the database: {err}", file=path.name) from None
         reader: sqlite3.Connection | None = None
+        snapshots: sqlite3.Connection | None = None
         try:
             _configure_writer(conn)
             _migrate(conn, migrations, path)
             reader = sqlite3.connect(path, isolation_level=None)
             _configure_reader(reader)
+            snapshots = sqlite3.connect(path, isolation_level=None, check_same_thread=False)
+            _configure_reader(snapshots)
         except sqlite3.Error as err:
-            _close_all(conn, reader)
+            _close_all(conn, reader, snapshots)
             raise ConfigError(f"cannot use the database: {err}", file=path.name) from None
         except BaseException:
-            _close_all(conn, reader)
+            _close_all(conn, reader, snapshots)
             raise
         for suffix in _SIDE_FILES:
             _tighten(path.with_name(path.name + suffix))
-        return cls(reader, Writer(conn, path.name), path)
+        return cls(reader, Writer(conn, path.name), path, snapshots)
 
     @property
     def path(self) -> Path:
@@ -205,19 +220,22 @@ class Database:
         return rows
 
     async def snapshot(self, fn: Callable[[sqlite3.Connection], T]) -> T:
-        """Run a long read (`fn(conn)`) off the event loop, on a `query_only` connection of its
-        own (opened and closed in a worker thread)."""
+        """Run a long read (`fn(conn)`) off the event loop, in a worker thread, on a `query_only`
+        connection of its own and in one read transaction (every statement of `fn` sees the
+        same state). Snapshots take turns on that connection."""
         return await asyncio.to_thread(self._read_snapshot, fn)
 
     def _read_snapshot(self, fn: Callable[[sqlite3.Connection], T]) -> T:
-        conn = sqlite3.connect(self._path, isolation_level=None)
-        try:
-            _configure_reader(conn)
-            return fn(conn)
-        except sqlite3.DatabaseError as err:
-            raise _read_error(err) from None
-        finally:
-            conn.close()
+        with self._snapshots_lock:
+            conn = self._snapshots
+            try:
+                conn.execute("BEGIN")
+                try:
+                    return fn(conn)
+                finally:
+                    conn.execute("ROLLBACK")  # nothing to keep: the connection only reads
+            except sqlite3.DatabaseError as err:
+                raise _read_error(err) from None
 
     # Writes: never on the calling thread.
 
@@ -242,11 +260,15 @@ class Database:
         """Close from the event loop: the writer finishes in its thread, then the reader closes."""
         await asyncio.to_thread(self._writer.close)
         self._reader.close()
+        with self._snapshots_lock:
+            self._snapshots.close()
 
     def close(self) -> None:
         """Commit pending bookkeeping, stop the writer, close both connections (idempotent)."""
         self._writer.close()
         self._reader.close()
+        with self._snapshots_lock:
+            self._snapshots.close()
 
 
 def _read_error(err: sqlite3.DatabaseError) -> Exception:
