@@ -1,4 +1,4 @@
-"""Tests for hearth.websocket.commands_auth: current user and token management."""
+"""Tests for hearth.websocket.commands.auth: current user and token management."""
 
 from __future__ import annotations
 

@@ -12,7 +12,7 @@ from hearth.http.ban import record_auth_failure
 from hearth.http.keys import KEY_MFA
 from hearth.http.network import request_is_local
 from hearth.http.view import client_ip
-from hearth.websocket.commands_users import (
+from hearth.websocket.commands.users import (
     ERR_INVALID_CURRENT_PASSWORD,
     Password,
     confirm_password,
