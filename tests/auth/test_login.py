@@ -10,13 +10,13 @@ from typing import Any
 
 import pytest
 
-from hearth.auth import mfa_codes
 from hearth.auth.codes import AuthCodes
 from hearth.auth.flow import MAX_STEP_FAILURES, LoginFlow
 from hearth.auth.login import Client, LoginService, Outcome
 from hearth.auth.manager import AuthManager
-from hearth.auth.mfa import MfaManager
-from hearth.auth.mfa_policy import MfaPolicy
+from hearth.auth.mfa import codes as mfa_codes
+from hearth.auth.mfa.manager import MfaManager
+from hearth.auth.mfa.policy import MfaPolicy
 from hearth.auth.models import User
 from hearth.auth.throttle import AccountThrottle, ThrottlePolicy
 from hearth.auth.trusted import TrustedEntry, TrustedNetworks

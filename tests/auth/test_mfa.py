@@ -8,10 +8,10 @@ from urllib.parse import parse_qs, urlsplit
 
 import pytest
 
-from hearth.auth import mfa_codes
 from hearth.auth.manager import AuthManager
-from hearth.auth.mfa import SETUP_LIFETIME, MfaManager, TotpSetup
-from hearth.auth.mfa_pause import ACCOUNT_BURST, ACCOUNT_INTERVAL, FREE_FAILURES
+from hearth.auth.mfa import codes as mfa_codes
+from hearth.auth.mfa.manager import SETUP_LIFETIME, MfaManager, TotpSetup
+from hearth.auth.mfa.pause import ACCOUNT_BURST, ACCOUNT_INTERVAL, FREE_FAILURES
 from hearth.auth.models import User
 from hearth.exceptions import Conflict, InvalidCode, NotFound
 from hearth.storage.audit import AuditLog
@@ -122,7 +122,7 @@ async def test_cannot_set_up_twice(mfa: MfaManager, alice: User) -> None:
 async def test_pending_setups_are_bounded(
     mfa: MfaManager, auth: AuthManager, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setattr("hearth.auth.mfa.MAX_PENDING_SETUPS", 3)
+    monkeypatch.setattr("hearth.auth.mfa.manager.MAX_PENDING_SETUPS", 3)
     users = [await auth.create_user(f"user{i}", PASSWORD) for i in range(5)]
     setups = [await mfa.begin_totp_setup(user) for user in users]
     alive = [s for s in setups if mfa.pending_setup(s.user_id, s.setup_id) is not None]
@@ -395,7 +395,7 @@ async def test_secrets_never_reach_the_log_or_audit(
 async def test_enrol_conflict_is_reported(auth: AuthManager, alice: User) -> None:
     from functools import partial
 
-    from hearth.auth.mfa_store import enroll
+    from hearth.auth.mfa.store import enroll
 
     kwargs = {"last_step": 1, "created_at": alice.created_at, "code_hashes": ["a" * 64]}
     secret = "JBSWY3DPEHPK3PXP"

@@ -10,8 +10,8 @@ from functools import partial
 from pathlib import Path
 from typing import Final
 
-from hearth.auth import mfa_store
 from hearth.auth.manager import AuthManager
+from hearth.auth.mfa import store as mfa_store
 from hearth.auth.models import User
 from hearth.auth.passwords import PasswordHasher
 from hearth.certs.authority import Hosts, write_self_signed

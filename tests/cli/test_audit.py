@@ -11,9 +11,9 @@ from pathlib import Path
 
 import pytest
 
-from hearth.auth import mfa_codes
 from hearth.auth.manager import AuthManager
-from hearth.auth.mfa import MfaManager
+from hearth.auth.mfa import codes as mfa_codes
+from hearth.auth.mfa.manager import MfaManager
 from hearth.cli import main
 from hearth.cli.audit import audit
 from hearth.storage.audit import AuditLog

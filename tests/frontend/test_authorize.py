@@ -9,9 +9,9 @@ import pytest
 from aiohttp import web
 from yarl import URL
 
-from hearth.auth import mfa_codes
 from hearth.auth.manager import AuthManager
-from hearth.auth.mfa import MfaManager
+from hearth.auth.mfa import codes as mfa_codes
+from hearth.auth.mfa.manager import MfaManager
 from hearth.auth.models import User
 from hearth.http.keys import KEY_MFA
 

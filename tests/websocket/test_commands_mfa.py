@@ -8,8 +8,8 @@ from typing import Any
 
 import pytest
 
-from hearth.auth import mfa_codes
 from hearth.auth.manager import AuthManager
+from hearth.auth.mfa import codes as mfa_codes
 from hearth.auth.models import User
 from hearth.storage.audit import AuditLog
 from tests.conftest import STRONG_PASSWORD

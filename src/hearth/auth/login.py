@@ -21,14 +21,14 @@ from hearth.auth.flow import (
     LoginFlows,
     Step,
 )
-from hearth.auth.mfa_policy import mfa_required_for
+from hearth.auth.mfa.policy import mfa_required_for
 from hearth.exceptions import BadRequest, Conflict, HearthError, InvalidCode, NotFound
 
 if TYPE_CHECKING:
     from hearth.auth.codes import AuthCodes
     from hearth.auth.manager import AuthManager
-    from hearth.auth.mfa import MfaManager
-    from hearth.auth.mfa_policy import MfaPolicy
+    from hearth.auth.mfa.manager import MfaManager
+    from hearth.auth.mfa.policy import MfaPolicy
     from hearth.auth.models import User
     from hearth.auth.throttle import AccountThrottle
     from hearth.auth.trusted import TrustedNetworks

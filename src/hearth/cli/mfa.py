@@ -7,7 +7,7 @@ from pathlib import Path
 
 import click
 
-from hearth.auth.mfa import MfaManager
+from hearth.auth.mfa.manager import MfaManager
 from hearth.cli.common import config_option
 from hearth.cli.users import open_auth
 

@@ -21,7 +21,7 @@ from pydantic import (
 from pydantic_core import PydanticCustomError
 
 from hearth import const
-from hearth.auth.mfa_policy import MfaPolicy
+from hearth.auth.mfa.policy import MfaPolicy
 from hearth.config import ban_fields, net_fields, net_rules, tls_fields
 from hearth.config.duration import duration_between, parse_duration
 
@@ -271,7 +271,7 @@ class AuthSection(BaseModel):
     refresh_token_rotation: bool = False
     allow_user_long_lived_tokens: bool = True
     trusted_networks: list[TrustedNetwork] = Field(default_factory=list)
-    # None: administrators, once any administrator has set up MFA (see hearth.auth.mfa_policy).
+    # None: administrators, once any administrator has set up MFA (see hearth.auth.mfa.policy).
     mfa_required: MfaPolicy | None = None
     account_throttle: AccountThrottleSection = AccountThrottleSection()
     # Per user (see hearth.auth.token_limits), and how long the audit log is kept.

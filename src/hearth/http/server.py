@@ -15,7 +15,7 @@ from aiohttp import web
 from aiohttp.typedefs import Middleware
 
 from hearth import const
-from hearth.auth.mfa import MfaManager
+from hearth.auth.mfa.manager import MfaManager
 from hearth.auth.throttle import AccountThrottle
 from hearth.certs.validate import dns_names
 from hearth.exceptions import ConfigError

@@ -20,7 +20,7 @@ from hearth.websocket.commands.users import (
 from hearth.websocket.spec import CommandSpec, Params, command
 
 if TYPE_CHECKING:
-    from hearth.auth.mfa import MfaManager, TotpSetup
+    from hearth.auth.mfa.manager import MfaManager, TotpSetup
     from hearth.websocket.connection import Connection
 
 MODULE_ID: Final = "totp"

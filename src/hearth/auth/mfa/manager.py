@@ -15,11 +15,11 @@ API (one instance per hub: `request.app[KEY_MFA]`; the CLI builds its own on `au
         the same, saying why a code was refused and whether that counts against the client.
     await disable(user_id, *, by=None, ip=None, user_agent=None) -> bool   (False: had no MFA)
     retry_after(user_id, *, ip=None, remote=False) -> float   seconds before that client's
-        codes are checked again (0.0: now; see hearth.auth.mfa_pause)
+        codes are checked again (0.0: now; see hearth.auth.mfa.pause)
     Every change is durable when the await returns (the store's writer thread); a failed code is
     audited as bookkeeping (batched).
     recovery_codes_left(user_id) -> int;  status(user_id) -> MfaStatus;  any_admin_has_mfa() -> bool
-Policy: hearth.auth.mfa_policy.mfa_required_for(user, *, remote, policy, any_admin_has_mfa).
+Policy: hearth.auth.mfa.policy.mfa_required_for(user, *, remote, policy, any_admin_has_mfa).
 
 Threat model of the stored secret: a TOTP secret must be readable to check codes, so it is stored
 as is in hearth.db (mode 0600, `secure_delete` on, so a removed secret is overwritten). Whoever can
@@ -43,10 +43,11 @@ from datetime import UTC, datetime
 from functools import partial
 from typing import Final
 
-from hearth.auth import mfa_codes, mfa_store
-from hearth.auth.mfa_codes import CodeKind
-from hearth.auth.mfa_pause import FailurePause, Verdict, pause_source
-from hearth.auth.mfa_store import MfaStore
+from hearth.auth.mfa import codes as mfa_codes
+from hearth.auth.mfa import store as mfa_store
+from hearth.auth.mfa.codes import CodeKind
+from hearth.auth.mfa.pause import FailurePause, Verdict, pause_source
+from hearth.auth.mfa.store import MfaStore
 from hearth.auth.models import User
 from hearth.exceptions import Conflict, InvalidCode, NotFound
 from hearth.storage import Database
@@ -255,7 +256,7 @@ class MfaManager:
     ) -> CodeCheck:
         """Check a code from the client at `ip`; say whether a refusal counts against that client.
 
-        Pauses bind to the client that missed (see hearth.auth.mfa_pause); a recovery code is
+        Pauses bind to the client that missed (see hearth.auth.mfa.pause); a recovery code is
         checked whatever the pause.
         """
         # Shape first: nothing too long or of the wrong form is ever hashed.
