@@ -16,6 +16,7 @@ from hearth.cli.cert import cert
 from hearth.cli.check import check
 from hearth.cli.common import CONFIG_PATH, config_option, run_config_option
 from hearth.cli.mfa import mfa_reset
+from hearth.cli.recorder import recorder
 from hearth.cli.tokens import token
 from hearth.cli.users import user
 from hearth.exceptions import ConfigError
@@ -76,3 +77,4 @@ main.add_command(token)
 main.add_command(ban)
 main.add_command(cert)
 main.add_command(check)
+main.add_command(recorder)

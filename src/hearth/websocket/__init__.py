@@ -21,9 +21,12 @@ from hearth.websocket import (
     commands_ban,
     commands_check,
     commands_frontend,
+    commands_history,
+    commands_logbook,
     commands_lovelace,
     commands_mfa,
     commands_placeholders,
+    commands_recorder,
     commands_registries,
     commands_subscribe,
     commands_users,
@@ -57,6 +60,9 @@ COMMANDS: Final[Mapping[str, CommandSpec[Any]]] = commands_placeholders.with_fal
         commands_areas.COMMANDS,
         commands_lovelace.COMMANDS,
         commands_check.COMMANDS,
+        commands_history.COMMANDS,
+        commands_logbook.COMMANDS,
+        commands_recorder.COMMANDS,
     )
 )
 

@@ -1,0 +1,312 @@
+"""The recorder's one writer thread: batches, commits, the nightly purge, a full disk.
+
+The event loop only appends to a deque (`put`) and never waits: a batch is committed at most
+`commit_interval` after its first change, or as soon as it holds RECORDER_BATCH_ROWS. Storage
+that fails (a full disk) stops recording with one log line and a status for `hearth check`;
+the writer tries again every `retry_interval` and resumes by itself once writes succeed.
+"""
+
+from __future__ import annotations
+
+import logging
+import sqlite3
+import threading
+import time
+from collections import deque
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+
+from hearth import const
+from hearth.core.events import Event
+from hearth.recorder import space, status
+from hearth.recorder.batch import BatchWriter, Snapshot
+from hearth.recorder.filters import AttributeFilter
+from hearth.recorder.purge import PurgeSchedule, last_purge
+from hearth.recorder.schema import open_writer
+
+_LOGGER = logging.getLogger(__name__)
+_BUSY = frozenset({5, 6})  # SQLITE_BUSY, SQLITE_LOCKED: another process holds the lock
+_MAX_BUSY_RETRIES = 5
+_MAX_FAILED_BATCHES = 3  # unexplained failures in a row before recording stops
+# Readers may ask for an early commit (to see every change so far), at most this often: a flood
+# of history requests must not turn into a flood of commits (each one an fsync).
+_MIN_EARLY_COMMIT = 0.1
+
+
+@dataclass(frozen=True, slots=True)
+class Barrier:
+    """Calls `done` once everything queued before it is committed (or cannot be)."""
+
+    done: Callable[[], None]
+
+
+@dataclass(frozen=True, slots=True)
+class WriterSettings:
+    """How the writer batches, purges and retries."""
+
+    keep_days: int = const.RECORDER_KEEP_DAYS
+    commit_interval: float = const.RECORDER_COMMIT_INTERVAL
+    retry_interval: float = const.RECORDER_RETRY_INTERVAL
+    batch_rows: int = const.RECORDER_BATCH_ROWS
+    max_backlog: int = const.RECORDER_MAX_BACKLOG
+    purge_batch: int = const.RECORDER_PURGE_BATCH
+    time_zone: str = "UTC"
+
+
+Item = Event | Snapshot | Barrier
+
+
+class Writer:
+    """Owns the write connection; its thread is the only one that writes the history."""
+
+    def __init__(
+        self,
+        path: Path,
+        attributes: AttributeFilter,
+        settings: WriterSettings,
+        status_file: status.StatusFile,
+        on_resume: Callable[[], None],
+    ) -> None:
+        self.path = path
+        self.settings = settings
+        self._filter = attributes
+        self._status = status_file
+        self._on_resume = on_resume
+        self._items: deque[Item] = deque()
+        self._wake = threading.Event()
+        self._full = threading.Event()
+        self._stopping = False
+        self._urgent = False  # a barrier waits: commit without waiting for the interval
+        self._thread: threading.Thread | None = None
+        self._conn: sqlite3.Connection | None = None
+        self._batch: BatchWriter | None = None
+        self.recording = False
+        self.dropped = 0
+        self.written = 0
+        self._overflowing = False
+        self._last_commit = 0.0
+        self._retry_at = 0.0
+        self._failures = 0
+        self._purges = PurgeSchedule(settings.keep_days, settings.purge_batch, settings.time_zone)
+
+    # The event loop's side: never blocks.
+
+    @property
+    def backlog(self) -> int:
+        """Items waiting for the writer."""
+        return len(self._items)
+
+    @property
+    def running(self) -> bool:
+        """Whether the writer thread is alive."""
+        return self._thread is not None and self._thread.is_alive()
+
+    def put(self, item: Event | Snapshot) -> bool:
+        """Queue one item; False (and counted as dropped) when not recording or overflowing."""
+        if not self.recording or self._stopping:
+            self.dropped += 1
+            return False
+        if len(self._items) >= self.settings.max_backlog:
+            self.dropped += 1
+            if not self._overflowing:
+                self._overflowing = True
+                _LOGGER.warning(
+                    "The recorder is %d changes behind; new changes are dropped until it "
+                    "catches up",
+                    len(self._items),
+                )
+            return False
+        self._items.append(item)
+        if len(self._items) >= self.settings.batch_rows:
+            self._full.set()
+        if not self._wake.is_set():
+            self._wake.set()
+        return True
+
+    def barrier(self, done: Callable[[], None]) -> None:
+        """Call `done` (from the writer thread) once everything queued so far is committed."""
+        if not self.recording or not self.running:
+            done()
+            return
+        self._items.append(Barrier(done))
+        self._urgent = True
+        self._full.set()
+        self._wake.set()
+
+    def start(self) -> None:
+        """Open the database and start the thread (the open happens in the thread)."""
+        self._thread = threading.Thread(target=self._run, name="hearth-recorder", daemon=True)
+        self.recording = True  # accept changes at once; they wait for the open
+        self._thread.start()
+
+    def stop(self, timeout: float) -> None:
+        """Write what is queued, close the database and end the thread (blocking)."""
+        self._stopping = True
+        self._full.set()
+        self._wake.set()
+        if self._thread is not None:
+            self._thread.join(timeout)
+
+    # The writer thread.
+
+    def _run(self) -> None:
+        try:
+            self._open()
+            while not self._stopping:
+                self._wake.clear()
+                if not self.recording:
+                    self._wait_to_retry()
+                elif self._items:
+                    self._gather_and_write()
+                elif self._purges.due():
+                    self._purge_step()
+                else:
+                    self._wake.wait(min(60.0, self._purges.wait()))
+            self._flush()
+        except Exception:
+            _LOGGER.exception("The recorder stopped unexpectedly")
+            self.recording = False
+            self._status.write(status.STOPPED, status.WRITE_FAILED)
+        finally:
+            self._release_waiters()
+            if self._conn is not None:
+                self._conn.close()
+                self._conn = None
+            if self.recording or self._stopping:
+                self._status.write(status.CLOSED)
+
+    def _open(self) -> None:
+        try:
+            self._conn = open_writer(self.path)
+        except sqlite3.Error as err:
+            self._stop_recording(err)
+            return
+        self._batch = BatchWriter(self._conn, self._filter)
+        self._purges.schedule(last_purge(self._conn))
+        self._status.write(status.RECORDING)
+
+    def _gather_and_write(self) -> None:
+        deadline = time.monotonic() + self.settings.commit_interval
+        early = self._last_commit + _MIN_EARLY_COMMIT
+        while len(self._items) < self.settings.batch_rows and not self._stopping:
+            now = time.monotonic()
+            if now >= deadline or (self._urgent and now >= early):
+                break
+            self._full.wait(min(deadline, early) - now if self._urgent else deadline - now)
+            self._full.clear()
+        self._urgent = False
+        self._write_some()
+        self._last_commit = time.monotonic()
+
+    def _write_some(self) -> None:
+        """Write one batch from the queue (at most batch_rows items)."""
+        items: list[Event | Snapshot] = []
+        done: list[Callable[[], None]] = []
+        while self._items and len(items) < self.settings.batch_rows:
+            item = self._items.popleft()
+            if isinstance(item, Barrier):
+                done.append(item.done)
+            else:
+                items.append(item)
+        try:
+            if items:
+                self._write(items)
+        finally:
+            for callback in done:
+                callback()
+        if self._overflowing and len(self._items) < self.settings.max_backlog // 2:
+            self._overflowing = False
+            _LOGGER.warning("The recorder caught up; %d changes were dropped", self.dropped)
+
+    def _write(self, items: list[Event | Snapshot]) -> None:
+        if self._batch is None:
+            return
+        for attempt in range(_MAX_BUSY_RETRIES + 1):
+            try:
+                self.written += self._batch.write(items)
+            except sqlite3.Error as err:
+                code = getattr(err, "sqlite_errorcode", 0) & 0xFF
+                if code in _BUSY and attempt < _MAX_BUSY_RETRIES:
+                    continue  # the CLI held the lock past the busy timeout: try again
+                if space.is_storage_error(err) or self._failures >= _MAX_FAILED_BATCHES - 1:
+                    self._stop_recording(err)
+                else:
+                    self._failures += 1
+                    self.dropped += len(items)
+                    _LOGGER.error("The recorder could not write %d changes: %s", len(items), err)
+                return
+            self._failures = 0
+            return
+
+    def _stop_recording(self, err: sqlite3.Error) -> None:
+        """Stop accepting changes, drop what waits, say why once, and plan a retry."""
+        self.recording = False
+        lost = sum(1 for item in self._items if not isinstance(item, Barrier))
+        self.dropped += lost
+        self._release_waiters()
+        reason, why = space.explain(self.path, err)
+        _LOGGER.error(
+            "Recording stopped: %s; history is not recorded until that is fixed (retrying every "
+            "%g s)",
+            why,
+            self.settings.retry_interval,
+        )
+        self._status.write(status.STOPPED, reason)
+        self._retry_at = time.monotonic() + self.settings.retry_interval
+
+    def _release_waiters(self) -> None:
+        while self._items:
+            item = self._items.popleft()
+            if isinstance(item, Barrier):
+                item.done()
+
+    def _wait_to_retry(self) -> None:
+        left = self._retry_at - time.monotonic()
+        if left > 0:
+            self._wake.wait(left)
+            return
+        self._retry_at = time.monotonic() + self.settings.retry_interval
+        if not space.room_to_resume(self.path):
+            return
+        try:
+            if self._conn is None:
+                self._conn = open_writer(self.path)
+                self._batch = BatchWriter(self._conn, self._filter)
+                self._purges.schedule(last_purge(self._conn))
+            space.probe_write(self._conn)
+        except sqlite3.Error:
+            return
+        self._failures = 0
+        self.recording = True
+        _LOGGER.warning("Recording resumed: the history database can be written again")
+        self._status.write(status.RECORDING)
+        self._on_resume()
+
+    def _flush(self) -> None:
+        while self._items and self.recording:
+            self._write_some()
+
+    # The nightly purge.
+
+    def _purge_step(self) -> None:
+        if self._conn is None or self._batch is None:
+            return
+        try:
+            run = self._purges.step(self._conn)
+        except sqlite3.Error as err:
+            self._purges.retry_at(time.time() + self.settings.retry_interval)
+            if space.is_storage_error(err):
+                self._stop_recording(err)
+            else:
+                _LOGGER.error("The history purge failed: %s", err)
+            run = None
+        finally:
+            if self._purges.touched_references:
+                self._batch.forget()  # rows the caches point at may be gone
+        if run is not None:
+            _LOGGER.info(
+                "History older than %d days purged (%d states)",
+                self.settings.keep_days,
+                run.deleted.get("states", 0),
+            )
