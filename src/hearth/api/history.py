@@ -100,6 +100,7 @@ async def history_period(request: web.Request) -> web.Response:
         found = history.with_current_states({}, attributes, query, current)
         return dumps(history.full(found, attributes, query))
 
+    await recorder.settle(end)
     return raw_json_response(await recorder.read(read, empty))
 
 
@@ -148,4 +149,5 @@ async def logbook_period(request: web.Request) -> web.Response:
         entries: list[dict[str, Any]] = logbook.fetch_entries(db, query, iso=True, names=names)
         return dumps(entries)
 
+    await recorder.settle(end)
     return raw_json_response(await recorder.read(read, lambda: b"[]"))

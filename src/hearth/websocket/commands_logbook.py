@@ -90,6 +90,7 @@ async def get_events(conn: Connection, msg_id: int, params: GetEventsParams) -> 
     query = LogbookQuery(
         start, end if end is not None else time.time(), entity_ids, params.context_id
     )
+    await recorder.settle(end)
     body = dumps(await _read(recorder, query))
     if conn.has_room(len(body)):
         conn.send_raw_result(msg_id, body)
@@ -112,6 +113,7 @@ async def event_stream(conn: Connection, msg_id: int, params: EventStreamParams)
     if recorder is None or entity_ids == () or (end is not None and end <= now):
         events: list[dict[str, Any]] = []
         if recorder is not None and entity_ids != ():
+            await recorder.settle(end)
             events = await _read(recorder, LogbookQuery(start, end, entity_ids))
         body = _message(events, start, end if end is not None else now)
         if conn.has_room(len(body)):
