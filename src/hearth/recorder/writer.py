@@ -78,6 +78,7 @@ class Writer:
         self._full = threading.Event()
         self._stopping = False
         self._urgent = False  # a barrier waits: commit without waiting for the interval
+        self._urgent_lock = threading.Lock()
         self._thread: threading.Thread | None = None
         self._conn: sqlite3.Connection | None = None
         self._batch: BatchWriter | None = None
@@ -129,8 +130,9 @@ class Writer:
         if not self.recording or not self.running:
             done()
             return
-        self._items.append(Barrier(done))
-        self._urgent = True
+        with self._urgent_lock:
+            self._items.append(Barrier(done))
+            self._urgent = True
         self._full.set()
         self._wake.set()
 
@@ -195,7 +197,6 @@ class Writer:
                 break
             self._full.wait(min(deadline, early) - now if self._urgent else deadline - now)
             self._full.clear()
-        self._urgent = False
         self._write_some()
         self._last_commit = time.monotonic()
 
@@ -209,6 +210,9 @@ class Writer:
                 done.append(item.done)
             else:
                 items.append(item)
+        if done:
+            with self._urgent_lock:
+                self._urgent = any(isinstance(item, Barrier) for item in self._items)
         try:
             if items:
                 self._write(items)

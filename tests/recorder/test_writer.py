@@ -1,0 +1,83 @@
+"""The writer thread: batches, barriers, a bounded backlog, the last batch written at stop."""
+
+from __future__ import annotations
+
+import sqlite3
+import threading
+from pathlib import Path
+
+from hearth.recorder import status
+from hearth.recorder.writer import Writer, WriterSettings
+from tests.recorder.support import history, plain_filter
+
+TIMEOUT = 10.0
+
+
+def _writer(tmp_path: Path, **settings: float) -> Writer:
+    status_file = status.StatusFile(tmp_path / "h.status")
+    status_file.open()
+    return Writer(
+        tmp_path / "h.db",
+        plain_filter(),
+        WriterSettings(**settings),  # type: ignore[arg-type]
+        status_file,
+        on_resume=lambda: None,
+    )
+
+
+def _count(path: Path) -> int:
+    with sqlite3.connect(path) as conn:
+        return int(conn.execute("SELECT count(*) FROM states").fetchone()[0])
+
+
+def test_a_barrier_waits_for_the_commit(tmp_path: Path) -> None:
+    writer = _writer(tmp_path, commit_interval=30.0)  # only the barrier commits early
+    writer.start()
+    try:
+        for event in history("sensor.a", [(i, str(i)) for i in range(5)]):
+            assert writer.put(event)
+        done = threading.Event()
+        writer.barrier(done.set)
+        assert done.wait(TIMEOUT)
+        assert _count(tmp_path / "h.db") == 5
+        found = status.read_status(tmp_path / "h.status")
+        assert found is not None
+        assert found.state == status.RECORDING
+    finally:
+        writer.stop(TIMEOUT)
+
+
+def test_stop_writes_what_waits(tmp_path: Path) -> None:
+    writer = _writer(tmp_path, commit_interval=30.0)
+    writer.start()
+    for event in history("sensor.a", [(i, str(i)) for i in range(7)]):
+        writer.put(event)
+    writer.stop(TIMEOUT)
+    assert not writer.running
+    assert _count(tmp_path / "h.db") == 7
+    found = status.read_status(tmp_path / "h.status")
+    assert found is not None
+    assert found.state == status.CLOSED
+    assert not writer.put(history("sensor.a", [(99, "x")])[0])  # stopped: refused, counted
+
+
+def test_batches_are_bounded(tmp_path: Path) -> None:
+    writer = _writer(tmp_path, commit_interval=30.0, batch_rows=10)
+    writer.start()
+    try:
+        for event in history("sensor.a", [(i, str(i)) for i in range(25)]):
+            writer.put(event)
+        done = threading.Event()
+        writer.barrier(done.set)
+        assert done.wait(TIMEOUT)
+        assert _count(tmp_path / "h.db") == 25
+    finally:
+        writer.stop(TIMEOUT)
+
+
+def test_the_backlog_is_bounded(tmp_path: Path) -> None:
+    writer = _writer(tmp_path, max_backlog=3)
+    writer.recording = True  # accepting, but no thread to drain the queue
+    accepted = [writer.put(event) for event in history("sensor.a", [(i, str(i)) for i in range(5)])]
+    assert accepted == [True, True, True, False, False]
+    assert (writer.backlog, writer.dropped) == (3, 2)
