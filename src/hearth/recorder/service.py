@@ -92,8 +92,9 @@ class Recorder:
         """Stop listening, write what is queued, close the database (bounded in time)."""
         while self._unsubscribes:
             self._unsubscribes.pop()()
-        await asyncio.to_thread(self.writer.stop, STOP_TIMEOUT)
+        # Readers first: the writer's connection, closed last, then folds the WAL into the file.
         await asyncio.to_thread(self.reader.close)
+        await asyncio.to_thread(self.writer.stop, STOP_TIMEOUT)
         self._status.close()
 
     def _state_changed(self, event: Event) -> None:

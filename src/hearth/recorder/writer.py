@@ -308,7 +308,7 @@ class Writer:
         finally:
             if self._purges.touched_references:
                 self._batch.forget()  # rows the caches point at may be gone
-        if run is not None:
+        if run is not None and run.deleted.get("states"):
             _LOGGER.info(
                 "History older than %d days purged (%d states)",
                 self.settings.keep_days,
