@@ -73,6 +73,9 @@ class BatchWriter:
         self._entities: dict[str, tuple[int, bool]] = {}
         self._last_updated: dict[int, float] = {}
         self._attributes: OrderedDict[bytes, tuple[int, float]] = OrderedDict()
+        # The attributes object of each entity's last state, and its digest: the state machine
+        # keeps the same object while the attributes stay equal, so most states skip the JSON.
+        self._last_set: dict[int, tuple[Mapping[str, Any], bytes]] = {}
         self._contexts: OrderedDict[str, tuple[int, float]] = OrderedDict()
 
     def forget(self) -> None:
@@ -80,6 +83,7 @@ class BatchWriter:
         self._entities.clear()
         self._last_updated.clear()
         self._attributes.clear()
+        self._last_set.clear()
         self._contexts.clear()
 
     def write(self, items: Iterable[Event | Snapshot]) -> int:
@@ -126,7 +130,7 @@ class BatchWriter:
             changed = None
         else:
             changed = new.last_changed.timestamp()
-        attributes = self._attribute_set(entity_id, new.attributes, updated)
+        attributes = self._attribute_set(entity, entity_id, new.attributes, updated)
         rows.append((entity, updated, changed, new.state, attributes, self._context(event, True)))
 
     def _snapshot(self, state: State, rows: list[tuple[Any, ...]]) -> None:
@@ -138,7 +142,7 @@ class BatchWriter:
         changed = (
             None if state.last_changed == state.last_updated else state.last_changed.timestamp()
         )
-        attributes = self._attribute_set(state.entity_id, state.attributes, updated)
+        attributes = self._attribute_set(entity, state.entity_id, state.attributes, updated)
         rows.append((entity, updated, changed, state.state, attributes, None))
 
     def _unique(self, entity: int, updated: float) -> float:
@@ -172,9 +176,17 @@ class BatchWriter:
             self._entities[entity_id] = found
         return found[0]
 
-    def _attribute_set(self, entity_id: str, attributes: Mapping[str, Any], when: float) -> int:
-        shared = orjson.dumps(self._filter.keep(entity_id, attributes), option=_JSON_OPTIONS)
-        digest = hashlib.blake2b(shared, digest_size=16).digest()
+    def _attribute_set(
+        self, entity: int, entity_id: str, attributes: Mapping[str, Any], when: float
+    ) -> int:
+        last = self._last_set.get(entity)
+        shared = b""
+        if last is not None and last[0] is attributes:
+            digest = last[1]
+        else:
+            shared = orjson.dumps(self._filter.keep(entity_id, attributes), option=_JSON_OPTIONS)
+            digest = hashlib.blake2b(shared, digest_size=16).digest()
+            self._last_set[entity] = (attributes, digest)
         cached = self._attributes.get(digest)
         if cached is not None:
             self._attributes.move_to_end(digest)
@@ -188,6 +200,8 @@ class BatchWriter:
                 self._remember(digest, attr_id, when)
                 return attr_id
             # Purged by `hearth recorder purge` meanwhile: store the set again.
+        if not shared:
+            shared = orjson.dumps(self._filter.keep(entity_id, attributes), option=_JSON_OPTIONS)
         key = int.from_bytes(digest[:8], "big", signed=True)
         attr_id = 0
         for row_id, last_used, stored in self._conn.execute(

@@ -10,7 +10,6 @@ from __future__ import annotations
 import sqlite3
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
-from datetime import UTC, datetime
 from typing import Any, Final
 
 import orjson
@@ -18,6 +17,7 @@ import orjson
 from hearth import const
 from hearth.core.state import State
 from hearth.exceptions import BadRequest
+from hearth.recorder.times import utc_iso
 
 # Home Assistant's lists: these domains' attribute changes count as history, and their
 # attributes are always sent (a thermostat's target temperature is what its graph shows).
@@ -137,10 +137,6 @@ def fetch(
     return result, load_attributes(conn, attribute_ids)
 
 
-def _iso(timestamp: float) -> str:
-    return datetime.fromtimestamp(timestamp, UTC).isoformat()
-
-
 def compressed(
     found: Mapping[str, tuple[Row | None, list[Row]]],
     attributes: Mapping[int, dict[str, Any]],
@@ -199,7 +195,7 @@ def full(
             if not minimal or not states:
                 states.append(_full_row(entity_id, row, attributes, query))
             elif row[2] != previous:
-                states.append({"state": row[2], "last_changed": _iso(row[0])})
+                states.append({"state": row[2], "last_changed": utc_iso(row[0])})
             previous = row[2]
         if states:
             out.append(states)
@@ -215,8 +211,10 @@ def _full_row(
 ) -> dict[str, Any]:
     updated, changed, state, attribute_id = row
     shown = {} if query.no_attributes or attribute_id is None else attributes.get(attribute_id, {})
-    last_updated = _iso(at if at is not None else updated)
-    last_changed = last_updated if at is not None or changed in (None, updated) else _iso(changed)
+    last_updated = utc_iso(at if at is not None else updated)
+    last_changed = (
+        last_updated if at is not None or changed in (None, updated) else utc_iso(changed)
+    )
     return {
         "entity_id": entity_id,
         "state": state,

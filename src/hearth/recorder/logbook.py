@@ -12,7 +12,6 @@ from __future__ import annotations
 import sqlite3
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
-from datetime import UTC, datetime
 from typing import Any, Final
 
 import orjson
@@ -23,6 +22,7 @@ from hearth.core.events import EVENT_CALL_SERVICE, EVENT_HUB_START, EVENT_HUB_ST
 from hearth.exceptions import BadRequest
 from hearth.recorder.batch import EVENT_LOGBOOK_ENTRY, LOGBOOK_ENTRY_KEYS
 from hearth.recorder.history import FAR_FUTURE, entity_ids_to_rows
+from hearth.recorder.times import utc_iso
 
 HUB_EVENTS: Final = {EVENT_HUB_START: "started", EVENT_HUB_STOP: "stopped"}
 HUB_NAME: Final = "Hearth"
@@ -45,7 +45,7 @@ class LogbookQuery:
 
 def when(timestamp: float, iso: bool) -> float | str:
     """The entry's time: seconds (WebSocket) or ISO 8601 (REST)."""
-    return datetime.fromtimestamp(timestamp, UTC).isoformat() if iso else timestamp
+    return utc_iso(timestamp) if iso else timestamp
 
 
 def state_entry(
