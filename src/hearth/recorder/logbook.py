@@ -17,7 +17,6 @@ from typing import Any, Final
 import orjson
 
 from hearth import const
-from hearth.core.context import Context
 from hearth.core.events import EVENT_CALL_SERVICE, EVENT_HUB_START, EVENT_HUB_STOP
 from hearth.exceptions import BadRequest
 from hearth.recorder.batch import EVENT_LOGBOOK_ENTRY, LOGBOOK_ENTRY_KEYS
@@ -200,8 +199,3 @@ def _too_many() -> BadRequest:
         f"The period holds more than {const.RECORDER_MAX_QUERY_ROWS} logbook entries; ask for "
         "a shorter period or fewer entities."
     )
-
-
-def live_user(context: Context) -> str | None:
-    """The user behind a live change (Hearth's contexts carry it directly)."""
-    return context.user_id

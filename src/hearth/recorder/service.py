@@ -23,7 +23,7 @@ from hearth.core.events import (
 )
 from hearth.recorder import status
 from hearth.recorder.batch import EVENT_LOGBOOK_ENTRY, Snapshot
-from hearth.recorder.filters import EntityFilter, filters_for
+from hearth.recorder.filters import filters_for
 from hearth.recorder.reader import Reader
 from hearth.recorder.writer import Writer, WriterSettings
 
@@ -59,11 +59,6 @@ class Recorder:
         self.reader = Reader(self.path)
         self._unsubscribes: list[Callable[[], None]] = []
         self._loop: asyncio.AbstractEventLoop | None = None
-
-    @property
-    def entity_filter(self) -> EntityFilter:
-        """Which entities are recorded."""
-        return self.recorded
 
     async def start(self) -> None:
         """Start the writer and listen; call before the integrations write their states."""

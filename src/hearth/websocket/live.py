@@ -70,7 +70,7 @@ class LiveStream:
         self._live = False
         self.closed = False
         self.unsubscribes: list[Callable[[], None]] = []
-        self._timer: asyncio.TimerHandle | None = None
+        self._timer: asyncio.Handle | None = None
         self._end: asyncio.TimerHandle | None = None
 
     def add(self, event: Event) -> None:
@@ -91,7 +91,7 @@ class LiveStream:
         self._live = True
         loop = asyncio.get_running_loop()
         if self._pending:
-            self._timer = loop.call_soon(self._flush)  # type: ignore[assignment]
+            self._timer = loop.call_soon(self._flush)
         if end is not None and (delay := end - time.time()) < MAX_TIMER:
             self._end = loop.call_later(max(0.0, delay), self.close)
 
