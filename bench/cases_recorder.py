@@ -70,8 +70,8 @@ def write_throughput(bench: Bench, result: CaseResult) -> None:
     result.hearth = [run["rate"] for run in runs]
     per_change = median([run["cpu_us_per_change"] for run in runs])
     result.note = (
-        f"{bench.settings.recorder_changes} changes of {SENSORS} sensors handed to the writer as "
-        f"fast as the loop can; committed in batches of up to 1000; {per_change:.1f} µs of CPU "
+        f"{bench.settings.recorder_changes} prepared changes of {SENSORS} sensors fired on the bus "
+        f"as fast as the loop can; committed in batches of up to 1000; {per_change:.1f} µs of CPU "
         "per change; nothing dropped"
     )
     result.details["cpu_us_per_change"] = per_change
