@@ -74,6 +74,7 @@ RECORDER_COMMIT_INTERVAL: Final = 1.0  # seconds: a batch is committed at most t
 RECORDER_BATCH_ROWS: Final = 1000  # ... or once it holds this many changes
 RECORDER_RETRY_INTERVAL: Final = 60.0  # seconds between attempts to write after a full disk
 RECORDER_MAX_BACKLOG: Final = 50_000  # changes waiting for the writer before new ones are dropped
+RECORDER_MAX_BACKLOG_BYTES: Final = 64 * 1024 * 1024  # ... or this much data waiting
 RECORDER_PURGE_HOUR: Final = 4  # local hour of the nightly purge (and at start when overdue)
 RECORDER_PURGE_BATCH: Final = 2000  # rows deleted per short transaction
 RECORDER_MAX_QUERY_ENTITIES: Final = 1000  # entity ids in one history or logbook request

@@ -15,6 +15,7 @@ from hearth.core.events import EVENT_CALL_SERVICE, EVENT_STATE_CHANGED, Event
 from hearth.core.state import State
 from hearth.recorder.batch import BatchWriter
 from hearth.recorder.filters import AttributeFilter
+from hearth.recorder.items import Change, change_of
 from hearth.recorder.schema import open_writer
 
 T0 = 1_700_000_000.0  # a fixed "now" for the tables of these tests
@@ -58,6 +59,11 @@ def history(
         event, old = change(entity_id, state, when, old=old, attributes=attributes)
         events.append(event)
     return events
+
+
+def records(events: list[Event]) -> list[Change]:
+    """The writer's records of state_changed events (as the recorder's listener makes them)."""
+    return [change_of(event, plain_filter()) for event in events]
 
 
 def call(domain: str, service: str, context: Context, when: float) -> Event:

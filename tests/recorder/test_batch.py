@@ -7,7 +7,7 @@ from pathlib import Path
 
 from hearth.core.context import Context
 from hearth.core.events import EVENT_HUB_START, Event
-from hearth.recorder.batch import Snapshot
+from hearth.recorder.items import snapshot_of
 from hearth.recorder.schema import open_writer
 from tests.recorder.support import T0, at, call, change, database, history
 
@@ -86,9 +86,9 @@ def test_snapshot_is_not_recorded_twice(tmp_path: Path) -> None:
     with database(tmp_path / "h.db") as (conn, batch):
         event, state = change("light.a", "on", 0)
         batch.write([event])
-        batch.write([Snapshot(state)])
+        batch.write([snapshot_of(state)])
         batch.forget()
-        batch.write([Snapshot(state)])  # the key (entity, time) is already there
+        batch.write([snapshot_of(state)])  # the key (entity, time) is already there
         assert conn.execute("SELECT count(*) FROM states").fetchone()[0] == 1
 
 

@@ -8,7 +8,7 @@ from pathlib import Path
 
 from hearth.recorder import status
 from hearth.recorder.writer import Writer, WriterSettings
-from tests.recorder.support import history, plain_filter
+from tests.recorder.support import history, plain_filter, records
 
 TIMEOUT = 10.0
 
@@ -34,7 +34,7 @@ def test_a_barrier_waits_for_the_commit(tmp_path: Path) -> None:
     writer = _writer(tmp_path, commit_interval=30.0)  # only the barrier commits early
     writer.start()
     try:
-        for event in history("sensor.a", [(i, str(i)) for i in range(5)]):
+        for event in records(history("sensor.a", [(i, str(i)) for i in range(5)])):
             assert writer.put(event)
         done = threading.Event()
         writer.barrier(done.set)
@@ -50,7 +50,7 @@ def test_a_barrier_waits_for_the_commit(tmp_path: Path) -> None:
 def test_stop_writes_what_waits(tmp_path: Path) -> None:
     writer = _writer(tmp_path, commit_interval=30.0)
     writer.start()
-    for event in history("sensor.a", [(i, str(i)) for i in range(7)]):
+    for event in records(history("sensor.a", [(i, str(i)) for i in range(7)])):
         writer.put(event)
     writer.stop(TIMEOUT)
     assert not writer.running
@@ -58,14 +58,14 @@ def test_stop_writes_what_waits(tmp_path: Path) -> None:
     found = status.read_status(tmp_path / "h.status")
     assert found is not None
     assert found.state == status.CLOSED
-    assert not writer.put(history("sensor.a", [(99, "x")])[0])  # stopped: refused, counted
+    assert not writer.put(records(history("sensor.a", [(99, "x")]))[0])  # stopped: refused, counted
 
 
 def test_batches_are_bounded(tmp_path: Path) -> None:
     writer = _writer(tmp_path, commit_interval=30.0, batch_rows=10)
     writer.start()
     try:
-        for event in history("sensor.a", [(i, str(i)) for i in range(25)]):
+        for event in records(history("sensor.a", [(i, str(i)) for i in range(25)])):
             writer.put(event)
         done = threading.Event()
         writer.barrier(done.set)
@@ -78,6 +78,18 @@ def test_batches_are_bounded(tmp_path: Path) -> None:
 def test_the_backlog_is_bounded(tmp_path: Path) -> None:
     writer = _writer(tmp_path, max_backlog=3)
     writer.recording = True  # accepting, but no thread to drain the queue
-    accepted = [writer.put(event) for event in history("sensor.a", [(i, str(i)) for i in range(5)])]
-    assert accepted == [True, True, True, False, False]
+    changes = records(history("sensor.a", [(i, str(i)) for i in range(5)]))
+    assert [writer.put(change) for change in changes] == [True, True, True, False, False]
     assert (writer.backlog, writer.dropped) == (3, 2)
+
+
+def test_the_backlog_is_bounded_in_bytes(tmp_path: Path) -> None:
+    """Large attribute sets count by their size: a stalled writer cannot hold gigabytes."""
+    writer = _writer(tmp_path, max_backlog_bytes=300_000)
+    writer.recording = True
+    big = [
+        records(history(f"sensor.s{i}", [(0, "x")], {"blob": f"{i:03d}" * 30_000}))[0]
+        for i in range(5)
+    ]
+    assert [writer.put(change) for change in big] == [True, True, True, True, False]
+    assert writer.dropped == 1

@@ -1,4 +1,5 @@
-"""Turning hub events into rows of the history database, one batch per transaction.
+"""Records of changes and events become rows of the history database, one batch per
+transaction.
 
 Runs in the writer thread (and in the benchmark's data generator), never on the event loop.
 Entity ids, attribute sets and contexts are looked up once and cached; the caches are dropped
@@ -12,60 +13,22 @@ import math
 import sqlite3
 from collections import OrderedDict
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass
 from typing import Any, Final
 
-import orjson
-
-from hearth.core.events import EVENT_CALL_SERVICE, EVENT_STATE_CHANGED, Event
-from hearth.core.state import State
+from hearth.core.context import Context
+from hearth.core.events import EVENT_STATE_CHANGED, Event
 from hearth.recorder.filters import AttributeFilter
+from hearth.recorder.items import Change, Fired, attribute_json, change_of, fired_of
 
-EVENT_LOGBOOK_ENTRY: Final = "logbook_entry"
-LOGBOOK_ENTRY_KEYS: Final = ("name", "message", "domain", "entity_id")
-MAX_ENTRY_TEXT: Final = 255
 # A set's last_used is rewritten when it is this much older than the state using it: the purge
 # keeps sets used within this margin of its cut-off.
 LAST_USED_SLACK: Final = 3600.0
 CONTEXT_CACHE: Final = 10_000
 ATTRIBUTE_CACHE: Final = 10_000
-CONTINUOUS_DOMAINS: Final = frozenset({"sensor"})
-_JSON_OPTIONS: Final = orjson.OPT_SORT_KEYS | orjson.OPT_NON_STR_KEYS
-
-
-@dataclass(frozen=True, slots=True)
-class Snapshot:
-    """The current state of an entity, recorded unless the database already has it."""
-
-    state: State
-
-
-def is_continuous(entity_id: str, attributes: Mapping[str, Any]) -> bool:
-    """A sensor that measures (a unit or a state class): its changes are no logbook entries."""
-    return entity_id.partition(".")[0] in CONTINUOUS_DOMAINS and (
-        "unit_of_measurement" in attributes or "state_class" in attributes
-    )
-
-
-def _entry_data(data: Mapping[str, Any]) -> bytes:
-    """The fields of a logbook_entry event the logbook shows, as bounded text."""
-    kept = {
-        key: str(data[key])[:MAX_ENTRY_TEXT]
-        for key in LOGBOOK_ENTRY_KEYS
-        if isinstance(data.get(key), str | int | float)
-    }
-    return orjson.dumps(kept)
-
-
-def _service_data(data: Mapping[str, Any]) -> bytes:
-    """Domain and service of a call: never its data, which may hold codes or passwords."""
-    return orjson.dumps(
-        {key: str(data.get(key, ""))[:MAX_ENTRY_TEXT] for key in ("domain", "service")}
-    )
 
 
 class BatchWriter:
-    """Writes batches of events on one connection (the caller owns the thread)."""
+    """Writes batches of records on one connection (the caller owns the thread)."""
 
     def __init__(self, conn: sqlite3.Connection, attributes: AttributeFilter) -> None:
         self._conn = conn
@@ -73,8 +36,8 @@ class BatchWriter:
         self._entities: dict[str, tuple[int, bool]] = {}
         self._last_updated: dict[int, float] = {}
         self._attributes: OrderedDict[bytes, tuple[int, float]] = OrderedDict()
-        # The attributes object of each entity's last state, and its digest: the state machine
-        # keeps the same object while the attributes stay equal, so most states skip the JSON.
+        # The attributes mapping of each entity's last state and its digest: the state machine
+        # keeps the same mapping while the attributes stay equal, so those skip the JSON.
         self._last_set: dict[int, tuple[Mapping[str, Any], bytes]] = {}
         self._contexts: OrderedDict[str, tuple[int, float]] = OrderedDict()
 
@@ -86,22 +49,24 @@ class BatchWriter:
         self._last_set.clear()
         self._contexts.clear()
 
-    def write(self, items: Iterable[Event | Snapshot]) -> int:
-        """Write the items in one transaction; returns the state rows written.
-
-        sqlite3.Error propagates after a rollback (and the caches are dropped with it).
-        """
+    def write(self, items: Iterable[Change | Fired | Event]) -> int:
+        """Write the records (events are turned into records) in one transaction; returns the
+        state rows written. sqlite3.Error propagates after a rollback (caches dropped)."""
         conn = self._conn
         conn.execute("BEGIN IMMEDIATE")
         try:
             rows: list[tuple[Any, ...]] = []
             for item in items:
-                if isinstance(item, Snapshot):
-                    self._snapshot(item.state, rows)
-                elif item.event_type == EVENT_STATE_CHANGED:
-                    self._state_changed(item, rows)
+                if isinstance(item, Event):
+                    item = (
+                        change_of(item, self._filter)
+                        if item.event_type == EVENT_STATE_CHANGED
+                        else fired_of(item)
+                    )
+                if isinstance(item, Change):
+                    self._change(item, rows)
                 else:
-                    self._event(item)
+                    self._fired(item)
             if rows:
                 conn.executemany("INSERT OR IGNORE INTO states VALUES (?, ?, ?, ?, ?, ?)", rows)
             conn.execute("COMMIT")
@@ -114,47 +79,28 @@ class BatchWriter:
 
     # States.
 
-    def _state_changed(self, event: Event, rows: list[tuple[Any, ...]]) -> None:
-        data = event.data
-        entity_id: str = data["entity_id"]
-        new: State | None = data.get("new_state")
-        entity = self._entity(entity_id, new)
-        if new is None:
-            updated = self._unique(entity, event.time_fired.timestamp())
-            rows.append((entity, updated, None, None, None, self._context(event, states=True)))
-            return
-        updated = self._unique(entity, new.last_updated.timestamp())
-        if data.get("old_state") is None:
-            changed: float | None = updated  # appeared: a change, but no logbook entry
-        elif new.last_changed == new.last_updated:
-            changed = None
-        else:
-            changed = new.last_changed.timestamp()
-        attributes = self._attribute_set(entity, entity_id, new.attributes, updated)
-        rows.append((entity, updated, changed, new.state, attributes, self._context(event, True)))
-
-    def _snapshot(self, state: State, rows: list[tuple[Any, ...]]) -> None:
-        entity = self._entity(state.entity_id, state)
-        updated = state.last_updated.timestamp()
-        if updated <= self._last_updated.get(entity, -math.inf):
-            return  # recorded already (or older than what is)
-        self._last_updated[entity] = updated
-        changed = (
-            None if state.last_changed == state.last_updated else state.last_changed.timestamp()
-        )
-        attributes = self._attribute_set(entity, state.entity_id, state.attributes, updated)
-        rows.append((entity, updated, changed, state.state, attributes, None))
-
-    def _unique(self, entity: int, updated: float) -> float:
-        """`updated`, moved by the smallest step when this entity already has a row then."""
+    def _change(self, change: Change, rows: list[tuple[Any, ...]]) -> None:
+        entity = self._entity(change.entity_id, change)
         last = self._last_updated.get(entity)
-        if last is not None and updated == last:
-            updated = math.nextafter(updated, math.inf)
+        updated = change.updated
+        if change.snapshot:
+            if last is not None and updated <= last:
+                return  # recorded already (or older than what is)
+        elif last is not None and updated == last:
+            updated = math.nextafter(updated, math.inf)  # the key (entity, time) is unique
         self._last_updated[entity] = updated
-        return updated
+        if change.state is None:
+            context = self._context(change.context, updated, states=True)
+            rows.append((entity, updated, None, None, None, context))
+            return
+        # changed = updated (not NULL) marks an appearance: the logbook shows changes only.
+        changed = updated if change.appeared else change.changed
+        attributes = self._attribute_set(entity, change, updated)
+        context = self._context(change.context, updated, states=True)
+        rows.append((entity, updated, changed, change.state, attributes, context))
 
-    def _entity(self, entity_id: str, state: State | None) -> int:
-        continuous = state is not None and is_continuous(entity_id, state.attributes)
+    def _entity(self, entity_id: str, change: Change) -> int:
+        continuous = change.state is not None and change.continuous
         found = self._entities.get(entity_id)
         if found is None:
             row = self._conn.execute(
@@ -168,7 +114,7 @@ class BatchWriter:
                 ).fetchone()
             found = (int(row[0]), bool(row[1]))
             self._entities[entity_id] = found
-        if state is not None and found[1] != continuous:
+        if change.state is not None and found[1] != continuous:
             self._conn.execute(
                 "UPDATE entities SET continuous = ? WHERE id = ?", (int(continuous), found[0])
             )
@@ -176,17 +122,20 @@ class BatchWriter:
             self._entities[entity_id] = found
         return found[0]
 
-    def _attribute_set(
-        self, entity: int, entity_id: str, attributes: Mapping[str, Any], when: float
-    ) -> int:
-        last = self._last_set.get(entity)
-        shared = b""
-        if last is not None and last[0] is attributes:
-            digest = last[1]
-        else:
-            shared = orjson.dumps(self._filter.keep(entity_id, attributes), option=_JSON_OPTIONS)
+    def _attribute_set(self, entity: int, change: Change, when: float) -> int:
+        shared = change.shared
+        if shared is not None:
             digest = hashlib.blake2b(shared, digest_size=16).digest()
-            self._last_set[entity] = (attributes, digest)
+            self._last_set.pop(entity, None)
+        else:
+            mapping = change.attributes or {}
+            last = self._last_set.get(entity)
+            if last is not None and last[0] is mapping:
+                digest = last[1]
+            else:
+                shared = attribute_json(change.entity_id, mapping, self._filter)
+                digest = hashlib.blake2b(shared, digest_size=16).digest()
+                self._last_set[entity] = (mapping, digest)
         cached = self._attributes.get(digest)
         if cached is not None:
             self._attributes.move_to_end(digest)
@@ -200,32 +149,30 @@ class BatchWriter:
                 self._remember(digest, attr_id, when)
                 return attr_id
             # Purged by `hearth recorder purge` meanwhile: store the set again.
-        if not shared:
-            shared = orjson.dumps(self._filter.keep(entity_id, attributes), option=_JSON_OPTIONS)
+        if shared is None:
+            shared = attribute_json(change.entity_id, change.attributes or {}, self._filter)
+        attr_id, when = self._store_set(digest, shared, when)
+        self._remember(digest, attr_id, when)
+        return attr_id
+
+    def _store_set(self, digest: bytes, shared: bytes, when: float) -> tuple[int, float]:
+        """The id of this set in the database (stored now if missing), and its last_used."""
         key = int.from_bytes(digest[:8], "big", signed=True)
-        attr_id = 0
         for row_id, last_used, stored in self._conn.execute(
             "SELECT id, last_used, shared FROM attributes WHERE hash = ?", (key,)
         ):
             if stored == shared:
-                attr_id = int(row_id)
                 if when - float(last_used) > LAST_USED_SLACK:
                     self._conn.execute(
-                        "UPDATE attributes SET last_used = ? WHERE id = ?", (when, attr_id)
+                        "UPDATE attributes SET last_used = ? WHERE id = ?", (when, row_id)
                     )
-                else:
-                    when = float(last_used)
-                break
-        if not attr_id:
-            attr_id = int(
-                self._conn.execute(
-                    "INSERT INTO attributes (hash, last_used, shared) VALUES (?, ?, ?) "
-                    "RETURNING id",
-                    (key, when, shared),
-                ).fetchone()[0]
-            )
-        self._remember(digest, attr_id, when)
-        return attr_id
+                    return int(row_id), when
+                return int(row_id), float(last_used)
+        row = self._conn.execute(
+            "INSERT INTO attributes (hash, last_used, shared) VALUES (?, ?, ?) RETURNING id",
+            (key, when, shared),
+        ).fetchone()
+        return int(row[0]), when
 
     def _remember(self, digest: bytes, attr_id: int, last_used: float) -> None:
         self._attributes[digest] = (attr_id, last_used)
@@ -234,10 +181,11 @@ class BatchWriter:
 
     # Contexts and events.
 
-    def _context(self, event: Event, states: bool) -> int | None:
-        """The contexts row of the event's context; for states only when it says something."""
-        context = event.context
-        now = event.time_fired.timestamp()
+    def _context(self, context: Context | None, now: float, *, states: bool) -> int | None:
+        """The contexts row of a context; for states only when it says something (a user, a
+        parent, or a service call stored before)."""
+        if context is None:
+            return None
         cached = self._contexts.get(context.id)
         # An old entry may have been purged by `hearth recorder purge`: look it up again.
         if cached is not None and now - cached[1] <= LAST_USED_SLACK:
@@ -255,16 +203,9 @@ class BatchWriter:
             self._contexts.popitem(last=False)
         return int(row[0])
 
-    def _event(self, event: Event) -> None:
-        data: bytes | None = None
-        context: int | None = None
-        if event.event_type == EVENT_CALL_SERVICE:
-            data = _service_data(event.data)
-            context = self._context(event, states=False)
-        elif event.event_type == EVENT_LOGBOOK_ENTRY:
-            data = _entry_data(event.data)
-            context = self._context(event, states=False)
+    def _fired(self, fired: Fired) -> None:
+        context = self._context(fired.context, fired.time, states=False)
         self._conn.execute(
             "INSERT INTO events (time, type, context, data) VALUES (?, ?, ?, ?)",
-            (event.time_fired.timestamp(), event.event_type, context, data),
+            (fired.time, fired.event_type, context, fired.data),
         )

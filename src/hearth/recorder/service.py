@@ -22,8 +22,8 @@ from hearth.core.events import (
     Event,
 )
 from hearth.recorder import status
-from hearth.recorder.batch import EVENT_LOGBOOK_ENTRY, Snapshot
 from hearth.recorder.filters import filters_for
+from hearth.recorder.items import EVENT_LOGBOOK_ENTRY, change_of, fired_of, snapshot_of
 from hearth.recorder.reader import Reader
 from hearth.recorder.writer import Writer, WriterSettings
 
@@ -47,7 +47,7 @@ class Recorder:
         self.hub = hub
         self.path = config_dir / const.RECORDER_DATABASE_FILE
         self.section = section
-        self.recorded, attributes = filters_for(section)
+        self.recorded, self._attributes = filters_for(section)
         self._status = status.StatusFile(config_dir / const.RECORDER_STATUS_FILE)
         settings = WriterSettings(
             keep_days=section.purge_keep_days,
@@ -55,7 +55,7 @@ class Recorder:
             retry_interval=section.retry_interval,
             time_zone=hub.config.time_zone,
         )
-        self.writer = Writer(self.path, attributes, settings, self._status, self._resumed)
+        self.writer = Writer(self.path, self._attributes, settings, self._status, self._resumed)
         self.reader = Reader(self.path)
         self._unsubscribes: list[Callable[[], None]] = []
         self._loop: asyncio.AbstractEventLoop | None = None
@@ -94,10 +94,10 @@ class Recorder:
 
     def _state_changed(self, event: Event) -> None:
         if self.recorded(event.data["entity_id"]):
-            self.writer.put(event)
+            self.writer.put(change_of(event, self._attributes))
 
     def _other_event(self, event: Event) -> None:
-        self.writer.put(event)
+        self.writer.put(fired_of(event))
 
     def _resumed(self) -> None:
         """From the writer thread: recording resumed; record every entity's current state."""
@@ -108,7 +108,7 @@ class Recorder:
     def _snapshot(self) -> None:
         for state in self.hub.states.all():
             if self.recorded(state.entity_id):
-                self.writer.put(Snapshot(state))
+                self.writer.put(snapshot_of(state))
 
     async def flush(self) -> None:
         """Wait until everything queued so far is committed (or cannot be)."""

@@ -12,15 +12,14 @@ import logging
 import sqlite3
 import threading
 import time
-from collections import deque
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
 from hearth import const
-from hearth.core.events import Event
 from hearth.recorder import space, status
-from hearth.recorder.batch import BatchWriter, Snapshot
+from hearth.recorder.backlog import Backlog, Record
+from hearth.recorder.batch import BatchWriter
 from hearth.recorder.filters import AttributeFilter
 from hearth.recorder.purge import PurgeSchedule, last_purge
 from hearth.recorder.schema import open_writer
@@ -35,13 +34,6 @@ _MIN_EARLY_COMMIT = 0.1
 
 
 @dataclass(frozen=True, slots=True)
-class Barrier:
-    """Calls `done` once everything queued before it is committed (or cannot be)."""
-
-    done: Callable[[], None]
-
-
-@dataclass(frozen=True, slots=True)
 class WriterSettings:
     """How the writer batches, purges and retries."""
 
@@ -50,11 +42,9 @@ class WriterSettings:
     retry_interval: float = const.RECORDER_RETRY_INTERVAL
     batch_rows: int = const.RECORDER_BATCH_ROWS
     max_backlog: int = const.RECORDER_MAX_BACKLOG
+    max_backlog_bytes: int = const.RECORDER_MAX_BACKLOG_BYTES
     purge_batch: int = const.RECORDER_PURGE_BATCH
     time_zone: str = "UTC"
-
-
-Item = Event | Snapshot | Barrier
 
 
 class Writer:
@@ -73,19 +63,16 @@ class Writer:
         self._filter = attributes
         self._status = status_file
         self._on_resume = on_resume
-        self._items: deque[Item] = deque()
-        self._wake = threading.Event()
-        self._full = threading.Event()
+        self._backlog = Backlog(
+            settings.max_backlog, settings.max_backlog_bytes, settings.batch_rows
+        )
+        self._wake, self._full = self._backlog.wake, self._backlog.full
         self._stopping = False
-        self._urgent = False  # a barrier waits: commit without waiting for the interval
-        self._urgent_lock = threading.Lock()
         self._thread: threading.Thread | None = None
         self._conn: sqlite3.Connection | None = None
         self._batch: BatchWriter | None = None
         self.recording = False
-        self.dropped = 0
         self.written = 0
-        self._overflowing = False
         self._last_commit = 0.0
         self._retry_at = 0.0
         self._failures = 0
@@ -95,46 +82,32 @@ class Writer:
 
     @property
     def backlog(self) -> int:
-        """Items waiting for the writer."""
-        return len(self._items)
+        """Records waiting for the writer."""
+        return len(self._backlog)
+
+    @property
+    def dropped(self) -> int:
+        """Changes refused (not recording, queue full) or lost (a failed write) so far."""
+        return self._backlog.dropped
 
     @property
     def running(self) -> bool:
         """Whether the writer thread is alive."""
         return self._thread is not None and self._thread.is_alive()
 
-    def put(self, item: Event | Snapshot) -> bool:
-        """Queue one item; False (and counted as dropped) when not recording or overflowing."""
+    def put(self, record: Record) -> bool:
+        """Queue one record; False (and counted as dropped) when not recording or overflowing."""
         if not self.recording or self._stopping:
-            self.dropped += 1
+            self._backlog.refuse()
             return False
-        if len(self._items) >= self.settings.max_backlog:
-            self.dropped += 1
-            if not self._overflowing:
-                self._overflowing = True
-                _LOGGER.warning(
-                    "The recorder is %d changes behind; new changes are dropped until it "
-                    "catches up",
-                    len(self._items),
-                )
-            return False
-        self._items.append(item)
-        if len(self._items) >= self.settings.batch_rows:
-            self._full.set()
-        if not self._wake.is_set():
-            self._wake.set()
-        return True
+        return self._backlog.put(record)
 
     def barrier(self, done: Callable[[], None]) -> None:
         """Call `done` (from the writer thread) once everything queued so far is committed."""
         if not self.recording or not self.running:
             done()
             return
-        with self._urgent_lock:
-            self._items.append(Barrier(done))
-            self._urgent = True
-        self._full.set()
-        self._wake.set()
+        self._backlog.barrier(done)
 
     def start(self) -> None:
         """Open the database and start the thread (the open happens in the thread)."""
@@ -159,7 +132,7 @@ class Writer:
                 self._wake.clear()
                 if not self.recording:
                     self._wait_to_retry()
-                elif self._items:
+                elif self._backlog:
                     self._gather_and_write()
                 elif self._purges.due():
                     self._purge_step()
@@ -171,7 +144,7 @@ class Writer:
             self.recording = False
             self._status.write(status.STOPPED, status.WRITE_FAILED)
         finally:
-            self._release_waiters()
+            self._backlog.clear()
             if self._conn is not None:
                 self._conn.close()
                 self._conn = None
@@ -191,39 +164,27 @@ class Writer:
     def _gather_and_write(self) -> None:
         deadline = time.monotonic() + self.settings.commit_interval
         early = self._last_commit + _MIN_EARLY_COMMIT
-        while len(self._items) < self.settings.batch_rows and not self._stopping:
+        backlog = self._backlog
+        while len(backlog) < self.settings.batch_rows and not self._stopping:
             now = time.monotonic()
-            if now >= deadline or (self._urgent and now >= early):
+            if now >= deadline or (backlog.urgent and now >= early):
                 break
-            self._full.wait(min(deadline, early) - now if self._urgent else deadline - now)
+            self._full.wait(min(deadline, early) - now if backlog.urgent else deadline - now)
             self._full.clear()
         self._write_some()
         self._last_commit = time.monotonic()
 
     def _write_some(self) -> None:
-        """Write one batch from the queue (at most batch_rows items)."""
-        items: list[Event | Snapshot] = []
-        done: list[Callable[[], None]] = []
-        while self._items and len(items) < self.settings.batch_rows:
-            item = self._items.popleft()
-            if isinstance(item, Barrier):
-                done.append(item.done)
-            else:
-                items.append(item)
-        if done:
-            with self._urgent_lock:
-                self._urgent = any(isinstance(item, Barrier) for item in self._items)
+        """Write one batch from the queue (at most batch_rows records)."""
+        records, done = self._backlog.take()
         try:
-            if items:
-                self._write(items)
+            if records:
+                self._write(records)
         finally:
             for callback in done:
                 callback()
-        if self._overflowing and len(self._items) < self.settings.max_backlog // 2:
-            self._overflowing = False
-            _LOGGER.warning("The recorder caught up; %d changes were dropped", self.dropped)
 
-    def _write(self, items: list[Event | Snapshot]) -> None:
+    def _write(self, items: list[Record]) -> None:
         if self._batch is None:
             return
         for attempt in range(_MAX_BUSY_RETRIES + 1):
@@ -237,7 +198,7 @@ class Writer:
                     self._stop_recording(err)
                 else:
                     self._failures += 1
-                    self.dropped += len(items)
+                    self._backlog.lose(len(items))
                     _LOGGER.error("The recorder could not write %d changes: %s", len(items), err)
                 return
             self._failures = 0
@@ -246,9 +207,7 @@ class Writer:
     def _stop_recording(self, err: sqlite3.Error) -> None:
         """Stop accepting changes, drop what waits, say why once, and plan a retry."""
         self.recording = False
-        lost = sum(1 for item in self._items if not isinstance(item, Barrier))
-        self.dropped += lost
-        self._release_waiters()
+        self._backlog.clear()
         reason, why = space.explain(self.path, err)
         _LOGGER.error(
             "Recording stopped: %s; history is not recorded until that is fixed (retrying every "
@@ -258,12 +217,6 @@ class Writer:
         )
         self._status.write(status.STOPPED, reason)
         self._retry_at = time.monotonic() + self.settings.retry_interval
-
-    def _release_waiters(self) -> None:
-        while self._items:
-            item = self._items.popleft()
-            if isinstance(item, Barrier):
-                item.done()
 
     def _wait_to_retry(self) -> None:
         left = self._retry_at - time.monotonic()
@@ -288,7 +241,7 @@ class Writer:
         self._on_resume()
 
     def _flush(self) -> None:
-        while self._items and self.recording:
+        while self._backlog and self.recording:
             self._write_some()
 
     # The nightly purge.

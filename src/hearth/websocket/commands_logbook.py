@@ -21,7 +21,7 @@ from hearth.core.events import (
 )
 from hearth.core.serialize import dumps
 from hearth.recorder import logbook
-from hearth.recorder.batch import EVENT_LOGBOOK_ENTRY, is_continuous
+from hearth.recorder.items import EVENT_LOGBOOK_ENTRY, is_continuous
 from hearth.recorder.logbook import LogbookQuery
 from hearth.websocket import protocol
 from hearth.websocket.commands_history import EntityId, TimeText
