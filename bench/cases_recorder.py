@@ -145,12 +145,41 @@ def _history_query(bench: Bench, result: CaseResult, days: float) -> None:
     _query_ms(hub, bench.token, start, end)  # warm-up
     samples = [_query_ms(hub, bench.token, start, end) for _ in range(bench.settings.rounds * 3)]
     result.hearth = samples
+    direct = _direct_ms(hub, start, end, bench.settings.rounds * 3)
     rows = int(days * 86400 / 30)
+    result.details["direct_ms"] = median(direct)
     result.note = (
         f"GET /api/history/period (minimal_response, no_attributes) for one of "
         f"{bench.settings.history_entities} sensors changing every 30 s: about {rows} states; "
-        f"end to end over HTTP, fresh connection each"
+        f"end to end over HTTP, fresh connection each; the same query and JSON in-process, "
+        f"without HTTP (as the HA column): {median(direct):.1f} ms"
     )
+
+
+def _direct_ms(hub: Hub, start: float, end: float, count: int) -> list[float]:
+    """The query and the JSON of the REST answer in this process (no HTTP), in ms, after one
+    warm-up, on one read connection."""
+    from hearth.core.serialize import dumps
+    from hearth.recorder import history
+    from hearth.recorder.reader import Reader
+
+    query = history.HistoryQuery(start, end, ("sensor.bench_7",), True, True, True, True)
+    reader = Reader(hub.config_dir / "hearth-history.db")
+
+    def read(conn: Any) -> bytes:
+        found, attributes = history.fetch(conn, query)
+        return dumps(history.full(found, attributes, query))
+
+    try:
+        reader.read_now(read, lambda: b"")
+        samples = []
+        for _ in range(count):
+            began = time.perf_counter()
+            reader.read_now(read, lambda: b"")
+            samples.append(1000 * (time.perf_counter() - began))
+        return samples
+    finally:
+        reader.close()
 
 
 def history_day(bench: Bench, result: CaseResult) -> None:
