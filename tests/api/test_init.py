@@ -32,6 +32,7 @@ EXPECTED_ROUTES = {
     ("GET", "/api/history/period/{datetime}"),
     ("GET", "/api/logbook"),
     ("GET", "/api/logbook/{datetime}"),
+    ("GET", "/api/openapi.json"),
 }
 
 ADMIN_ONLY = {
@@ -43,6 +44,8 @@ ADMIN_ONLY = {
     ("DELETE", "/api/bans/{ip}"),
     ("GET", "/api/hearth/check"),
     ("HEAD", "/api/hearth/check"),
+    ("GET", "/api/openapi.json"),
+    ("HEAD", "/api/openapi.json"),
 }
 
 ENDPOINTS = [
