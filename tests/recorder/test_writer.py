@@ -6,7 +6,8 @@ import sqlite3
 import threading
 from pathlib import Path
 
-from hearth.recorder import status
+from hearth.recorder import space, status
+from hearth.recorder.reader import Reader
 from hearth.recorder.writer import Writer, WriterSettings
 from tests.recorder.support import history, plain_filter, records
 
@@ -93,3 +94,34 @@ def test_the_backlog_is_bounded_in_bytes(tmp_path: Path) -> None:
     ]
     assert [writer.put(change) for change in big] == [True, True, True, True, False]
     assert writer.dropped == 1
+
+
+def test_the_files_are_opened_by_start_and_kept(tmp_path: Path) -> None:
+    """A hub that gave root up may no longer reach its configuration directory by path (and
+    SQLite opens by absolute path): the writer and the reader open everything when started
+    and keep it. Moving the directory away stands in for losing the path here."""
+    config_dir = tmp_path / "config"
+    config_dir.mkdir()
+    writer = _writer(config_dir, commit_interval=30.0)
+    reader = Reader(config_dir / "h.db")
+    writer.start()
+    reader.open()
+    config_dir.rename(tmp_path / "moved")
+    try:
+        for event in records(history("sensor.a", [(i, str(i)) for i in range(3)])):
+            assert writer.put(event)
+        done = threading.Event()
+        writer.barrier(done.set)
+        assert done.wait(TIMEOUT)
+        assert writer.recording
+        count = reader.read_now(
+            lambda conn: int(conn.execute("SELECT count(*) FROM states").fetchone()[0]),
+            lambda: -1,
+        )
+        assert count == 3
+        # The free space is looked up through the directory held open, not its old path.
+        assert space.free_bytes(writer.path) is None
+        assert space.free_bytes(writer.path, writer.directory) is not None
+    finally:
+        reader.close()
+        writer.stop(TIMEOUT)

@@ -3,6 +3,10 @@
 Each read is one read transaction (a consistent snapshot beside the writer, thanks to WAL) on a
 read-only connection, interrupted after RECORDER_QUERY_TIMEOUT seconds. At most
 RECORDER_MAX_READS reads wait or run at once; more are refused (503) rather than queued.
+
+The hub opens the connection (`open`) before it gives root up and keeps it: afterwards its
+user may not reach the configuration directory by path (hearth.privileges). Only a database
+that did not exist then is opened later, on the first read, by path.
 """
 
 from __future__ import annotations
@@ -31,9 +35,25 @@ class Reader:
         self.path = path
         self.timeout = timeout
         self._executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="hearth-history")
-        self._local = threading.local()
-        self._connections: list[sqlite3.Connection] = []
+        self._lock = threading.Lock()  # one read at a time on the connection
+        self._conn: sqlite3.Connection | None = None
         self._pending = 0
+
+    def open(self) -> None:
+        """Open the connection now, if the database exists (blocking; before the hub gives
+        root up). Without it, the first read opens it."""
+        with self._lock:
+            conn = self._connection()
+            if conn is not None:
+                # SQLite opens a connection's -wal file at its first read, by path: read now.
+                try:
+                    conn.execute("BEGIN")
+                    conn.execute("SELECT count(*) FROM sqlite_master").fetchone()
+                except sqlite3.Error:
+                    pass  # the first read says what is wrong
+                finally:
+                    if conn.in_transaction:
+                        conn.execute("ROLLBACK")
 
     async def run(self, read: Callable[[sqlite3.Connection], T], empty: Callable[[], T]) -> T:
         """`read(conn)` in the reader thread; `empty()` when there is no database yet.
@@ -54,19 +74,20 @@ class Reader:
         return self._call(read, empty)
 
     def _connection(self) -> sqlite3.Connection | None:
-        conn: sqlite3.Connection | None = getattr(self._local, "conn", None)
-        if conn is None:
-            if not self.path.exists():
-                return None
+        if self._conn is None:
             try:
-                conn = open_reader(self.path)
-            except sqlite3.Error:
+                if not self.path.exists():
+                    return None
+                self._conn = open_reader(self.path)
+            except (OSError, sqlite3.Error):  # not there yet, or out of reach (see above)
                 return None
-            self._local.conn = conn
-            self._connections.append(conn)
-        return conn
+        return self._conn
 
     def _call(self, read: Callable[[sqlite3.Connection], T], empty: Callable[[], T]) -> T:
+        with self._lock:
+            return self._read(read, empty)
+
+    def _read(self, read: Callable[[sqlite3.Connection], T], empty: Callable[[], T]) -> T:
         conn = self._connection()
         if conn is None:
             return empty()
@@ -93,6 +114,7 @@ class Reader:
     def close(self) -> None:
         """Stop the thread and close the connections (reads in progress finish first)."""
         self._executor.shutdown(wait=True, cancel_futures=True)
-        for conn in self._connections:
-            conn.close()
-        self._connections.clear()
+        with self._lock:
+            if self._conn is not None:
+                self._conn.close()
+                self._conn = None

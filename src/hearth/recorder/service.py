@@ -61,13 +61,12 @@ class Recorder:
         self._loop: asyncio.AbstractEventLoop | None = None
 
     async def start(self) -> None:
-        """Start the writer and listen; call before the integrations write their states."""
+        """Open the files, start the writer and listen; call before the integrations write
+        their states, and before the hub gives root up (hearth.privileges): every file and
+        connection is opened here, by path, and kept, as the hub's user may not reach the
+        configuration directory by path afterwards."""
         self._loop = asyncio.get_running_loop()
-        try:
-            await asyncio.to_thread(self._status.open)
-        except OSError as err:
-            _LOGGER.warning("Cannot write %s: %s", self._status.path.name, err.strerror or err)
-        self.writer.start()
+        await asyncio.to_thread(self._open)
         bus = self.hub.bus
         self._unsubscribes = [
             bus.listen(EVENT_STATE_CHANGED, self._state_changed),
@@ -82,6 +81,14 @@ class Recorder:
             ),
         ]
         self.hub.components.update(COMPONENTS)
+
+    def _open(self) -> None:
+        try:
+            self._status.open()
+        except OSError as err:
+            _LOGGER.warning("Cannot write %s: %s", self._status.path.name, err.strerror or err)
+        self.writer.start()
+        self.reader.open()  # after the writer: it creates and migrates the database
 
     async def stop(self) -> None:
         """Stop listening, write what is queued, close the database (bounded in time)."""

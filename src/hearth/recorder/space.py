@@ -28,13 +28,23 @@ def is_storage_error(err: sqlite3.Error) -> bool:
     return _code(err) in _STORAGE
 
 
-def free_bytes(path: Path) -> int | None:
-    """Bytes this process may still write on the file system holding `path`, or None."""
+def free_bytes(path: Path, dir_fd: int | None = None) -> int | None:
+    """Bytes this process may still write on the file system holding `path`, or None.
+
+    `dir_fd`: the directory of `path` held open, used instead of the path (a hub that gave
+    root up may no longer reach its configuration directory by path, hearth.privileges).
+    """
     try:
-        info = os.statvfs(path.parent)
+        info = os.statvfs(path.parent if dir_fd is None else dir_fd)
     except OSError:
         return None
     return info.f_bavail * info.f_frsize
+
+
+def _size(path: Path, suffix: str, dir_fd: int | None) -> int:
+    if dir_fd is None:
+        return os.stat(f"{path}{suffix}").st_size
+    return os.stat(f"{path.name}{suffix}", dir_fd=dir_fd).st_size
 
 
 def files_size(path: Path) -> int:
@@ -48,7 +58,7 @@ def files_size(path: Path) -> int:
     return total
 
 
-def file_size_room(path: Path) -> int | None:
+def file_size_room(path: Path, dir_fd: int | None = None) -> int | None:
     """How much the largest of the files may still grow under RLIMIT_FSIZE, or None (no limit)."""
     soft, _ = resource.getrlimit(resource.RLIMIT_FSIZE)
     if soft == resource.RLIM_INFINITY:
@@ -56,16 +66,16 @@ def file_size_room(path: Path) -> int | None:
     largest = 0
     for suffix in _SIDE_FILES:
         try:
-            largest = max(largest, os.stat(f"{path}{suffix}").st_size)
+            largest = max(largest, _size(path, suffix, dir_fd))
         except OSError:
             continue
     return max(0, soft - largest)
 
 
-def explain(path: Path, err: sqlite3.Error) -> tuple[str, str]:
+def explain(path: Path, err: sqlite3.Error, dir_fd: int | None = None) -> tuple[str, str]:
     """(status reason, one line for the log) for a failed write."""
-    free = free_bytes(path)
-    room = file_size_room(path)
+    free = free_bytes(path, dir_fd)
+    room = file_size_room(path, dir_fd)
     if _code(err) == _FULL or (free is not None and free < RESUME_ROOM):
         return status.DISK_FULL, f"the disk holding {path.name} is full ({err})"
     if room is not None and room < RESUME_ROOM:
@@ -75,10 +85,10 @@ def explain(path: Path, err: sqlite3.Error) -> tuple[str, str]:
     return status.WRITE_FAILED, f"{path.name} cannot be written ({err})"
 
 
-def room_to_resume(path: Path) -> bool:
+def room_to_resume(path: Path, dir_fd: int | None = None) -> bool:
     """Whether there is room again: free space, and room under the file size limit."""
-    free = free_bytes(path)
-    room = file_size_room(path)
+    free = free_bytes(path, dir_fd)
+    room = file_size_room(path, dir_fd)
     return (free is None or free >= RESUME_ROOM) and (room is None or room >= RESUME_ROOM)
 
 

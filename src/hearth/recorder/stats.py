@@ -26,7 +26,10 @@ def collect(conn: sqlite3.Connection, path: Path, status_path: Path) -> dict[str
         "JOIN entities ON entities.id = counts.entity ORDER BY counts.rows DESC LIMIT ?",
         (TOP_ENTITIES,),
     ).fetchall()
-    found = read_status(status_path)
+    try:
+        found = read_status(status_path)
+    except PermissionError:
+        found = None
     return {
         "database": path.name,
         "bytes": space.files_size(path),

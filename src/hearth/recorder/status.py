@@ -73,11 +73,17 @@ class StatusFile:
 
 
 def read_status(path: Path) -> Status | None:
-    """The last status written, or None when there is none or it cannot be read."""
+    """The last status written, or None when there is none or it is not one.
+
+    PermissionError when this process may not read it (a hub that gave root up, below a
+    directory closed to its user): not knowing is not "no status".
+    """
     try:
         with path.open("rb") as file:
             text = file.read(SIZE * 2)
         data = orjson.loads(text.strip() or b"null")
+    except PermissionError:
+        raise
     except (OSError, orjson.JSONDecodeError):
         return None
     if not isinstance(data, dict):

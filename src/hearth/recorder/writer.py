@@ -4,11 +4,17 @@ The event loop only appends to a deque (`put`) and never waits: a batch is commi
 `commit_interval` after its first change, or as soon as it holds RECORDER_BATCH_ROWS. Storage
 that fails (a full disk) stops recording with one log line and a status for `hearth check`;
 the writer tries again every `retry_interval` and resumes by itself once writes succeed.
+
+The connection is opened by `start`, before the hub gives root up: afterwards the hub's user
+may not reach the configuration directory by path (a parent closed to it), so the writer keeps
+that connection for good and looks at its directory (free space, file sizes) through a
+descriptor held from the start (hearth.privileges).
 """
 
 from __future__ import annotations
 
 import logging
+import os
 import sqlite3
 import threading
 import time
@@ -70,6 +76,7 @@ class Writer:
         self._stopping = False
         self._thread: threading.Thread | None = None
         self._conn: sqlite3.Connection | None = None
+        self._dir_fd: int | None = None
         self._batch: BatchWriter | None = None
         self.recording = False
         self.written = 0
@@ -95,6 +102,11 @@ class Writer:
         """Whether the writer thread is alive."""
         return self._thread is not None and self._thread.is_alive()
 
+    @property
+    def directory(self) -> int | None:
+        """The database's directory, held open from `start` to `stop` (a descriptor)."""
+        return self._dir_fd
+
     def put(self, record: Record) -> bool:
         """Queue one record; False (and counted as dropped) when not recording or overflowing."""
         if not self.recording or self._stopping:
@@ -110,9 +122,12 @@ class Writer:
         self._backlog.barrier(done)
 
     def start(self) -> None:
-        """Open the database and start the thread (the open happens in the thread)."""
+        """Open the database, then start the thread. Blocking (run it in a worker thread), and
+        before the hub gives root up: this is the only time the files are reached by path."""
+        self._dir_fd = os.open(self.path.parent, os.O_RDONLY | os.O_DIRECTORY | os.O_CLOEXEC)
+        self.recording = True
+        self._open()
         self._thread = threading.Thread(target=self._run, name="hearth-recorder", daemon=True)
-        self.recording = True  # accept changes at once; they wait for the open
         self._thread.start()
 
     def stop(self, timeout: float) -> None:
@@ -122,12 +137,14 @@ class Writer:
         self._wake.set()
         if self._thread is not None:
             self._thread.join(timeout)
+        if self._dir_fd is not None and not self.running:
+            os.close(self._dir_fd)
+            self._dir_fd = None
 
     # The writer thread.
 
     def _run(self) -> None:
         try:
-            self._open()
             while not self._stopping:
                 self._wake.clear()
                 if not self.recording:
@@ -154,11 +171,11 @@ class Writer:
     def _open(self) -> None:
         try:
             self._conn = open_writer(self.path)
+            self._purges.schedule(last_purge(self._conn))
         except sqlite3.Error as err:
             self._stop_recording(err)
             return
         self._batch = BatchWriter(self._conn, self._filter)
-        self._purges.schedule(last_purge(self._conn))
         self._status.write(status.RECORDING)
 
     def _gather_and_write(self) -> None:
@@ -208,7 +225,7 @@ class Writer:
         """Stop accepting changes, drop what waits, say why once, and plan a retry."""
         self.recording = False
         self._backlog.clear()
-        reason, why = space.explain(self.path, err)
+        reason, why = space.explain(self.path, err, self._dir_fd)
         _LOGGER.error(
             "Recording stopped: %s; history is not recorded until that is fixed (retrying every "
             "%g s)",
@@ -224,13 +241,14 @@ class Writer:
             self._wake.wait(left)
             return
         self._retry_at = time.monotonic() + self.settings.retry_interval
-        if not space.room_to_resume(self.path):
+        if not space.room_to_resume(self.path, self._dir_fd):
             return
         try:
-            if self._conn is None:
+            if self._conn is None:  # the first open failed; by path (the hub may be root still)
                 self._conn = open_writer(self.path)
-                self._batch = BatchWriter(self._conn, self._filter)
+            if self._batch is None:
                 self._purges.schedule(last_purge(self._conn))
+                self._batch = BatchWriter(self._conn, self._filter)
             space.probe_write(self._conn)
         except sqlite3.Error:
             return
