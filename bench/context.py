@@ -9,6 +9,7 @@ import time
 from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
+from typing import Any
 
 from bench import procs
 from bench.hub import Hub, Template
@@ -41,6 +42,7 @@ class Bench:
     certificates: dict[str, tuple[Path, Path]] = field(default_factory=dict)  # kind: cert, key
     ceiling_tls_ports: dict[str, int] = field(default_factory=dict)  # kind: port
     notes: list[str] = field(default_factory=list)
+    extras: dict[str, Any] = field(default_factory=dict)  # what cases share (a generated history)
 
     @property
     def token(self) -> str:

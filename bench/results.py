@@ -29,6 +29,10 @@ class Settings:
     fanout_subscribers: int = 100
     logins: int = 5
     attackers: int = 20
+    recorder_changes: int = 40_000  # changes per write-throughput run
+    recorder_window: float = 10.0  # seconds per CPU measurement at 100 changes/s
+    history_entities: int = 200  # generated history: entities changing every 30 s ...
+    history_days: int = 10  # ... for this many days
     smoke: bool = False
 
     @classmethod
@@ -50,6 +54,10 @@ class Settings:
             fanout_subscribers=10,
             logins=1,
             attackers=2,
+            recorder_changes=2000,
+            recorder_window=2.0,
+            history_entities=20,
+            history_days=1,
             smoke=True,
         )
 

@@ -16,6 +16,7 @@ from bench import (
     cases_browser,
     cases_http,
     cases_process,
+    cases_recorder,
     cases_tls,
     cases_ws,
     features,
@@ -156,6 +157,7 @@ def all_cases() -> tuple[Case, ...]:
         *cases_process.CASES_END,
         *cases_tls.CASES,
         *cases_browser.CASES,
+        *cases_recorder.CASES,
     )
 
 

@@ -26,6 +26,7 @@ from hearth.http.server import HttpServer, create_app
 from hearth.http.tls import TlsSettings
 from hearth.http.tls_reload import load_tls
 from hearth.privileges import RunAs, plan
+from hearth.recorder import KEY_RECORDER, Recorder
 
 _LOGGER = logging.getLogger(__name__)
 
@@ -153,6 +154,7 @@ async def serve(config_dir: Path, config_file: ConfigFile, run_as: RunAs | None 
         raise startup_storage_error(err) from None
     hub = Hub(hub_config(config))
     server: HttpServer | None = None
+    recorder: Recorder | None = None
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
     for signum in (signal.SIGINT, signal.SIGTERM):
@@ -160,8 +162,13 @@ async def serve(config_dir: Path, config_file: ConfigFile, run_as: RunAs | None 
     try:
         check_trusted_admins(config_file, auth)
         hub.registries = Registries(hub.bus, RegistryStore(auth.db))
+        if config.recorder.enabled:  # before the integrations: their first states are history
+            recorder = Recorder(hub, config_dir, config.recorder)
+            await recorder.start()
         await setup_integrations(hub, config)
         app = create_app(hub, auth, config, tls)
+        if recorder is not None:
+            app[KEY_RECORDER] = recorder
         server = HttpServer(
             app,
             config.http.server_host,
@@ -199,4 +206,6 @@ async def serve(config_dir: Path, config_file: ConfigFile, run_as: RunAs | None 
             await server.stop()
         with contextlib.suppress(Exception):
             await hub.stop()
+        if recorder is not None:  # after the hub: its last changes and its stop are history
+            await recorder.stop()
         await auth.aclose()

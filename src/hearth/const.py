@@ -79,6 +79,23 @@ HASH_QUEUE_LIMIT: Final = 64  # waiting hash jobs before new ones are refused
 MAX_STATE_LENGTH: Final = 255
 MAX_ENTITY_ID_LENGTH: Final = 255
 
+# The recorder (hearth.recorder): history of state changes in its own database file.
+RECORDER_DATABASE_FILE: Final = "hearth-history.db"
+RECORDER_STATUS_FILE: Final = "hearth-history.status"  # what the recorder is doing, for check
+RECORDER_KEEP_DAYS: Final = 10  # recorder.purge_keep_days
+RECORDER_MAX_KEEP_DAYS: Final = 3650
+RECORDER_COMMIT_INTERVAL: Final = 1.0  # seconds: a batch is committed at most this late ...
+RECORDER_BATCH_ROWS: Final = 1000  # ... or once it holds this many changes
+RECORDER_RETRY_INTERVAL: Final = 60.0  # seconds between attempts to write after a full disk
+RECORDER_MAX_BACKLOG: Final = 50_000  # changes waiting for the writer before new ones are dropped
+RECORDER_MAX_BACKLOG_BYTES: Final = 64 * 1024 * 1024  # ... or this much data waiting
+RECORDER_PURGE_HOUR: Final = 4  # local hour of the nightly purge (and at start when overdue)
+RECORDER_PURGE_BATCH: Final = 2000  # rows deleted per short transaction
+RECORDER_MAX_QUERY_ENTITIES: Final = 1000  # entity ids in one history or logbook request
+RECORDER_MAX_QUERY_ROWS: Final = 250_000  # rows one history or logbook answer may hold
+RECORDER_QUERY_TIMEOUT: Final = 15.0  # seconds a read may take before it is interrupted
+RECORDER_MAX_READS: Final = 16  # reads waiting or running at once before new ones are refused
+
 # Data in state attributes, event data and service data (hearth.core.payload), wherever it comes
 # from: bounded so that everything stored or fired can always be serialised (orjson writes at most
 # 254 levels) and sent to every subscriber.

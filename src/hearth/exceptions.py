@@ -70,6 +70,18 @@ class ServiceValidationError(BadRequest):
     """Service call data does not match the service's schema."""
 
 
+class InvalidStartTime(BadRequest):
+    """A history or logbook start time that is not an ISO 8601 time (or lies ahead)."""
+
+    code = "invalid_start_time"
+
+
+class InvalidEndTime(BadRequest):
+    """A history or logbook end time that is not an ISO 8601 time (or precedes the start)."""
+
+    code = "invalid_end_time"
+
+
 class InvalidCode(BadRequest):
     """An MFA code that is wrong, already used or malformed, given while setting up or removing
     MFA by an already authenticated user (at login a bad code is an `invalid_auth` step)."""

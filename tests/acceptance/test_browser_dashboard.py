@@ -234,7 +234,7 @@ def test_dashboard_in_two_browsers(tls_hubs: list[TlsHub], tmp_path: Path) -> No
 
         # A user who is no admin: no settings panel, in the data or in the sidebar.
         log_in(guest, base, GUEST, totp_secret=None)
-        assert set(hass(guest, "panels")) == {"lovelace", "profile"}
+        assert set(hass(guest, "panels")) == {"lovelace", "history", "logbook", "profile"}
         assert "Settings" not in guest.text()
         assert "config" in hass(admin, "panels")
         guest.screenshot("dashboard")

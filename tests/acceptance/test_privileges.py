@@ -19,7 +19,9 @@ import subprocess
 import sys
 import tempfile
 from collections.abc import Iterator
+from datetime import UTC, datetime
 from pathlib import Path
+from urllib.parse import quote
 
 import aiohttp
 import pytest
@@ -188,6 +190,57 @@ def test_a_hub_started_as_root_serves_as_its_own_user(
             assert request(hub, "GET", "/api/", token=beside).status == 200
         assert_private(checkout.config_dir, user)  # SQLite gave its files the database's owner
         assert_unprivileged(process.pid, user)  # the threads started since inherited it all
+    finally:
+        stop(hub)
+
+
+def history_of(hub: RunningHub, entity_id: str, since: str) -> list[str]:
+    """The states of one entity since `since`, through the REST history API."""
+    reply = request(
+        hub,
+        "GET",
+        f"/api/history/period/{quote(since)}?filter_entity_id={entity_id}&minimal_response",
+        token=hub.token,
+    )
+    assert reply.status == 200, reply.body
+    return [state["state"] for states in json.loads(reply.body) for state in states]
+
+
+def test_the_history_is_recorded_and_read_after_the_switch(
+    tmp_path: Path, hub_template: tuple[Path, str], user: pwd.struct_passwd
+) -> None:
+    """The history database lies below a directory the hub's user cannot enter, and SQLite
+    reaches a database by its absolute path: every connection (the writer's, the reader's for
+    history and logbook, the nightly purge's) must be opened before the switch and kept."""
+    checkout = closed_checkout(tmp_path)
+    shutil.copytree(hub_template[0], checkout.config_dir)
+    port = free_port()
+    write_config(checkout.config_dir, port)
+    log = tmp_path / "hub.log"
+    since = datetime.now(UTC).isoformat()
+    process = start(checkout.python, checkout.root, "config", log, "--user", TEST_USER,
+                    env=checkout.env())  # fmt: skip
+    hub = started(checkout.config_dir, port, hub_template[1], process, log)
+    entity_id = "sensor.after_the_switch"
+    try:
+        for state in ("one", "two"):
+            body = json.dumps({"state": state}).encode()
+            assert request(hub, "POST", f"/api/states/{entity_id}", token=hub.token,
+                           body=body).status in (200, 201)  # fmt: skip
+        # "one" is no longer the current state: only the database can answer it.
+        assert history_of(hub, entity_id, since) == ["one", "two"]
+        reply = request(hub, "GET", f"/api/logbook/{quote(since)}?entity={entity_id}",
+                        token=hub.token)  # fmt: skip
+        assert reply.status == 200, reply.body
+        assert [entry["state"] for entry in json.loads(reply.body)][-1:] == ["two"]
+        # The CLI, as root, purges beside the running hub; the hub keeps recording.
+        purged = hearth(checkout.config_dir, "recorder", "purge")
+        assert purged.returncode == 0, purged.stderr
+        body = json.dumps({"state": "three"}).encode()
+        request(hub, "POST", f"/api/states/{entity_id}", token=hub.token, body=body)
+        assert history_of(hub, entity_id, since) == ["one", "two", "three"]
+        assert "Recording stopped" not in hub.log()
+        assert_private(checkout.config_dir, user)  # the history's files too
     finally:
         stop(hub)
 

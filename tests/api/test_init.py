@@ -28,6 +28,10 @@ EXPECTED_ROUTES = {
     ("GET", "/api/bans"),
     ("DELETE", "/api/bans/{ip}"),
     ("GET", "/api/hearth/check"),
+    ("GET", "/api/history/period"),
+    ("GET", "/api/history/period/{datetime}"),
+    ("GET", "/api/logbook"),
+    ("GET", "/api/logbook/{datetime}"),
     ("GET", "/api/openapi.json"),
 }
 

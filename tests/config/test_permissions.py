@@ -26,7 +26,8 @@ def home(tmp_path: Path) -> Path:
     (config / "tls").mkdir(parents=True)
     config.chmod(0o700)
     for name in ("configuration.yaml", "secrets.yaml", "hearth.db", "hearth.db-wal",
-                 "username_hash.key", "tls/server.key", "tls/server.crt"):  # fmt: skip
+                 "hearth-history.db", "username_hash.key", "tls/server.key",
+                 "tls/server.crt"):  # fmt: skip
         (config / name).write_text("x: 1\n")
         (config / name).chmod(0o600)
     (config / "configuration.yaml").write_text("homeassistant:\n  name: Home\n")
@@ -58,6 +59,8 @@ def test_a_private_directory_has_no_findings(home: Path) -> None:
         ("hearth.db", 0o664, 0, [("hearth.db", "chmod")]),
         ("hearth.db", 0o600, OTHER, [("hearth.db", "chown")]),
         ("hearth.db-wal", 0o666, 0, [("hearth.db-wal", "chmod")]),
+        ("hearth-history.db", 0o660, 0, [("hearth-history.db", "chmod")]),
+        ("hearth-history.db", 0o600, OTHER, [("hearth-history.db", "chown")]),
         ("username_hash.key", 0o620, 0, [("username_hash.key", "chmod")]),
         ("username_hash.key", 0o600, OTHER, [("username_hash.key", "chown")]),
         ("tls", 0o777, 0, [("tls", "chmod")]),

@@ -59,7 +59,7 @@ async def test_index_before_onboarding_goes_to_onboarding(client: Client) -> Non
 
 
 async def test_unknown_first_segment_is_not_the_index(client: Client, admin_user: User) -> None:
-    for path in ("/history", "/developer-tools/state", "/lovelacex", "/api/nothing"):
+    for path in ("/map", "/developer-tools/state", "/lovelacex", "/api/nothing"):
         resp = await client.get(path)
         assert resp.status in (401, 404), path
 

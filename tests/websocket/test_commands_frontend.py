@@ -12,7 +12,7 @@ from .conftest import WsClient
 
 async def test_panels_depend_on_the_role(admin_ws: WsClient, user_ws: WsClient) -> None:
     admin = await admin_ws.ok("get_panels")
-    assert set(admin) == {"lovelace", "profile", "config"}
+    assert set(admin) == {"lovelace", "history", "logbook", "profile", "config"}
     assert admin["config"] == {
         "component_name": "config",
         "icon": "hass:cog",
@@ -22,7 +22,7 @@ async def test_panels_depend_on_the_role(admin_ws: WsClient, user_ws: WsClient) 
         "require_admin": True,
         "config_panel_domain": None,
     }
-    assert set(await user_ws.ok("get_panels")) == {"lovelace", "profile"}
+    assert set(await user_ws.ok("get_panels")) == {"lovelace", "history", "logbook", "profile"}
 
 
 async def test_texts_icons_and_themes(user_ws: WsClient) -> None:

@@ -29,6 +29,9 @@ _INSIDE: Final = (
     const.SECRETS_FILE,
     const.DATABASE_FILE,
     *(const.DATABASE_FILE + suffix for suffix in ("-wal", "-shm", "-journal")),
+    # The history: who was home when, what was switched on (hearth.recorder).
+    const.RECORDER_DATABASE_FILE,
+    *(const.RECORDER_DATABASE_FILE + suffix for suffix in ("-wal", "-shm", "-journal")),
     const.LOCK_FILE,
     const.USERNAME_HASH_KEY_FILE,
     "ip_bans.yaml",
@@ -38,6 +41,7 @@ _SECRET: Final = frozenset(
         const.SECRETS_FILE,
         const.USERNAME_HASH_KEY_FILE,
         *(name for name in _INSIDE if name.startswith(const.DATABASE_FILE)),
+        *(name for name in _INSIDE if name.startswith(const.RECORDER_DATABASE_FILE)),
     }
 )
 

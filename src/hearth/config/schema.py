@@ -24,6 +24,7 @@ from hearth import const
 from hearth.auth.mfa.policy import MfaPolicy
 from hearth.config import ban_fields, net_fields, net_rules, tls_fields
 from hearth.config.duration import duration_between, parse_duration
+from hearth.config.recorder_fields import RecorderSection
 
 _HOSTNAME_CHARACTERS = frozenset(string.ascii_letters + string.digits + "-")
 
@@ -299,6 +300,7 @@ class Config(BaseModel):
     http: HttpSection = HttpSection()
     demo: DemoSection | None = None
     auth: AuthSection = AuthSection()
+    recorder: RecorderSection = RecorderSection()
 
     @field_validator("auth")
     @classmethod

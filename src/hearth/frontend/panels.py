@@ -32,12 +32,15 @@ class Panel:
 
 
 # Only what works against Hearth: the dashboard (stored in Hearth's database, generated until
-# someone saves one), the user profile, and the settings pages for administrators. No history,
-# logbook, map, energy or developer tools until Hearth serves what they need.
+# someone saves one), the history and the logbook (hearth.recorder), the user profile, and the
+# settings pages for administrators. No map, energy or developer tools until Hearth serves what
+# they need.
 PANELS: Final = {
     panel.url_path: panel
     for panel in (
         Panel("lovelace", "lovelace", config={"mode": "storage"}),
+        Panel("history", "history", title="history", icon="hass:chart-box"),
+        Panel("logbook", "logbook", title="logbook", icon="hass:format-list-bulleted-type"),
         Panel("profile", "profile"),
         Panel("config", "config", title="config", icon="hass:cog", require_admin=True),
     )

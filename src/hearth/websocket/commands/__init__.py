@@ -13,9 +13,12 @@ from hearth.websocket.commands import (
     check,
     core,
     frontend,
+    history,
+    logbook,
     lovelace,
     mfa,
     placeholders,
+    recorder,
     registries,
     subscribe,
     users,
@@ -36,6 +39,9 @@ COMMANDS: Final[Mapping[str, CommandSpec[Any]]] = placeholders.with_fallbacks(
         areas.COMMANDS,
         lovelace.COMMANDS,
         check.COMMANDS,
+        history.COMMANDS,
+        logbook.COMMANDS,
+        recorder.COMMANDS,
     )
 )
 
