@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any, Final
 
-from hearth.websocket.commands_placeholders import AnyParams
+from hearth.websocket.commands.placeholders import AnyParams
 from hearth.websocket.live import recorder_of
 from hearth.websocket.spec import CommandSpec, NoParams, command
 
