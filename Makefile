@@ -40,7 +40,8 @@ $(VENV)/.dev: $(VENV)/.runtime requirements-dev.lock
 
 # Tools the tests drive for real; installed from Debian when missing (command:package pairs).
 TEST_TOOLS := node:nodejs npm:npm openssl:openssl nginx:nginx fail2ban-regex:fail2ban \
-	chromium:chromium chromedriver:chromium-driver
+	chromium:chromium chromedriver:chromium-driver \
+	mosquitto:mosquitto mosquitto_passwd:mosquitto
 SSLYZE_VENV := .venv-sslyze
 
 system-test-deps: $(SSLYZE_VENV)/.done

@@ -14,6 +14,7 @@ from hearth.core.events import EVENT_HUB_START, EVENT_HUB_STOP, EventBus
 from hearth.core.registries import Registries
 from hearth.core.services import ServiceRegistry
 from hearth.core.states import StateMachine
+from hearth.integrations.component import EntityComponents
 
 _LOGGER = logging.getLogger(__name__)
 T = TypeVar("T")
@@ -100,6 +101,8 @@ class Hub:
         self.services = ServiceRegistry(self.bus)
         # In memory until bootstrap replaces them with registries kept in the database.
         self.registries = Registries(self.bus)
+        # The entities integrations provide, by domain, and the domains' services.
+        self.entity_components = EntityComponents(self)
         self.components: set[str] = set()
         self.state = CoreState.not_running
         self._tasks: set[asyncio.Task[Any]] = set()
