@@ -23,6 +23,7 @@ from pydantic_core import PydanticCustomError
 from hearth import const
 from hearth.auth.mfa_policy import MfaPolicy
 from hearth.config import ban_fields, net_fields, net_rules, tls_fields
+from hearth.config.mqtt_fields import MqttSection
 
 _HOSTNAME_CHARACTERS = frozenset(string.ascii_letters + string.digits + "-")
 
@@ -279,6 +280,7 @@ class Config(BaseModel):
     http: HttpSection = HttpSection()
     demo: DemoSection | None = None
     auth: AuthSection = AuthSection()
+    mqtt: MqttSection | None = None
 
     @field_validator("auth")
     @classmethod

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import Coroutine, Iterable
+from collections.abc import Callable, Coroutine, Iterable
 from dataclasses import dataclass
 from enum import StrEnum
 from typing import Any, Final, Literal, TypeVar
@@ -104,6 +104,8 @@ class Hub:
         # The entities integrations provide, by domain, and the domains' services.
         self.entity_components = EntityComponents(self)
         self.components: set[str] = set()
+        # Per integration, a function giving its state for administrators (GET /api/hearth/mqtt).
+        self.diagnostics: dict[str, Callable[[], dict[str, Any]]] = {}
         self.state = CoreState.not_running
         self._tasks: set[asyncio.Task[Any]] = set()
 

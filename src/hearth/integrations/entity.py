@@ -140,8 +140,8 @@ class Entity:
         attributes = hub.registries.entities.apply(self.entity_id, self.attributes())
         return hub.states.set(self.entity_id, value, attributes, context=context)
 
-    async def on_added(self) -> None:
+    def on_added(self) -> None:
         """Called once the entity has its id and its first state (subscribe to updates here)."""
 
-    async def on_removed(self) -> None:
+    def on_removed(self) -> None:
         """Called after the entity left the hub (release what on_added took)."""

@@ -103,6 +103,8 @@ class EntityPlatform:
                 entity.entity_id, entity.write
             )
             self.hub.entity_components.add(entity)
+            # Subscriptions first, so that the first state already knows the availability.
+            entity.on_added()
             entity.write()
         return added
 
@@ -135,6 +137,7 @@ class EntityPlatform:
         if callable(untrack):
             untrack()
         self.hub.entity_components.remove(entity)
+        entity.on_removed()
         self.hub.states.remove(entity.entity_id)
         if forget:
             self.hub.registries.entities.forget([entity.entity_id])
