@@ -24,7 +24,12 @@ from paho.mqtt.properties import Properties
 from hearth import const
 from hearth.exceptions import Unavailable
 from hearth.integrations.mqtt.inbound import shown
-from hearth.integrations.mqtt.security import PlaintextRefused, broker_address, tls_context
+from hearth.integrations.mqtt.security import (
+    PlaintextRefused,
+    TrackedContext,
+    broker_address,
+    tls_context,
+)
 from hearth.integrations.mqtt.status import ConnectionState, MqttStatus
 
 if TYPE_CHECKING:
@@ -84,6 +89,21 @@ def backoff(failures: int, *, auth: bool, rng: random.Random) -> float:
         base = max(base, const.MQTT_AUTH_RETRY_MIN)
     delay = min(base, const.MQTT_RECONNECT_MAX)
     return float(delay * (0.5 + rng.random() / 2))
+
+
+def _release(client: aiomqtt.Client) -> None:
+    """Close paho's socket now, while the event loop runs.
+
+    aiomqtt leaves it open after a refused CONNECT (wrong password, old protocol); paho would
+    close it only when garbage collected, from wherever that happens, loop or no loop.
+    """
+    paho = getattr(client, "_client", None)
+    reset = getattr(paho, "_reset_sockets", None)
+    if callable(reset):
+        try:
+            reset()
+        except Exception:  # noqa: BLE001 - best effort: the attempt is over either way
+            _LOGGER.debug("Closing an MQTT socket failed", exc_info=True)
 
 
 def _code(err: aiomqtt.MqttError) -> int | None:
@@ -221,7 +241,7 @@ class MqttClient:
         self.status = new
         self._on_status(new)
 
-    def _make_client(self, address: str) -> aiomqtt.Client:
+    def _make_client(self, address: str, context: TrackedContext | None) -> aiomqtt.Client:
         conf = self._conf
         properties = None
         if self._protocol is aiomqtt.ProtocolVersion.V5:
@@ -242,7 +262,7 @@ class MqttClient:
             keepalive=conf.keepalive,
             timeout=const.MQTT_CONNECT_TIMEOUT,
             properties=properties,
-            tls_context=tls_context(conf),
+            tls_context=context,
             max_queued_incoming_messages=const.MQTT_MAX_QUEUED,
             logger=_PAHO_LOGGER,
         )
@@ -287,9 +307,11 @@ class MqttClient:
         """One connection, served until it ends; how it ended."""
         if self.status.state is not ConnectionState.CONNECTED and self.status.failures == 0:
             self._set_status(ConnectionState.CONNECTING)
+        context = tls_context(self._conf)
+        client: aiomqtt.Client | None = None
         try:
             address = await broker_address(self._conf, self._local_networks)
-            client = self._make_client(address)
+            client = self._make_client(address, context)
             async with client:
                 await self._serve(client)
         except PlaintextRefused as err:

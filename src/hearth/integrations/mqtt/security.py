@@ -14,7 +14,7 @@ import asyncio
 import socket
 import ssl
 from ipaddress import IPv4Address, IPv6Address, ip_address
-from typing import TYPE_CHECKING, Final
+from typing import TYPE_CHECKING, Any, Final
 
 from hearth.http.network import is_local, normalize
 
@@ -32,7 +32,31 @@ class PlaintextRefused(Exception):
     """The broker resolved to an address outside the local networks while TLS is off."""
 
 
-def tls_context(conf: MqttSection) -> ssl.SSLContext | None:
+class TrackedContext(ssl.SSLContext):
+    """A client context that remembers the sockets it wrapped, so that they can be closed.
+
+    paho does not close a socket whose TLS handshake failed; without this each refused
+    certificate would leave a file descriptor to the garbage collector.
+    """
+
+    opened: list[ssl.SSLSocket]
+
+    def wrap_socket(self, *args: Any, **kwargs: Any) -> ssl.SSLSocket:  # type: ignore[override]
+        """Wrap as usual, and remember the result."""
+        wrapped = super().wrap_socket(*args, **kwargs)
+        if not hasattr(self, "opened"):
+            self.opened = []
+        self.opened.append(wrapped)
+        return wrapped
+
+    def close_all(self) -> None:
+        """Close every socket this context made (closing twice is harmless)."""
+        for wrapped in getattr(self, "opened", ()):
+            wrapped.close()
+        self.opened = []
+
+
+def tls_context(conf: MqttSection) -> TrackedContext | None:
     """A client context that verifies the broker's certificate and name, TLS 1.2 or later.
 
     The CA file, when given, replaces the system's CAs (a private broker has a private CA);
@@ -41,9 +65,11 @@ def tls_context(conf: MqttSection) -> ssl.SSLContext | None:
     """
     if not conf.tls:
         return None
-    context = ssl.create_default_context(
-        cafile=str(conf.ca_certificate) if conf.ca_certificate is not None else None
-    )
+    context = TrackedContext(ssl.PROTOCOL_TLS_CLIENT)
+    if conf.ca_certificate is not None:
+        context.load_verify_locations(cafile=str(conf.ca_certificate))
+    else:
+        context.load_default_certs(ssl.Purpose.SERVER_AUTH)
     context.minimum_version = ssl.TLSVersion.TLSv1_2
     context.check_hostname = True
     context.verify_mode = ssl.CERT_REQUIRED
