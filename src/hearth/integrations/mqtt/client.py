@@ -102,7 +102,7 @@ def _release(client: aiomqtt.Client) -> None:
     if callable(reset):
         try:
             reset()
-        except Exception:  # noqa: BLE001 - best effort: the attempt is over either way
+        except Exception:
             _LOGGER.debug("Closing an MQTT socket failed", exc_info=True)
 
 

@@ -41,7 +41,7 @@ class TrackedContext(ssl.SSLContext):
 
     opened: list[ssl.SSLSocket]
 
-    def wrap_socket(self, *args: Any, **kwargs: Any) -> ssl.SSLSocket:  # type: ignore[override]
+    def wrap_socket(self, *args: Any, **kwargs: Any) -> ssl.SSLSocket:
         """Wrap as usual, and remember the result."""
         wrapped = super().wrap_socket(*args, **kwargs)
         if not hasattr(self, "opened"):
