@@ -28,6 +28,7 @@ EXPECTED_ROUTES = {
     ("GET", "/api/bans"),
     ("DELETE", "/api/bans/{ip}"),
     ("GET", "/api/hearth/check"),
+    ("GET", "/api/hearth/mqtt"),
 }
 
 ADMIN_ONLY = {
@@ -39,6 +40,8 @@ ADMIN_ONLY = {
     ("DELETE", "/api/bans/{ip}"),
     ("GET", "/api/hearth/check"),
     ("HEAD", "/api/hearth/check"),
+    ("GET", "/api/hearth/mqtt"),
+    ("HEAD", "/api/hearth/mqtt"),
 }
 
 ENDPOINTS = [

@@ -23,6 +23,7 @@ from hearth.websocket import (
     commands_frontend,
     commands_lovelace,
     commands_mfa,
+    commands_mqtt,
     commands_placeholders,
     commands_registries,
     commands_subscribe,
@@ -57,6 +58,7 @@ COMMANDS: Final[Mapping[str, CommandSpec[Any]]] = commands_placeholders.with_fal
         commands_areas.COMMANDS,
         commands_lovelace.COMMANDS,
         commands_check.COMMANDS,
+        commands_mqtt.COMMANDS,
     )
 )
 
