@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+from pathlib import Path
 
 import orjson
 
@@ -11,6 +12,8 @@ from hearth.core.context import Context
 from hearth.core.events import EVENT_STATE_CHANGED, Event
 from hearth.core.hub import Hub
 from hearth.integrations import mqtt
+from hearth.storage import Database
+from hearth.storage.audit import AuditLog
 from tests.integrations.mqtt import payloads as p
 from tests.integrations.mqtt.support import Inbox, device, publish_json, wait_for
 from tests.mqtt_broker import (
@@ -103,3 +106,47 @@ async def test_tasmota_dimmer_with_abbreviations(
         assert inbox.on(f"{p.TASMOTA_BASE}cmnd/POWER") == []  # on_command_type: brightness
         await tasmota.publish(f"{p.TASMOTA_BASE}tele/LWT", b"Offline", qos=1, retain=True)
         await wait_for(lambda: mqtt_hub.states.get("light.kitchen_dimmer").state == "unavailable")
+
+
+async def test_lock_commands_are_audited_with_the_user(
+    broker: Broker, mqtt_conf: MqttSection, mqtt_hub: Hub, tmp_path: Path
+) -> None:
+    db = Database.open(tmp_path / "hearth.db")
+    try:
+        audit = AuditLog(db)
+        mqtt_hub.entity_components.audit = audit
+        mqtt_hub.entity_components.username_of = {"user-1": "alice"}.get
+        integration = await mqtt.async_setup(mqtt_hub, mqtt_conf)
+        await wait_for(lambda: integration.client.connected)
+        inbox = Inbox()
+        async with contextlib.AsyncExitStack() as stack:
+            z2m = await stack.enter_async_context(device(broker, Z2M_USER, Z2M_PASSWORD))
+            await z2m.subscribe(f"{p.LOCK_TOPIC}/set", qos=1)
+            await stack.enter_async_context(inbox.collecting(z2m))
+            await publish_json(z2m, p.Z2M_BRIDGE_STATE, {"state": "online"})
+            await publish_json(z2m, f"{p.PREFIX}/lock/{p.LOCK_IEEE}/lock/config", p.z2m_lock())
+            await publish_json(z2m, p.LOCK_TOPIC, {"state": "LOCK"})
+            await wait_for(
+                lambda: (s := mqtt_hub.states.get("lock.front_door")) and s.state == "locked"
+            )
+            await mqtt_hub.services.call(
+                "lock",
+                "unlock",
+                {"entity_id": "lock.front_door"},
+                context=Context(user_id="user-1"),
+            )
+            await wait_for(lambda: inbox.on(f"{p.LOCK_TOPIC}/set") == [b"UNLOCK"])
+            # Not optimistic: the lock is unlocked when the lock says so.
+            assert mqtt_hub.states.get("lock.front_door").state == "locked"  # type: ignore[union-attr]
+            await publish_json(z2m, p.LOCK_TOPIC, {"state": "UNLOCK"})
+            await wait_for(lambda: mqtt_hub.states.get("lock.front_door").state == "unlocked")  # type: ignore[union-attr]
+        (entry,) = audit.query(event="lock_command")
+        assert (entry.user_id, entry.username) == ("user-1", "alice")
+        assert entry.details == {
+            "entity_id": "lock.front_door",
+            "service": "lock.unlock",
+            "integration": "mqtt",
+            "result": "sent",
+        }
+    finally:
+        db.close()
