@@ -268,3 +268,20 @@ def test_entity_limit(
         payload = {**p.z2m_temperature(), "unique_id": f"u{number}", "object_id": f"n{number}"}
         feed(f"{p.PREFIX}/sensor/s/n{number}/config", payload)
     assert len(integration.platform.entities) == 2
+
+
+@pytest.mark.parametrize(
+    "payload",
+    [_nested_list(10_000), b"x" * (10 * 1024 * 1024), b"\xff\xfe", b"[1]", b'{"POWER": [1]}',
+     b'{"Dimmer": "NaN"}', b'{"Dimmer": 1e999}', b'{"Dimmer": {"a": 1}}', b""],
+)  # fmt: skip
+def test_bad_state_messages_change_nothing_and_raise_nothing(
+    integration: MqttIntegration, feed: Feed, caplog: pytest.LogCaptureFixture, payload: bytes
+) -> None:
+    feed(p.TASMOTA_DIMMER_DISCOVERY, p.tasmota_dimmer())
+    feed("tasmota/tasmota_1A2B3C/tele/STATE", {"POWER": "ON", "Dimmer": 40})
+    dimmer = entity(integration, "light.kitchen_dimmer")
+    with caplog.at_level(logging.WARNING):
+        feed("tasmota/tasmota_1A2B3C/tele/STATE", payload)
+    assert not [record for record in caplog.records if record.levelno >= logging.ERROR]
+    assert (dimmer.is_on, dimmer.brightness) == (True, 102)

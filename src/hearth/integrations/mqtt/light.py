@@ -37,7 +37,8 @@ def _kelvin(value: float) -> int:
 
 
 def _number(value: Any) -> float | None:
-    if isinstance(value, bool):
+    """A finite, sane number from a device value, or None (also for NO_VALUE)."""
+    if isinstance(value, bool | templates.Missing | Mapping | list) or value is None:
         return None
     try:
         number = float(templates.as_text(value))
