@@ -146,7 +146,7 @@ async def poll_state(client: Api, entity_id: str, wanted: str) -> dict[str, Any]
 
 
 async def test_discovery_to_command_to_state_and_a_broker_restart(
-    hub_factory: HubFactory, broker: Broker, monkeypatch: pytest.MonkeyPatch
+    broker: Broker, hub_factory: HubFactory, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     hub = start(hub_factory, broker, monkeypatch)
     inbox = Inbox()
@@ -235,7 +235,7 @@ def _deep(depth: int) -> bytes:
 
 
 async def test_hostile_payloads_are_refused_and_the_hub_carries_on(
-    hub_factory: HubFactory, broker: Broker, monkeypatch: pytest.MonkeyPatch
+    broker: Broker, hub_factory: HubFactory, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     hub = start(hub_factory, broker, monkeypatch)
     async with api(hub) as client, device(broker, TASMOTA_USER, TASMOTA_PASSWORD) as tasmota:
@@ -264,7 +264,7 @@ async def test_hostile_payloads_are_refused_and_the_hub_carries_on(
 
 
 async def test_wrong_password_one_line_a_check_finding_and_no_tight_loop(
-    hub_factory: HubFactory, broker: Broker, monkeypatch: pytest.MonkeyPatch
+    broker: Broker, hub_factory: HubFactory, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     hub = start(hub_factory, broker, monkeypatch, password="not-the-password")
     await wait_for(lambda: "refused the username and password" in hub.log(), what="log line")

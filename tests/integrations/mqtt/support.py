@@ -28,6 +28,15 @@ async def wait_for(condition: Callable[[], Any], timeout: float = DEADLINE, what
         await asyncio.sleep(0.01)
 
 
+async def connected(integration: Any) -> None:
+    """Until the integration has subscribed everything and announced itself (bounded)."""
+    from hearth.integrations.mqtt.status import ConnectionState
+
+    await wait_for(
+        lambda: integration.client.status.state is ConnectionState.CONNECTED, what="connected"
+    )
+
+
 @contextlib.asynccontextmanager
 async def device(broker: Broker, username: str, password: str) -> AsyncIterator[aiomqtt.Client]:
     """A simulated device connected with its own credentials (TLS when the broker has it)."""

@@ -11,7 +11,7 @@ from hearth.config.mqtt_fields import MqttSection
 from hearth.core.hub import Hub
 from hearth.integrations import mqtt
 from tests.integrations.mqtt import payloads as p
-from tests.integrations.mqtt.support import Inbox, device, publish_json, wait_for
+from tests.integrations.mqtt.support import Inbox, connected, device, publish_json, wait_for
 from tests.mqtt_broker import TASMOTA_PASSWORD, TASMOTA_USER, Z2M_PASSWORD, Z2M_USER, Broker
 
 BULB = {
@@ -31,7 +31,7 @@ async def test_commands_reach_the_device_as_each_schema_says(
     broker: Broker, mqtt_conf: MqttSection, mqtt_hub: Hub
 ) -> None:
     integration = await mqtt.async_setup(mqtt_hub, mqtt_conf)
-    await wait_for(lambda: integration.client.connected)
+    await connected(integration)
     z2m_inbox, tasmota_inbox = Inbox(), Inbox()
     call = mqtt_hub.services.call
 

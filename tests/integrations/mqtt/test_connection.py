@@ -13,9 +13,10 @@ from hearth.config.mqtt_fields import MqttSection
 from hearth.core.hub import Hub
 from hearth.exceptions import ConfigError, Unavailable
 from hearth.integrations import mqtt
+from hearth.integrations.mqtt.security import PlaintextRefused, broker_address
 from hearth.integrations.mqtt.status import ConnectionState, read_status
 from tests.integrations.mqtt import payloads as p
-from tests.integrations.mqtt.support import Inbox, device, publish_json, wait_for
+from tests.integrations.mqtt.support import Inbox, connected, device, publish_json, wait_for
 from tests.mqtt_broker import HOST, Z2M_PASSWORD, Z2M_USER, Broker, make_broker
 
 LAMP = "light.living_room_lamp"
@@ -30,7 +31,7 @@ async def test_broker_restart_unavailable_then_back_without_duplicates(
     broker: Broker, mqtt_conf: MqttSection, mqtt_hub: Hub
 ) -> None:
     integration = await mqtt.async_setup(mqtt_hub, mqtt_conf)
-    await wait_for(lambda: integration.client.connected)
+    await connected(integration)
     async with device(broker, Z2M_USER, Z2M_PASSWORD) as z2m:
         await publish_json(z2m, p.Z2M_BRIDGE_STATE, {"state": "online"})
         await publish_json(z2m, p.LAMP_DISCOVERY, p.z2m_lamp())
@@ -104,10 +105,18 @@ async def test_clear_text_to_a_public_broker_refuses_to_start(mqtt_hub: Hub) -> 
     assert "\n" not in caught.value.message
 
 
-async def test_clear_text_beyond_the_built_in_networks_needs_local_networks(mqtt_hub: Hub) -> None:
+async def test_clear_text_beyond_the_built_in_networks_needs_local_networks() -> None:
+    # Checked without connecting: tests send nothing beyond this machine.
     conf = MqttSection(broker="203.0.113.7", port=1883, tls=False)
-    integration = await mqtt.async_setup(mqtt_hub, conf, local_networks=("203.0.113.0/24",))
-    assert integration.client.status.tls is False
+    with pytest.raises(PlaintextRefused):
+        await broker_address(conf)
+    assert await broker_address(conf, ("203.0.113.0/24",)) == "203.0.113.7"
+    await mqtt.check_broker(conf, ("203.0.113.0/24",))  # starts
+
+
+async def test_clear_text_to_a_name_is_checked_on_what_it_resolves_to() -> None:
+    conf = MqttSection(broker="localhost", port=1883, tls=False)
+    assert await broker_address(conf) in ("127.0.0.1", "::1")
 
 
 class Mqtt311Only:
@@ -158,9 +167,13 @@ async def test_falls_back_to_mqtt_3_1_1(tmp_path: Path, mqtt_hub: Hub) -> None:
             password="hub-password-for-tests-9f3a",
         )  # fmt: skip
         integration = await mqtt.async_setup(mqtt_hub, conf)
-        await wait_for(lambda: integration.client.connected, what="connected over 3.1.1")
+        await wait_for(
+            lambda: integration.client.status.state is ConnectionState.CONNECTED,
+            what="connected over 3.1.1",
+        )
         assert integration.client.status.protocol == "3.1.1"
         assert proxy.refused == 1
+        await mqtt_hub.stop()  # before the broker goes: a clean goodbye, not a lost connection
     finally:
         assert proxy.server is not None
         proxy.server.close()

@@ -15,7 +15,7 @@ from hearth.integrations import mqtt
 from hearth.storage import Database
 from hearth.storage.audit import AuditLog
 from tests.integrations.mqtt import payloads as p
-from tests.integrations.mqtt.support import Inbox, device, publish_json, wait_for
+from tests.integrations.mqtt.support import Inbox, connected, device, publish_json, wait_for
 from tests.mqtt_broker import (
     TASMOTA_PASSWORD,
     TASMOTA_USER,
@@ -29,7 +29,7 @@ async def test_zigbee2mqtt_lamp_from_discovery_to_command(
     broker: Broker, mqtt_conf: MqttSection, mqtt_hub: Hub
 ) -> None:
     integration = await mqtt.async_setup(mqtt_hub, mqtt_conf)
-    await wait_for(lambda: integration.client.connected, what="connected")
+    await connected(integration)
     inbox = Inbox()
     async with contextlib.AsyncExitStack() as stack:
         z2m = await stack.enter_async_context(device(broker, Z2M_USER, Z2M_PASSWORD))
@@ -72,7 +72,7 @@ async def test_tasmota_dimmer_with_abbreviations(
     broker: Broker, mqtt_conf: MqttSection, mqtt_hub: Hub
 ) -> None:
     integration = await mqtt.async_setup(mqtt_hub, mqtt_conf)
-    await wait_for(lambda: integration.client.connected)
+    await connected(integration)
     inbox = Inbox()
     async with contextlib.AsyncExitStack() as stack:
         tasmota = await stack.enter_async_context(device(broker, TASMOTA_USER, TASMOTA_PASSWORD))
@@ -117,7 +117,7 @@ async def test_lock_commands_are_audited_with_the_user(
         mqtt_hub.entity_components.audit = audit
         mqtt_hub.entity_components.username_of = {"user-1": "alice"}.get
         integration = await mqtt.async_setup(mqtt_hub, mqtt_conf)
-        await wait_for(lambda: integration.client.connected)
+        await connected(integration)
         inbox = Inbox()
         async with contextlib.AsyncExitStack() as stack:
             z2m = await stack.enter_async_context(device(broker, Z2M_USER, Z2M_PASSWORD))

@@ -10,7 +10,7 @@ import pytest
 
 from hearth import const
 from hearth.integrations.mqtt import color
-from hearth.integrations.mqtt.client import backoff
+from hearth.integrations.mqtt.attempt import backoff
 from hearth.integrations.mqtt.status import ConnectionState, MqttStatus, read_status, write_status
 
 

@@ -9,6 +9,7 @@ restart brings back every retained discovery payload and state.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 import random
 import secrets
@@ -23,6 +24,7 @@ from paho.mqtt.properties import Properties
 
 from hearth import const
 from hearth.exceptions import Unavailable
+from hearth.integrations.mqtt import attempt
 from hearth.integrations.mqtt.inbound import shown
 from hearth.integrations.mqtt.security import (
     PlaintextRefused,
@@ -36,14 +38,10 @@ if TYPE_CHECKING:
     from hearth.config.mqtt_fields import MqttSection
 
 _LOGGER = logging.getLogger("hearth.integrations.mqtt")
-_PAHO_LOGGER = logging.getLogger("hearth.integrations.mqtt.paho")
 
 VERSION_TOPIC: Final = "$SYS/broker/version"
 MAX_RETAINED_CACHE: Final = 16 * 1024  # bytes of a retained message kept for late subscribers
 SUBSCRIBE_BATCH: Final = 64
-# CONNACK codes: MQTT 3.1.1 return codes and MQTT 5 reason codes.
-_AUTH_CODES: Final = frozenset({4, 5, 0x86, 0x87, 0x8C})
-_PROTOCOL_CODES: Final = frozenset({1, 0x84})
 
 
 @dataclass(frozen=True, slots=True)
@@ -56,61 +54,6 @@ class Message:
 
 
 Handler = Callable[[Message], None]
-
-
-class _OncePerText(logging.Filter):
-    """paho and aiomqtt log some lines per message (a full queue): keep the first of each."""
-
-    def __init__(self) -> None:
-        super().__init__()
-        self._seen: set[str] = set()
-
-    def filter(self, record: logging.LogRecord) -> bool:
-        text = str(record.msg)
-        if text in self._seen:
-            return False
-        if len(self._seen) < 256:
-            self._seen.add(text)
-        return True
-
-
-_PAHO_LOGGER.addFilter(_OncePerText())
-_PAHO_LOGGER.setLevel(logging.WARNING)
-
-
-def backoff(failures: int, *, auth: bool, rng: random.Random) -> float:
-    """Seconds to wait after `failures` failed attempts: doubling, capped, with jitter.
-
-    After the broker refused the credentials the wait starts at MQTT_AUTH_RETRY_MIN: the same
-    credentials will not work a second later, and a broker may ban a client that keeps trying.
-    """
-    base = const.MQTT_RECONNECT_MIN * 2 ** min(max(failures - 1, 0), 16)
-    if auth:
-        base = max(base, const.MQTT_AUTH_RETRY_MIN)
-    delay = min(base, const.MQTT_RECONNECT_MAX)
-    return float(delay * (0.5 + rng.random() / 2))
-
-
-def _release(client: aiomqtt.Client) -> None:
-    """Close paho's socket now, while the event loop runs.
-
-    aiomqtt leaves it open after a refused CONNECT (wrong password, old protocol); paho would
-    close it only when garbage collected, from wherever that happens, loop or no loop.
-    """
-    paho = getattr(client, "_client", None)
-    reset = getattr(paho, "_reset_sockets", None)
-    if callable(reset):
-        try:
-            reset()
-        except Exception:
-            _LOGGER.debug("Closing an MQTT socket failed", exc_info=True)
-
-
-def _code(err: aiomqtt.MqttError) -> int | None:
-    rc = getattr(err, "rc", None)
-    if rc is None:
-        return None
-    return int(getattr(rc, "value", rc))
 
 
 class MqttClient:
@@ -264,7 +207,7 @@ class MqttClient:
             properties=properties,
             tls_context=context,
             max_queued_incoming_messages=const.MQTT_MAX_QUEUED,
-            logger=_PAHO_LOGGER,
+            logger=attempt.PAHO_LOGGER,
         )
 
     async def run(self) -> None:
@@ -277,7 +220,9 @@ class MqttClient:
                     failures = 0  # it had connected; this is a fresh loss
                     state, detail = ConnectionState.DISCONNECTED, detail
                 failures += 1
-                delay = backoff(failures, auth=state is ConnectionState.AUTH_FAILED, rng=self._rng)
+                delay = attempt.backoff(
+                    failures, auth=state is ConnectionState.AUTH_FAILED, rng=self._rng
+                )
                 self._report_failure(state, detail, failures, delay)
                 await asyncio.sleep(delay)
         finally:
@@ -312,40 +257,42 @@ class MqttClient:
         try:
             address = await broker_address(self._conf, self._local_networks)
             client = self._make_client(address, context)
-            async with client:
+            await attempt.connect(client)
+            try:
                 await self._serve(client)
+            finally:
+                with contextlib.suppress(aiomqtt.MqttError):
+                    await client.__aexit__(None, None, None)
         except PlaintextRefused as err:
             return ConnectionState.REFUSED, str(err)
         except MqttConnectError as err:
-            code = _code(err)
-            if code in _PROTOCOL_CODES and self._protocol is aiomqtt.ProtocolVersion.V5:
-                _LOGGER.info(
-                    "MQTT broker %s does not speak MQTT 5; using 3.1.1", self.status.broker
-                )
-                self._protocol = aiomqtt.ProtocolVersion.V311
-                return await self._attempt()
-            if code in _AUTH_CODES:
-                return ConnectionState.AUTH_FAILED, (
-                    "the broker refused the username and password (not authorised); check "
-                    "mqtt: username and password, and the broker's password file"
-                )
-            return ConnectionState.DISCONNECTED, f"the broker refused the connection ({err})"
+            return await self._refused(err)
         except aiomqtt.MqttError as err:
-            text = str(err)
-            if "CERTIFICATE_VERIFY_FAILED" in text or "certificate" in text.lower():
-                return ConnectionState.TLS_FAILED, (
-                    "the broker's TLS certificate could not be verified (check ca_certificate "
-                    "and that the certificate names the broker)"
-                )
-            if "SSL" in text or "TLS" in text:
-                return ConnectionState.TLS_FAILED, f"the TLS handshake failed ({text[:200]})"
-            return self._lost_state(text)
+            return self._failed(str(err))
         except (OSError, TimeoutError) as err:
             return (
                 ConnectionState.DISCONNECTED,
                 f"cannot reach the broker ({str(err)[:200] or 'timeout'})",
             )
+        finally:
+            if client is not None:
+                attempt.release(client)
+            if context is not None:
+                context.close_all()
         return ConnectionState.DISCONNECTED, "the connection was closed"
+
+    async def _refused(self, err: MqttConnectError) -> tuple[ConnectionState, str]:
+        """A negative CONNACK: an MQTT 3.1.1-only broker (try again with it), or a failure."""
+        if attempt.wrong_protocol(err) and self._protocol is aiomqtt.ProtocolVersion.V5:
+            _LOGGER.info("MQTT broker %s does not speak MQTT 5; using 3.1.1", self.status.broker)
+            self._protocol = aiomqtt.ProtocolVersion.V311
+            return await self._attempt()
+        return attempt.refusal(err)
+
+    def _failed(self, text: str) -> tuple[ConnectionState, str]:
+        """A connection that failed or was lost."""
+        failed = attempt.tls_failure(text)
+        return failed if failed is not None else self._lost_state(text)
 
     def _lost_state(self, text: str) -> tuple[ConnectionState, str]:
         if self.status.state is ConnectionState.CONNECTED:
