@@ -27,17 +27,18 @@ from hearth.integrations.entity import Entity
 from hearth.integrations.mqtt import schemas
 from hearth.integrations.mqtt.abbreviations import expand
 from hearth.integrations.mqtt.client import Message
+from hearth.integrations.mqtt.cover import MqttCover
 from hearth.integrations.mqtt.entities import (
     MqttBinarySensor,
     MqttButton,
-    MqttCover,
     MqttLock,
     MqttSensor,
     MqttSwitch,
 )
 from hearth.integrations.mqtt.entity import MqttEntity, Runtime
 from hearth.integrations.mqtt.inbound import Refused, json_value, shown
-from hearth.integrations.mqtt.light import MqttJsonLight, MqttLight
+from hearth.integrations.mqtt.light import MqttLight
+from hearth.integrations.mqtt.light_json import MqttJsonLight
 
 _LOGGER = logging.getLogger("hearth.integrations.mqtt")
 
