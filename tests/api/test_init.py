@@ -29,6 +29,7 @@ EXPECTED_ROUTES = {
     ("DELETE", "/api/bans/{ip}"),
     ("GET", "/api/hearth/check"),
     ("GET", "/api/hearth/mqtt"),
+    ("GET", "/api/openapi.json"),
 }
 
 ADMIN_ONLY = {
@@ -42,6 +43,8 @@ ADMIN_ONLY = {
     ("HEAD", "/api/hearth/check"),
     ("GET", "/api/hearth/mqtt"),
     ("HEAD", "/api/hearth/mqtt"),
+    ("GET", "/api/openapi.json"),
+    ("HEAD", "/api/openapi.json"),
 }
 
 ENDPOINTS = [

@@ -42,8 +42,8 @@ async def test_two_integrations_share_a_domain() -> None:
     hub = Hub()
     first = Switch("a", "Hall")
     second = Switch("a", "Hall")  # the same unique id, another integration: another entity
-    EntityPlatform(hub, "one").add([first])
-    EntityPlatform(hub, "two").add([second])
+    await EntityPlatform(hub, "one").add([first])
+    await EntityPlatform(hub, "two").add([second])
     assert (first.entity_id, second.entity_id) == ("switch.hall", "switch.hall_2")
     await hub.services.call("switch", "turn_on", {"entity_id": "all"})
     assert (first.is_on, second.is_on) == (True, True)
@@ -53,11 +53,11 @@ async def test_two_integrations_share_a_domain() -> None:
 async def test_ids_survive_a_restart_through_the_registry() -> None:
     hub = Hub()
     platform = EntityPlatform(hub, "one")
-    platform.add([Switch("u", "Porch")])
-    hub.registries.entities.update("switch.porch", {"name": "Front porch"})
-    platform.remove(platform.entities["switch.porch"])
+    await platform.add([Switch("u", "Porch")])
+    await hub.registries.entities.update("switch.porch", {"name": "Front porch"})
+    await platform.remove(platform.entities["switch.porch"])
     again = Switch("u", "Renamed by the device")
-    platform.add([again])
+    await platform.add([again])
     assert again.entity_id == "switch.porch"
     state = hub.states.get("switch.porch")
     assert state is not None
@@ -67,7 +67,7 @@ async def test_ids_survive_a_restart_through_the_registry() -> None:
 async def test_unavailable_targets_are_refused_before_anything_runs() -> None:
     hub = Hub()
     online, offline = Switch("1", "Online"), Switch("2", "Offline", online=False)
-    EntityPlatform(hub, "one").add([online, offline])
+    await EntityPlatform(hub, "one").add([online, offline])
     assert hub.states.get("switch.offline").state == "unavailable"  # type: ignore[union-attr]
     with pytest.raises(Unavailable, match=r"switch\.offline: unavailable"):
         await hub.services.call(
@@ -81,26 +81,26 @@ async def test_unavailable_targets_are_refused_before_anything_runs() -> None:
 async def test_locks_cannot_be_opened_unless_they_can() -> None:
     hub = Hub()
     lock = Lock(unique_id="l", name="Door")
-    EntityPlatform(hub, "one").add([lock])
+    await EntityPlatform(hub, "one").add([lock])
     with pytest.raises(ServiceValidationError, match="cannot be opened"):
         await hub.services.call("lock", "open", {"entity_id": "lock.door"})
     await hub.services.call("lock", "unlock", {"entity_id": "lock.door"})
     assert hub.states.get("lock.door").state == "unlocked"  # type: ignore[union-attr]
 
 
-def test_devices_are_found_again_and_forgotten_with_their_last_entity() -> None:
+async def test_devices_are_found_again_and_forgotten_with_their_last_entity() -> None:
     hub = Hub()
     platform = EntityPlatform(hub, "one")
     info = DeviceInfo(identifiers=(("one", "dev-1"),), name="Plug", manufacturer="ACME")
     first, second = Switch("1", "Plug relay"), Switch("2", "Plug led")
     first.device_info = second.device_info = info
-    platform.add([first, second])
+    await platform.add([first, second])
     (device,) = hub.registries.devices.as_list()
     assert (device["name"], device["manufacturer"]) == ("Plug", "ACME")
     assert first.device_id == second.device_id == device["id"]
     assert hub.registries.entities.get("switch.plug_relay")["device_id"] == device["id"]
-    platform.remove(first, forget=True)
+    await platform.remove(first, forget=True)
     assert len(hub.registries.devices) == 1
-    platform.remove(second, forget=True)
+    await platform.remove(second, forget=True)
     assert len(hub.registries.devices) == 0
     assert "switch.plug_led" not in hub.registries.entities

@@ -8,6 +8,7 @@ no registry entry and no current state uses.
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from collections.abc import Iterable
 from typing import TYPE_CHECKING, Final
@@ -34,6 +35,9 @@ class EntityPlatform:
         self.integration = integration
         self.entities: dict[str, Entity] = {}
         self._untrack: dict[str, object] = {}
+        # Registry writes await the writer thread: one change at a time, so that an id picked
+        # for one entity is registered before the next entity picks its own.
+        self._lock = asyncio.Lock()
 
     def __len__(self) -> int:
         return len(self.entities)
@@ -70,15 +74,19 @@ class EntityPlatform:
             candidate = f"{base}_{number}"
         raise ValueError(f"no free entity id for {base}")
 
-    def add(self, entities: Iterable[Entity]) -> list[Entity]:
+    async def add(self, entities: Iterable[Entity]) -> list[Entity]:
         """Give each entity an id, register it (and its device) and write its first state."""
+        async with self._lock:
+            return await self._add(entities)
+
+    async def _add(self, entities: Iterable[Entity]) -> list[Entity]:
         added: list[Entity] = []
         claimed: set[str] = set()
         registrations = []
         for entity in entities:
             entity.entity_id = self.pick_entity_id(entity, claimed)
             claimed.add(entity.entity_id)
-            entity.device_id = self._device(entity)
+            entity.device_id = await self._device(entity)
             if entity.unique_id is not None:
                 registrations.append(
                     Registration(
@@ -94,7 +102,7 @@ class EntityPlatform:
                 )
             added.append(entity)
         # One registry write (one transaction) however many entities: the demo adds thousands.
-        self.hub.registries.entities.register(registrations)
+        await self.hub.registries.entities.register(registrations)
         for entity in added:
             entity.hub = self.hub
             entity.integration = self.integration
@@ -108,46 +116,50 @@ class EntityPlatform:
             entity.write()
         return added
 
-    def refresh(self, entity: Entity) -> None:
+    async def refresh(self, entity: Entity) -> None:
         """Store what changed in an entity's description (name, device) and write it."""
-        entity.device_id = self._device(entity)
-        if entity.unique_id is not None:
-            self.hub.registries.entities.register(
-                [
-                    Registration(
-                        entity.entity_id,
-                        self.integration,
-                        entity.unique_id,
-                        entity.name,
-                        entity.icon,
-                        entity.device_class,
-                        entity.device_id,
-                        entity.entity_category,
-                    )
-                ]
-            )
-        entity.write()
+        async with self._lock:
+            if self.entities.get(entity.entity_id) is not entity:
+                return  # removed while this refresh waited
+            entity.device_id = await self._device(entity)
+            if entity.unique_id is not None:
+                await self.hub.registries.entities.register(
+                    [
+                        Registration(
+                            entity.entity_id,
+                            self.integration,
+                            entity.unique_id,
+                            entity.name,
+                            entity.icon,
+                            entity.device_class,
+                            entity.device_id,
+                            entity.entity_category,
+                        )
+                    ]
+                )
+            entity.write()
 
-    def remove(self, entity: Entity, *, forget: bool = False) -> None:
+    async def remove(self, entity: Entity, *, forget: bool = False) -> None:
         """Take an entity off the hub; `forget` also drops its registry entry and lone device."""
-        if self.entities.get(entity.entity_id) is not entity:
-            return
-        del self.entities[entity.entity_id]
-        untrack = self._untrack.pop(entity.entity_id, None)
-        if callable(untrack):
-            untrack()
-        self.hub.entity_components.remove(entity)
-        entity.on_removed()
-        self.hub.states.remove(entity.entity_id)
-        if forget:
-            self.hub.registries.entities.forget([entity.entity_id])
-            if entity.device_id is not None and not any(
-                other.device_id == entity.device_id for other in self.entities.values()
-            ):
-                self.hub.registries.devices.forget(entity.device_id)
-        entity.hub = None
+        async with self._lock:
+            if self.entities.get(entity.entity_id) is not entity:
+                return
+            del self.entities[entity.entity_id]
+            untrack = self._untrack.pop(entity.entity_id, None)
+            if callable(untrack):
+                untrack()
+            self.hub.entity_components.remove(entity)
+            entity.on_removed()
+            self.hub.states.remove(entity.entity_id)
+            entity.hub = None
+            if forget:
+                await self.hub.registries.entities.forget([entity.entity_id])
+                if entity.device_id is not None and not any(
+                    other.device_id == entity.device_id for other in self.entities.values()
+                ):
+                    await self.hub.registries.devices.forget(entity.device_id)
 
-    def _device(self, entity: Entity) -> str | None:
+    async def _device(self, entity: Entity) -> str | None:
         info = entity.device_info
         if info is None or not (info.identifiers or info.connections):
             return None
@@ -155,4 +167,4 @@ class EntityPlatform:
         described = info.described()
         if info.via_device is not None:
             described["via_device_id"] = devices.find([info.via_device])
-        return devices.ensure(info.identifiers, info.connections, described)
+        return await devices.ensure(info.identifiers, info.connections, described)

@@ -24,7 +24,7 @@ def test_sensor_drift_changes_and_stays_in_range() -> None:
 async def test_light_remembers_brightness_while_off() -> None:
     hub = Hub()
     light = DemoLight(1, "Light", is_on=True, brightness=100)
-    EntityPlatform(hub, "demo").add([light])
+    await EntityPlatform(hub, "demo").add([light])
     assert light.entity_id == "light.demo_light_1"
     await light.turn_off(Context())
     assert light.state_attributes()["brightness"] is None

@@ -140,7 +140,7 @@ async def test_lock_commands_are_audited_with_the_user(
             assert mqtt_hub.states.get("lock.front_door").state == "locked"  # type: ignore[union-attr]
             await publish_json(z2m, p.LOCK_TOPIC, {"state": "UNLOCK"})
             await wait_for(lambda: mqtt_hub.states.get("lock.front_door").state == "unlocked")  # type: ignore[union-attr]
-        (entry,) = audit.query(event="lock_command")
+        (entry,) = await audit.query(event="lock_command")
         assert (entry.user_id, entry.username) == ("user-1", "alice")
         assert entry.details == {
             "entity_id": "lock.front_door",
@@ -149,4 +149,4 @@ async def test_lock_commands_are_audited_with_the_user(
             "result": "sent",
         }
     finally:
-        db.close()
+        await db.aclose()

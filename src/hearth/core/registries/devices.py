@@ -98,7 +98,7 @@ class DeviceRegistry:
                 return device_id
         return None
 
-    def ensure(
+    async def ensure(
         self,
         identifiers: Iterable[Pair],
         connections: Iterable[Pair],
@@ -111,68 +111,75 @@ class DeviceRegistry:
         ids = [list(pair) for pair in identifiers]
         links = [list(pair) for pair in connections]
         fields = {key: value for key, value in described.items() if key in DESCRIBED}
-        device_id = self.find(ids, links)
-        now = time.time()
-        if device_id is None:
-            device_id = uuid.uuid4().hex
-            device = _complete(
-                device_id,
-                {**fields, "identifiers": ids, "connections": links, "created_at": now,
-                 "modified_at": now},
-            )  # fmt: skip
-            action = "create"
-        else:
-            old = self._devices[device_id]
-            merged_ids = old["identifiers"] + [
-                pair for pair in ids if pair not in old["identifiers"]
-            ]
-            merged_links = old["connections"] + [
-                pair for pair in links if pair not in old["connections"]
-            ]
-            changes = {key: value for key, value in fields.items() if old[key] != value}
-            if merged_ids != old["identifiers"]:
-                changes["identifiers"] = merged_ids
-            if merged_links != old["connections"]:
-                changes["connections"] = merged_links
-            if not changes:
-                return device_id
-            device = {**old, **changes, "modified_at": now}
-            action = "update"
-        self._store.write([(REGISTRY, device_id, _stored(device))])
-        self._devices[device_id] = device
-        self._bus.fire(EVENT_DEVICE_REGISTRY_UPDATED, {"action": action, "device_id": device_id})
-        return device_id
+        async with self._store.lock:
+            device_id = self.find(ids, links)
+            now = time.time()
+            if device_id is None:
+                device_id = uuid.uuid4().hex
+                device = _complete(
+                    device_id,
+                    {**fields, "identifiers": ids, "connections": links, "created_at": now,
+                     "modified_at": now},
+                )  # fmt: skip
+                action = "create"
+            else:
+                old = self._devices[device_id]
+                merged_ids = old["identifiers"] + [
+                    pair for pair in ids if pair not in old["identifiers"]
+                ]
+                merged_links = old["connections"] + [
+                    pair for pair in links if pair not in old["connections"]
+                ]
+                changes = {key: value for key, value in fields.items() if old[key] != value}
+                if merged_ids != old["identifiers"]:
+                    changes["identifiers"] = merged_ids
+                if merged_links != old["connections"]:
+                    changes["connections"] = merged_links
+                if not changes:
+                    return device_id
+                device = {**old, **changes, "modified_at": now}
+                action = "update"
+            await self._store.write([(REGISTRY, device_id, _stored(device))])
+            self._devices[device_id] = device
+            self._bus.fire(
+                EVENT_DEVICE_REGISTRY_UPDATED, {"action": action, "device_id": device_id}
+            )
+            return device_id
 
-    def forget(self, device_id: str) -> None:
+    async def forget(self, device_id: str) -> None:
         """Remove a device its integration no longer provides."""
-        if device_id not in self._devices:
-            return
-        self._store.write([(REGISTRY, device_id, None)])
-        del self._devices[device_id]
-        self._bus.fire(EVENT_DEVICE_REGISTRY_UPDATED, {"action": "remove", "device_id": device_id})
+        async with self._store.lock:
+            if device_id not in self._devices:
+                return
+            await self._store.write([(REGISTRY, device_id, None)])
+            del self._devices[device_id]
+            self._bus.fire(
+                EVENT_DEVICE_REGISTRY_UPDATED, {"action": "remove", "device_id": device_id}
+            )
 
-    def update(self, device_id: str, changes: Mapping[str, Any]) -> dict[str, Any]:
+    async def update(self, device_id: str, changes: Mapping[str, Any]) -> dict[str, Any]:
         """Name a device, move it to an area or label it."""
-        device = self._devices.get(device_id)
-        if device is None:
-            raise NotFound("No device with this id.")
-        unknown = set(changes) - EDITABLE
-        if unknown:
-            raise BadRequest(f"Cannot change {', '.join(sorted(unknown))} of a device.")
-        area_id = changes.get("area_id")
-        if area_id is not None and not self._exists("area", area_id):
-            raise NotFound("No area with this id.")
-        old = {key: device[key] for key, value in changes.items() if device[key] != value}
-        if not old:
-            return dict(device)
-        updated = {**device, **changes, "modified_at": time.time()}
-        self._store.write([(REGISTRY, device_id, _stored(updated))])
-        self._devices[device_id] = updated
-        self._bus.fire(
-            EVENT_DEVICE_REGISTRY_UPDATED,
-            {"action": "update", "device_id": device_id, "changes": old},
-        )
-        return dict(updated)
+        async with self._store.lock:
+            device = self._devices.get(device_id)
+            if device is None:
+                raise NotFound("No device with this id.")
+            unknown = set(changes) - EDITABLE
+            if unknown:
+                raise BadRequest(f"Cannot change {', '.join(sorted(unknown))} of a device.")
+            area_id = changes.get("area_id")
+            if area_id is not None and not self._exists("area", area_id):
+                raise NotFound("No area with this id.")
+            old = {key: device[key] for key, value in changes.items() if device[key] != value}
+            if not old:
+                return dict(device)
+            updated = {**device, **changes, "modified_at": time.time()}
+            await self._store.write([(REGISTRY, device_id, _stored(updated))])
+            self._devices[device_id] = updated
+            self._bus.fire(
+                EVENT_DEVICE_REGISTRY_UPDATED,
+                {"action": "update", "device_id": device_id, "changes": old},
+            )
+            return dict(updated)
 
     def clear_reference(self, field: str, value: str) -> list[Change]:
         """The changes that remove a deleted area or label from every device (not applied)."""

@@ -68,7 +68,7 @@ async def async_setup(hub: Hub, conf: DemoSection) -> DemoEntities:
     """Add the demo entities (their services come with their domains) and start the timer."""
     lights, switches, sensors = create_entities(conf)
     platform = EntityPlatform(hub, DOMAIN)
-    platform.add([*lights, *switches, *sensors])
+    await platform.add([*lights, *switches, *sensors])
     hub.components.update((DOMAIN, "homeassistant"))
     if sensors:
         hub.create_task(update_sensors(sensors, conf.sensor_interval), name="demo sensors")

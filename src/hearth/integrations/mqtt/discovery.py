@@ -12,9 +12,11 @@ topic there. Both are refused with a log line.
 
 from __future__ import annotations
 
+import asyncio
 import hashlib
 import logging
 import re
+from collections import deque
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any, Final
@@ -96,13 +98,47 @@ class Discovery:
         self.entities: dict[str, MqttEntity] = {}
         self._payloads: dict[str, bytes] = {}  # digests of the payloads in use, by topic
         self._logged_keys: set[tuple[str, str]] = set()
+        # Registry writes are awaited: messages wait here and one task applies them in order.
+        self._queue: deque[Message] = deque()
+        self._worker: asyncio.Task[None] | None = None
 
     def topics(self) -> tuple[str, str]:
         """The subscriptions that receive every discovery payload."""
         return (f"{self.prefix}/+/+/config", f"{self.prefix}/+/+/+/config")
 
     def handle(self, message: Message) -> None:
-        """One message on a discovery topic."""
+        """Queue one message on a discovery topic; they are applied in the order received."""
+        if len(message.payload) > const.MQTT_MAX_DISCOVERY:
+            self.runtime.limiter.warning(
+                message.topic,
+                f"discovery payload refused: {len(message.payload)} bytes, more than the "
+                f"{const.MQTT_MAX_DISCOVERY} allowed",
+            )
+            return
+        if len(self._queue) >= const.MQTT_MAX_QUEUED:
+            self.runtime.limiter.warning(message.topic, "too many discovery messages waiting")
+            return
+        self._queue.append(message)
+        if self._worker is None or self._worker.done():
+            self._worker = self.runtime.platform.hub.create_task(
+                self._work(), name="mqtt discovery"
+            )
+
+    async def _work(self) -> None:
+        while self._queue:
+            message = self._queue.popleft()
+            try:
+                await self.process(message)
+            except Exception:
+                # One payload's unexpected failure must not stop the discovery of the others.
+                _LOGGER.exception("MQTT discovery: %s could not be applied", shown(message.topic))
+
+    def idle(self) -> bool:
+        """True when every received discovery message has been applied."""
+        return not self._queue and (self._worker is None or self._worker.done())
+
+    async def process(self, message: Message) -> None:
+        """Apply one message on a discovery topic."""
         limiter = self.runtime.limiter
         parsed = parse_topic(message.topic, self.prefix)
         if parsed is None:
@@ -111,7 +147,7 @@ class Discovery:
             )
             return
         if not message.payload:
-            self._remove(message.topic)
+            await self._remove(message.topic)
             return
         digest = hashlib.sha256(message.payload).digest()
         if digest == self._payloads.get(message.topic):
@@ -124,7 +160,7 @@ class Discovery:
         except Refused as err:
             limiter.warning(message.topic, f"discovery payload refused: {err}")
             return
-        self._apply(message.topic, parsed.component, config)
+        await self._apply(message.topic, parsed.component, config)
         self._payloads[message.topic] = digest
 
     def _validate(self, component: str, message: Message) -> schemas.Common:
@@ -168,16 +204,16 @@ class Discovery:
                 shown(topic),
             )
 
-    def _apply(self, topic: str, component: str, config: schemas.Common) -> None:
+    async def _apply(self, topic: str, component: str, config: schemas.Common) -> None:
         runtime = self.runtime
         existing = self.entities.get(topic)
         entity_class = ENTITY_CLASSES[type(config)]
         if existing is not None:
             if type(existing) is entity_class and existing.unique_id == config.unique_id:
-                existing.reconfigure(config)
+                await existing.reconfigure(config)
                 _LOGGER.info("MQTT discovery: updated %s from %s", existing.entity_id, shown(topic))
                 return
-            self._remove(topic)
+            await self._remove(topic)
         if config.unique_id is not None:
             for other_topic, other in self.entities.items():
                 if other.unique_id == config.unique_id and other.domain == entity_class.domain:
@@ -200,7 +236,7 @@ class Discovery:
             )
             return
         entity = entity_class(runtime, config, topic)
-        runtime.platform.add([entity])
+        await runtime.platform.add([entity])
         self.entities[topic] = entity
         _LOGGER.info("MQTT discovery: added %s from %s", entity.entity_id, shown(topic))
 
@@ -214,11 +250,11 @@ class Discovery:
         ours = {entity.device_id for entity in self.entities.values() if entity.device_id}
         return len(ours) < const.MQTT_MAX_DEVICES
 
-    def _remove(self, topic: str) -> None:
+    async def _remove(self, topic: str) -> None:
         self._payloads.pop(topic, None)
         entity: Entity | None = self.entities.pop(topic, None)
         if entity is None:
             return
         entity_id = entity.entity_id
-        self.runtime.platform.remove(entity, forget=True)
+        await self.runtime.platform.remove(entity, forget=True)
         _LOGGER.info("MQTT discovery: removed %s (empty payload on %s)", entity_id, shown(topic))

@@ -193,7 +193,7 @@ class MqttEntity(Entity):
         while self._unsubscribes:
             self._unsubscribes.pop()()
 
-    def reconfigure(self, config: Common) -> None:
+    async def reconfigure(self, config: Common) -> None:
         """Take an updated discovery payload for the same entity."""
         self.on_removed()
         self.config = config
@@ -203,7 +203,7 @@ class MqttEntity(Entity):
         self.entity_category = config.entity_category
         self.device_info = device_info(config.device)
         self.configure()
-        self.runtime.platform.refresh(self)
+        await self.runtime.platform.refresh(self)
         self.on_added()
 
     # Commands.
