@@ -178,3 +178,24 @@ async def test_falls_back_to_mqtt_3_1_1(tmp_path: Path, mqtt_hub: Hub) -> None:
         assert proxy.server is not None
         proxy.server.close()
         plain.stop()
+
+
+@pytest.mark.parametrize("key", ["ca_certificate", "client_certificate"])
+def test_tls_files_that_cannot_be_loaded_stop_the_set_up_in_one_line(
+    tmp_path: Path, key: str
+) -> None:
+    """The files are loaded once, at set-up (before a hub started as root gives it up): a file
+    that is not what it should be is a configuration error then, not a retry loop later."""
+    bad = tmp_path / "not-a-certificate.pem"
+    bad.write_text(
+        "-----BEGIN CERTIFICATE-----\nbm90IGEgY2VydGlmaWNhdGU=\n-----END CERTIFICATE-----\n"
+    )
+    files = {"ca_certificate": bad}
+    if key == "client_certificate":
+        files = {"client_certificate": bad, "client_key": bad}
+    conf = MqttSection(broker=HOST, **files)  # type: ignore[arg-type]
+    with pytest.raises(ConfigError) as caught:
+        mqtt.MqttIntegration(Hub(), conf)
+    assert caught.value.key == f"mqtt.{key}"
+    assert str(caught.value).startswith(f"configuration: mqtt.{key}: {bad}: cannot be loaded (")
+    assert "\n" not in str(caught.value)

@@ -84,6 +84,9 @@ class MqttClient:
         self._wake = asyncio.Event()
         self._to_subscribe: set[str] = set()
         self._protocol = aiomqtt.ProtocolVersion.V5
+        # Read now, at set-up (before a hub started as root gives it up), and used for every
+        # connection: the files need not be readable by the hub's own user.
+        self._context = tls_context(conf)
         self._rng = random.Random()  # noqa: S311 - jitter, nothing secret
         self.on_connected: list[Callable[[], None]] = []
         self.on_disconnected: list[Callable[[], None]] = []
@@ -252,7 +255,7 @@ class MqttClient:
         """One connection, served until it ends; how it ended."""
         if self.status.state is not ConnectionState.CONNECTED and self.status.failures == 0:
             self._set_status(ConnectionState.CONNECTING)
-        context = tls_context(self._conf)
+        context = self._context
         client: aiomqtt.Client | None = None
         try:
             address = await broker_address(self._conf, self._local_networks)

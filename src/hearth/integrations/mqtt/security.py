@@ -6,16 +6,22 @@ locks. Without TLS the broker must therefore be on a local network (the built-in
 `http: local_networks`), checked on the addresses the name resolves to, and the hub connects
 to the checked address itself, so that the name cannot resolve elsewhere between check and
 connect.
+
+The CA file, client certificate and key are read once, when the integration is set up: a hub
+started as root reads them before it gives root up (hearth.privileges), so they may stay
+readable by root alone, and the files the hub trusts cannot change under a running hub.
 """
 
 from __future__ import annotations
 
 import asyncio
+import re
 import socket
 import ssl
 from ipaddress import IPv4Address, IPv6Address, ip_address
 from typing import TYPE_CHECKING, Any, Final
 
+from hearth.exceptions import ConfigError
 from hearth.http.network import is_local, normalize
 
 if TYPE_CHECKING:
@@ -61,21 +67,34 @@ def tls_context(conf: MqttSection) -> TrackedContext | None:
 
     The CA file, when given, replaces the system's CAs (a private broker has a private CA);
     the client certificate and key make mutual TLS. There is deliberately no way to turn the
-    checks off.
+    checks off. Files that cannot be loaded: ConfigError naming the key, in one line.
     """
     if not conf.tls:
         return None
     context = TrackedContext(ssl.PROTOCOL_TLS_CLIENT)
     if conf.ca_certificate is not None:
-        context.load_verify_locations(cafile=str(conf.ca_certificate))
+        try:
+            context.load_verify_locations(cafile=str(conf.ca_certificate))
+        except (OSError, ValueError) as err:
+            raise _unloadable("mqtt.ca_certificate", conf.ca_certificate, err) from None
     else:
         context.load_default_certs(ssl.Purpose.SERVER_AUTH)
     context.minimum_version = ssl.TLSVersion.TLSv1_2
     context.check_hostname = True
     context.verify_mode = ssl.CERT_REQUIRED
     if conf.client_certificate is not None and conf.client_key is not None:
-        context.load_cert_chain(str(conf.client_certificate), str(conf.client_key))
+        try:
+            context.load_cert_chain(str(conf.client_certificate), str(conf.client_key))
+        except (OSError, ValueError) as err:
+            raise _unloadable("mqtt.client_certificate", conf.client_certificate, err) from None
     return context
+
+
+def _unloadable(key: str, path: object, err: Exception) -> ConfigError:
+    # ssl's reasons ("PEM_LIB", "KEY_VALUES_MISMATCH") name the problem, never a secret.
+    reason = getattr(err, "reason", None) or getattr(err, "strerror", None) or type(err).__name__
+    reason = re.sub(r"\s*\(_ssl\.c:\d+\)$", "", str(reason))
+    return ConfigError(f"{path}: cannot be loaded ({reason})", key=key)
 
 
 def plaintext_allowed(
