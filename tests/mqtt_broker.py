@@ -96,6 +96,7 @@ class Broker:
     port: int
     ca: trustme.CA
     tls: bool = True
+    require_certificate: bool = False  # mutual TLS: clients need a certificate from `ca` too
     process: subprocess.Popen[bytes] | None = None
     starts: int = field(default=0)
 
@@ -116,7 +117,19 @@ class Broker:
     def client_context(self) -> ssl.SSLContext:
         """A context for simulated devices that trusts the test CA."""
         context = ssl.create_default_context(cafile=str(self.ca_file))
+        if self.require_certificate:
+            context.load_cert_chain(*self.client_files(self.directory, "device"))
         return context
+
+    def client_files(self, directory: Path, name: str = HUB_USER) -> tuple[Path, Path]:
+        """A client certificate and key for `name`, signed by the broker's CA, written to
+        `directory` (certificate, key)."""
+        issued = self.ca.issue_cert(name)
+        certificate, key = directory / f"{name}-client.pem", directory / f"{name}-client.key"
+        issued.cert_chain_pems[0].write_to_path(str(certificate))
+        issued.private_key_pem.write_to_path(str(key))
+        key.chmod(0o600)
+        return certificate, key
 
     def write_files(self) -> None:
         """Certificates, password file, ACL and mosquitto.conf."""
@@ -157,6 +170,8 @@ class Broker:
                 f"keyfile {self.directory / 'server.key'}",
                 "tls_version tlsv1.2",
             ]
+            if self.require_certificate:
+                lines.append("require_certificate true")
         conf = self.directory / "mosquitto.conf"
         conf.write_text("\n".join(lines) + "\n")
         conf.chmod(0o600)
@@ -192,9 +207,11 @@ class Broker:
                 self.process.wait(timeout=10)
 
 
-def make_broker(directory: Path, *, tls: bool = True) -> Broker:
+def make_broker(directory: Path, *, tls: bool = True, require_certificate: bool = False) -> Broker:
     """A broker with its files written, not yet started."""
     mosquitto_binary()
-    broker = Broker(directory, free_port(), trustme.CA(), tls=tls)
+    broker = Broker(
+        directory, free_port(), trustme.CA(), tls=tls, require_certificate=require_certificate
+    )
     broker.write_files()
     return broker
