@@ -7,6 +7,7 @@ import contextlib
 import logging
 from pathlib import Path
 
+import aiomqtt
 import pytest
 
 from hearth.config.mqtt_fields import MqttSection
@@ -17,7 +18,15 @@ from hearth.integrations.mqtt.security import PlaintextRefused, broker_address
 from hearth.integrations.mqtt.status import ConnectionState, read_status
 from tests.integrations.mqtt import payloads as p
 from tests.integrations.mqtt.support import Inbox, connected, device, publish_json, wait_for
-from tests.mqtt_broker import HOST, Z2M_PASSWORD, Z2M_USER, Broker, make_broker
+from tests.mqtt_broker import (
+    HOST,
+    TASMOTA_PASSWORD,
+    TASMOTA_USER,
+    Z2M_PASSWORD,
+    Z2M_USER,
+    Broker,
+    make_broker,
+)
 
 LAMP = "light.living_room_lamp"
 
@@ -199,3 +208,41 @@ def test_tls_files_that_cannot_be_loaded_stop_the_set_up_in_one_line(
     assert caught.value.key == f"mqtt.{key}"
     assert str(caught.value).startswith(f"configuration: mqtt.{key}: {bad}: cannot be loaded (")
     assert "\n" not in str(caught.value)
+
+
+def _switch(name: str, command_topic: str) -> dict[str, str]:
+    return {"name": name, "unique_id": name, "object_id": name, "command_topic": command_topic}
+
+
+async def test_the_documented_acl_keeps_each_device_to_its_own_topics(
+    broker: Broker, mqtt_conf: MqttSection, mqtt_hub: Hub
+) -> None:
+    """The broker set up as docs/mqtt.md says: no anonymous client; a device can neither
+    command another device nor announce entities under another device's name."""
+    anonymous = aiomqtt.Client(
+        HOST, broker.port, identifier="anonymous", tls_context=broker.client_context()
+    )
+    with pytest.raises(aiomqtt.MqttError):
+        async with anonymous:
+            pass
+    integration = await mqtt.async_setup(mqtt_hub, mqtt_conf)
+    await connected(integration)
+    inbox = Inbox()
+    own = f"tasmota/{TASMOTA_USER}/cmnd/POWER"
+    async with (
+        device(broker, Z2M_USER, Z2M_PASSWORD) as z2m,
+        device(broker, TASMOTA_USER, TASMOTA_PASSWORD) as tasmota,
+    ):
+        await z2m.subscribe(f"{p.LAMP_TOPIC}/set", qos=1)
+        async with inbox.collecting(z2m):
+            await tasmota.publish(f"{p.LAMP_TOPIC}/set", b'{"state":"ON"}', qos=1)
+            await publish_json(tasmota, f"{p.PREFIX}/switch/{Z2M_USER}/forged/config",
+                               _switch("forged", own))  # fmt: skip
+            await publish_json(tasmota, f"{p.PREFIX}/switch/{TASMOTA_USER}/relay/config",
+                               _switch("own_relay", own))  # fmt: skip
+            await wait_for(lambda: "switch.own_relay" in mqtt_hub.states, what="own discovery")
+            # A marker sent after the forged command: once it arrived, so would have that one.
+            await z2m.publish(f"{p.LAMP_TOPIC}/set", b"marker", qos=1)
+            await wait_for(lambda: inbox.on(f"{p.LAMP_TOPIC}/set"), what="marker")
+    assert inbox.on(f"{p.LAMP_TOPIC}/set") == [b"marker"]
+    assert "switch.forged" not in mqtt_hub.states
