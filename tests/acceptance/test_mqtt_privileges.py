@@ -105,6 +105,10 @@ def test_mutual_tls_with_root_only_files_after_the_switch(
         assert hub.log().count(": connected (TLS") == 2, hub.log()
         lamp = request(hub, "GET", f"/api/states/{LAMP}", token=hub.token)
         assert json.loads(lamp.body)["state"] == "on"  # retained state, back after the restart
+        # `hearth check` sees the connection through the file the hub (now its user) rewrites.
+        written = json.loads((checkout.config_dir / ".mqtt_status.json").read_bytes())
+        assert (written["state"], written["pid"]) == ("connected", process.pid)
+        assert os.stat(checkout.config_dir / ".mqtt_status.json").st_uid == user.pw_uid
         assert_unprivileged(process.pid, user)
     finally:
         try:
