@@ -300,3 +300,24 @@ async def test_bad_state_messages_change_nothing_and_raise_nothing(
         await feed("tasmota/tasmota_1A2B3C/tele/STATE", payload)
     assert not [record for record in caplog.records if record.levelno >= logging.ERROR]
     assert (dimmer.is_on, dimmer.brightness) == (True, 102)
+
+
+async def test_discovery_messages_waiting_are_bounded(
+    integration: MqttIntegration, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+) -> None:
+    """A burst faster than the registry writes: at most MQTT_MAX_QUEUED wait, in order."""
+    monkeypatch.setattr(const, "MQTT_MAX_QUEUED", 2)
+    with caplog.at_level(logging.WARNING, logger="hearth.integrations.mqtt"):
+        for number in range(3):  # delivered back to back, before any is applied
+            payload = {**p.z2m_temperature(), "unique_id": f"u{number}", "object_id": f"n{number}"}
+            topic = f"{p.PREFIX}/sensor/s/n{number}/config"
+            integration.client._dispatch(Message(topic, orjson.dumps(payload), retain=True))
+    for _ in range(1000):
+        if integration.discovery.idle():
+            break
+        await asyncio.sleep(0.001)
+    assert sorted(integration.platform.entities) == ["sensor.n0", "sensor.n1"]
+    assert [r.getMessage() for r in caplog.records] == [
+        f"MQTT message on {p.PREFIX}/sensor/s/n2/config refused: too many discovery messages "
+        "waiting"
+    ]
