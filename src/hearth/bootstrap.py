@@ -44,12 +44,28 @@ def hub_config(config: Config) -> HubConfig:
     )
 
 
-async def setup_integrations(hub: Hub, config: Config) -> None:
-    """Load the integrations the configuration asks for."""
+async def setup_integrations(
+    hub: Hub, config: Config, *, config_dir: Path | None = None, auth: AuthManager | None = None
+) -> None:
+    """Load the integrations the configuration asks for; sensitive services audit to `auth`."""
+    if auth is not None:
+        hub.entity_components.audit = auth.audit
+        hub.entity_components.username_of = lambda user_id: (
+            user.username if (user := auth.get_user(user_id)) is not None else None
+        )
     if config.demo is not None:
         from hearth.integrations import demo
 
         await demo.async_setup(hub, config.demo)
+    if config.mqtt is not None:
+        from hearth.integrations import mqtt
+
+        await mqtt.async_setup(
+            hub,
+            config.mqtt,
+            config_dir=config_dir,
+            local_networks=tuple(config.http.local_networks),
+        )
 
 
 async def _reload_auth(auth: AuthManager) -> None:
@@ -165,7 +181,7 @@ async def serve(config_dir: Path, config_file: ConfigFile, run_as: RunAs | None 
         if config.recorder.enabled:  # before the integrations: their first states are history
             recorder = Recorder(hub, config_dir, config.recorder)
             await recorder.start()
-        await setup_integrations(hub, config)
+        await setup_integrations(hub, config, config_dir=config_dir, auth=auth)
         app = create_app(hub, auth, config, tls)
         if recorder is not None:
             app[KEY_RECORDER] = recorder

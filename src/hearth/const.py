@@ -146,3 +146,18 @@ CHECK_MAX_LONG_LIVED_TOKENS: Final = 10  # per user
 CHECK_MAX_BAN_THRESHOLD: Final = 10  # login_attempts_threshold above this is reported
 CHECK_MAX_CERT_LIFETIME_DAYS: Final = 398  # CA/Browser Forum baseline requirements
 CHECK_PYTHON_EOL_WARNING_DAYS: Final = 180
+
+# MQTT (hearth.integrations.mqtt): what devices send is bounded before it is parsed or stored.
+MQTT_MAX_PACKET: Final = 16 * 1024 * 1024  # asked of an MQTT 5 broker (Maximum Packet Size)
+MQTT_MAX_DISCOVERY: Final = 32 * 1024  # bytes of one discovery payload
+MQTT_MAX_MESSAGE: Final = 64 * 1024  # bytes of one state or availability message
+MQTT_MAX_ENTITIES: Final = 5000  # discovered entities, all devices together
+MQTT_MAX_DEVICES: Final = 2000
+MQTT_MAX_QUEUED: Final = 10_000  # received messages waiting to be handled; more are dropped
+MQTT_RECONNECT_MIN: Final = 1.0  # seconds before the first new attempt, doubled each time ...
+MQTT_RECONNECT_MAX: Final = 60.0  # ... up to this; each wait is jittered (50 to 100 %)
+MQTT_AUTH_RETRY_MIN: Final = 30.0  # after the broker refused the credentials, at least this
+MQTT_CONNECT_TIMEOUT: Final = 10.0  # seconds for TCP, TLS and CONNACK together
+MQTT_PUBLISH_TIMEOUT: Final = 10.0  # seconds for the broker to acknowledge a command
+MQTT_LOG_INTERVAL: Final = 60.0  # one log line per refused topic and reason in this time
+MQTT_STATUS_FILE: Final = ".mqtt_status.json"  # the hub's connection state, for `hearth check`

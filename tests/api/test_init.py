@@ -32,6 +32,7 @@ EXPECTED_ROUTES = {
     ("GET", "/api/history/period/{datetime}"),
     ("GET", "/api/logbook"),
     ("GET", "/api/logbook/{datetime}"),
+    ("GET", "/api/hearth/mqtt"),
     ("GET", "/api/openapi.json"),
 }
 
@@ -44,6 +45,8 @@ ADMIN_ONLY = {
     ("DELETE", "/api/bans/{ip}"),
     ("GET", "/api/hearth/check"),
     ("HEAD", "/api/hearth/check"),
+    ("GET", "/api/hearth/mqtt"),
+    ("HEAD", "/api/hearth/mqtt"),
     ("GET", "/api/openapi.json"),
     ("HEAD", "/api/openapi.json"),
 }

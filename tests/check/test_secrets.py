@@ -30,6 +30,7 @@ CASES = [
         [],
     ),
     ("from the environment", "mqtt:\n  password: !env_var HOME\n", {}, []),
+    ("mqtt key file paths", "mqtt:\n  client_key: tls/mqtt.key\n  client_certificate: c\n", {}, []),
     ("random-looking string", f"x:\n  label: {TOKEN}\n", {}, ["secrets.high_entropy"]),
     ("a long path is not random", "x:\n  file: /var/lib/hearth/configuration/main.yaml\n", {}, []),
     ("a sentence is not random", "x:\n  name: The Quick Brown Fox Jumps Over\n", {}, []),

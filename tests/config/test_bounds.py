@@ -55,12 +55,26 @@ KEYS = list(numeric_keys(Config))
 def test_the_walk_finds_the_known_numbers() -> None:
     found = {".".join(key) for key in KEYS}
     assert {"homeassistant.elevation", "http.server_port", "http.ip_ban_duration",
-            "demo.sensor_interval", "auth.password_min_length"} <= found  # fmt: skip
+            "demo.sensor_interval", "auth.password_min_length", "mqtt.port", "mqtt.keepalive",
+            "mqtt.birth_message.qos", "mqtt.will_message.qos"} <= found  # fmt: skip
+
+
+# Keys a section cannot do without, written after the number so that its line stays len(key).
+REQUIRED = {
+    ("mqtt",): "broker: 192.168.1.2",
+    ("mqtt", "birth_message"): "topic: hearth/status",
+    ("mqtt", "will_message"): "topic: hearth/status",
+}
 
 
 def _yaml(key: tuple[str, ...], value: str) -> str:
     lines = [f"{'  ' * depth}{part}:" for depth, part in enumerate(key)]
-    return "\n".join(lines) + f" {value}\n"
+    lines[-1] += f" {value}"
+    for depth in range(len(key) - 1, 0, -1):
+        required = REQUIRED.get(key[:depth])
+        if required is not None:
+            lines.append(f"{'  ' * depth}{required}")
+    return "\n".join(lines) + "\n"
 
 
 @pytest.mark.parametrize("value", OUT_OF_RANGE)

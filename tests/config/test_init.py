@@ -95,7 +95,7 @@ INVALID: list[tuple[str, Files, str]] = [
         "unknown_top_level_key",
         {"configuration.yaml": "homeassistant:\n  name: Home\nlights: 3\n"},
         "configuration.yaml, line 3: lights: unknown key 'lights' (allowed: auth, demo, "
-        "homeassistant, http, recorder)",
+        "homeassistant, http, mqtt, recorder)",
     ),
     (
         "unknown_nested_key",

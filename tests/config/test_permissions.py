@@ -137,6 +137,24 @@ def test_included_and_tls_files_from_the_configuration(home: Path, tmp_path: Pat
     assert fatal(check_permissions(home)) == []  # without the configuration: not known
 
 
+def test_mqtt_certificate_files_are_checked(home: Path, tmp_path: Path) -> None:
+    """A CA file others can replace would let them stand in for the MQTT broker."""
+    keys = tmp_path / "mqtt"
+    keys.mkdir(mode=0o755)
+    for name in ("ca.pem", "client.pem", "client.key"):
+        (keys / name).write_text("")
+        (keys / name).chmod(0o600)
+    (home / "configuration.yaml").write_text(
+        f"mqtt:\n  broker: 192.168.1.2\n  ca_certificate: {keys / 'ca.pem'}\n"
+        f"  client_certificate: {keys / 'client.pem'}\n  client_key: {keys / 'client.key'}\n"
+    )
+    config = read_config(home)
+    assert check_permissions(home, config) == []
+    (keys / "ca.pem").chmod(0o666)
+    (keys / "client.key").chmod(0o620)
+    assert fatal(check_permissions(home, config)) == [("ca.pem", "chmod"), ("client.key", "chmod")]
+
+
 def test_secrets_readable_by_others_only_warn_and_only_when_reachable() -> None:
     # Outside pytest's private temporary root, so that others can reach the directory at all.
     with tempfile.TemporaryDirectory(dir="/tmp") as top:

@@ -10,6 +10,7 @@ from pydantic import BaseModel, ValidationError
 
 from hearth import const
 from hearth.config.recorder_fields import EntityMatch, RecorderSection
+from hearth.config.mqtt_fields import MqttMessage, MqttSection
 from hearth.config.schema import AuthSection, Config, CoreSection, DemoSection, HttpSection
 
 DOCS = Path(__file__).parents[2] / "docs" / "configuration.md"
@@ -110,6 +111,8 @@ def _keys(model: type[BaseModel]) -> list[str]:
         ("demo", DemoSection),
         ("recorder", RecorderSection),
         ("recorder", EntityMatch),  # include, exclude, sensitive
+        ("mqtt", MqttSection),
+        ("mqtt", MqttMessage),
     ],
 )
 def test_every_key_is_documented(section: str, model: type[BaseModel]) -> None:
@@ -118,7 +121,7 @@ def test_every_key_is_documented(section: str, model: type[BaseModel]) -> None:
     assert f"## `{section}:`" in text
     for key in _keys(model):
         assert f"| `{key}` |" in text, f"{section}.{key} is not documented"
-    assert sorted(_keys(Config)) == ["auth", "demo", "homeassistant", "http", "recorder"]
+    assert sorted(_keys(Config)) == ["auth", "demo", "homeassistant", "http", "mqtt", "recorder"]
 
 
 @pytest.mark.parametrize("tag", ["!secret NAME", "!include FILE", "!env_var NAME [DEFAULT]"])

@@ -162,7 +162,7 @@ async def test_call_service_refuses_unbounded_data(admin_ws: WsClient) -> None:
     error = await admin_ws.error(
         "call_service", domain="light", service="turn_on", target={"entity_id": "light.nope"}
     )
-    assert error["message"] == "entity_id: light.nope is not a demo light"
+    assert error["message"] == "entity_id: light.nope is not a light"
     await admin_ws.ok(
         "call_service", domain="light", service="turn_on", target={"entity_id": LIGHT}
     )

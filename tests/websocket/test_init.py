@@ -38,6 +38,7 @@ EXPECTED_COMMANDS = {
     "auth/mfa_status",
     "audit/log",
     "hearth/check",
+    "hearth/mqtt",
     # The web frontend (hearth.websocket.commands: frontend, registries, areas, lovelace).
     "get_panels",
     "frontend/get_themes",
@@ -106,6 +107,7 @@ def test_command_table() -> None:
         "config/auth_provider/homeassistant/admin_change_password",
         "audit/log",
         "hearth/check",
+        "hearth/mqtt",
         "frontend/set_system_data",
         "config/entity_registry/update",
         "config/entity_registry/remove",

@@ -4,11 +4,11 @@ from __future__ import annotations
 
 from aiohttp import web
 
-from hearth.api import bans, check, core, events, history, openapi, services, states
+from hearth.api import bans, check, core, events, history, mqtt, openapi, services, states
 
 
 def setup(app: web.Application) -> None:
     """Add the REST API routes to the application."""
-    for module in (core, states, events, services, bans, history, openapi):
+    for module in (core, states, events, services, bans, history, mqtt, openapi):
         app.add_routes(module.routes)
     check.setup(app)

@@ -167,6 +167,14 @@ def _configured_files(config: ConfigFile) -> Iterator[tuple[Path, bool]]:
             yield public, False
     if http.ssl_key is not None:
         yield http.ssl_key, True
+    # Whoever can replace the MQTT CA file can stand in for the broker.
+    mqtt = config.config.mqtt
+    if mqtt is not None:
+        for public in (mqtt.ca_certificate, mqtt.client_certificate):
+            if public is not None:
+                yield public, False
+        if mqtt.client_key is not None:
+            yield mqtt.client_key, True
 
 
 def check_permissions(

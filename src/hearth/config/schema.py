@@ -25,6 +25,7 @@ from hearth.auth.mfa.policy import MfaPolicy
 from hearth.config import ban_fields, net_fields, net_rules, tls_fields
 from hearth.config.duration import duration_between, parse_duration
 from hearth.config.recorder_fields import RecorderSection
+from hearth.config.mqtt_fields import MqttSection
 
 _HOSTNAME_CHARACTERS = frozenset(string.ascii_letters + string.digits + "-")
 
@@ -301,6 +302,7 @@ class Config(BaseModel):
     demo: DemoSection | None = None
     auth: AuthSection = AuthSection()
     recorder: RecorderSection = RecorderSection()
+    mqtt: MqttSection | None = None
 
     @field_validator("auth")
     @classmethod

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import Coroutine, Iterable
+from collections.abc import Callable, Coroutine, Iterable
 from dataclasses import dataclass
 from enum import StrEnum
 from typing import Any, Final, Literal, TypeVar
@@ -14,6 +14,7 @@ from hearth.core.events import EVENT_HUB_START, EVENT_HUB_STOP, EventBus
 from hearth.core.registries import Registries
 from hearth.core.services import ServiceRegistry
 from hearth.core.states import StateMachine
+from hearth.integrations.component import EntityComponents
 
 _LOGGER = logging.getLogger(__name__)
 T = TypeVar("T")
@@ -100,7 +101,11 @@ class Hub:
         self.services = ServiceRegistry(self.bus)
         # In memory until bootstrap replaces them with registries kept in the database.
         self.registries = Registries(self.bus)
+        # The entities integrations provide, by domain, and the domains' services.
+        self.entity_components = EntityComponents(self)
         self.components: set[str] = set()
+        # Per integration, a function giving its state for administrators (GET /api/hearth/mqtt).
+        self.diagnostics: dict[str, Callable[[], dict[str, Any]]] = {}
         self.state = CoreState.not_running
         self._tasks: set[asyncio.Task[Any]] = set()
 

@@ -7,8 +7,7 @@ from collections.abc import AsyncIterator
 import pytest
 
 from hearth.core.hub import Hub
-from hearth.integrations.demo import async_setup
-from hearth.integrations.demo.services import DemoEntities
+from hearth.integrations.demo import DemoEntities, async_setup
 from tests.integrations.demo.common import DemoConf
 
 

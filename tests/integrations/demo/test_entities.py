@@ -4,27 +4,34 @@ from __future__ import annotations
 
 import random
 
+from hearth.core.context import Context
 from hearth.core.hub import Hub
 from hearth.integrations.demo.entities import SENSOR_MAX, SENSOR_MIN, DemoLight, DemoSensor
+from hearth.integrations.domains.light import TurnOn
+from hearth.integrations.platform import EntityPlatform
 
 
 def test_sensor_drift_changes_and_stays_in_range() -> None:
-    sensor = DemoSensor(Hub(), 1, "Sensor", value=SENSOR_MAX)
+    sensor = DemoSensor(1, "Sensor", value=SENSOR_MAX)
     rng = random.Random(42)
     for _ in range(2000):
         before = sensor.state
         sensor.drift(rng)
         assert sensor.state != before
-        assert SENSOR_MIN <= sensor.value <= SENSOR_MAX
+        assert SENSOR_MIN <= sensor.reading <= SENSOR_MAX
 
 
-def test_light_remembers_brightness_while_off() -> None:
-    light = DemoLight(Hub(), 1, "Light", is_on=True, brightness=100)
-    light.turn_off()
-    assert light.attributes()["brightness"] is None
-    light.toggle()
-    assert light.is_on
-    assert light.attributes()["brightness"] == 100
-    light.turn_on(0)
-    assert not light.is_on
+async def test_light_remembers_brightness_while_off() -> None:
+    hub = Hub()
+    light = DemoLight(1, "Light", is_on=True, brightness=100)
+    await EntityPlatform(hub, "demo").add([light])
     assert light.entity_id == "light.demo_light_1"
+    await light.turn_off(Context())
+    assert light.state_attributes()["brightness"] is None
+    await light.toggle(Context())
+    assert light.is_on
+    assert light.state_attributes()["brightness"] == 100
+    await light.turn_on(Context(), TurnOn(brightness=7))
+    state = hub.states.get("light.demo_light_1")
+    assert state is not None
+    assert state.attributes["brightness"] == 7

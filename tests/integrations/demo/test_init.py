@@ -8,8 +8,7 @@ import pytest
 
 from hearth.core.events import EVENT_STATE_CHANGED, Event
 from hearth.core.hub import Hub
-from hearth.integrations.demo import async_setup
-from hearth.integrations.demo.services import DemoEntities
+from hearth.integrations.demo import DemoEntities, async_setup
 from tests.integrations.demo.common import DemoConf
 
 
@@ -53,7 +52,9 @@ async def test_services_registered(demo_hub: Hub, demo: DemoEntities) -> None:
         for service in ("turn_on", "turn_off", "toggle"):
             assert demo_hub.services.has(domain, service)
     fields = demo_hub.services.as_dict()["light"]["turn_on"]["fields"]
-    assert set(fields) == {"brightness", "brightness_pct"}
+    assert set(fields) == {
+        "brightness", "brightness_pct", "color_temp_kelvin", "color_temp", "rgb_color", "transition"
+    }  # fmt: skip
 
 
 async def test_sensors_change_on_timer(demo_hub: Hub) -> None:

@@ -10,7 +10,7 @@ from hearth.core.context import Context
 from hearth.core.events import EVENT_CALL_SERVICE, EVENT_STATE_CHANGED, Event
 from hearth.core.hub import Hub
 from hearth.exceptions import ServiceValidationError
-from hearth.integrations.demo.services import DemoEntities
+from hearth.integrations.demo import DemoEntities
 
 
 def state_of(hub: Hub, entity_id: str) -> str:
@@ -119,12 +119,12 @@ async def test_switches(demo_hub: Hub, demo: DemoEntities) -> None:
         (
             "turn_on",
             {"entity_id": "light.nope"},
-            "entity_id: light.nope is not a demo light",
+            "entity_id: light.nope is not a light",
         ),
         (
             "turn_on",
             {"entity_id": ["light.demo_light_2", "switch.demo_switch_1", "light.x"]},
-            "entity_id: switch.demo_switch_1 is not a demo light (and 1 more)",
+            "entity_id: switch.demo_switch_1 is not a light (and 1 more)",
         ),
         (
             "turn_on",
@@ -154,7 +154,7 @@ async def test_generic_call_with_unknown_entity_fires_nothing(
 ) -> None:
     announced: list[Event] = []
     demo_hub.bus.listen(EVENT_CALL_SERVICE, announced.append)
-    with pytest.raises(ServiceValidationError, match=r"sensor\.demo_sensor_1 is not a demo light"):
+    with pytest.raises(ServiceValidationError, match=r"sensor\.demo_sensor_1 cannot be"):
         await demo_hub.services.call(
             "homeassistant", service, {"entity_id": ["light.demo_light_1", "sensor.demo_sensor_1"]}
         )
@@ -192,8 +192,11 @@ async def test_homeassistant_toggle_all(demo_hub: Hub, demo: DemoEntities) -> No
 @pytest.mark.parametrize(
     ("entity_ids", "message"),
     [
-        (["light.demo_light_2", "sensor.demo_sensor_1"], "sensor.demo_sensor_1"),
-        (["switch.demo_switch_2", "light.unknown"], "light.unknown"),
+        (
+            ["light.demo_light_2", "sensor.demo_sensor_1"],
+            "sensor.demo_sensor_1 cannot be turned on",
+        ),
+        (["switch.demo_switch_2", "light.unknown"], "light.unknown is not a known entity"),
     ],
 )
 async def test_homeassistant_rejects_before_changing_anything(
@@ -203,7 +206,7 @@ async def test_homeassistant_rejects_before_changing_anything(
     demo_hub.bus.listen(EVENT_STATE_CHANGED, changed.append)
     with pytest.raises(ServiceValidationError) as caught:
         await demo_hub.services.call("homeassistant", "turn_on", {"entity_id": entity_ids})
-    assert caught.value.message == f"entity_id: {message} is not a demo light or switch"
+    assert caught.value.message == f"entity_id: {message}"
     assert changed == []
 
 

@@ -76,7 +76,9 @@ _SECRET_KEY: Final = re.compile(
     re.IGNORECASE,
 )
 # Keys whose values are file paths, not secrets.
-_NOT_SECRET_KEYS: Final = frozenset({"ssl_key", "ssl_certificate", "ssl_peer_certificate"})
+_NOT_SECRET_KEYS: Final = frozenset(
+    {"ssl_key", "ssl_certificate", "ssl_peer_certificate", "client_key", "client_certificate"}
+)
 _PEM: Final = re.compile(r"-----BEGIN ([A-Z0-9 ]+)-----")
 _URL_WITH_PASSWORD: Final = re.compile(r"[A-Za-z][A-Za-z0-9+.-]*://[^\s/@]*:[^\s/@]*@")
 _TOKEN_CHARACTERS: Final = re.compile(r"[A-Za-z0-9+/=_.~-]+")

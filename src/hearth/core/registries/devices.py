@@ -1,11 +1,13 @@
-"""The device registry: physical devices that integrations report (none of Hearth's yet).
+"""The device registry: physical devices that integrations report (MQTT's, for one).
 
-People may name a device, put it in an area and label it; integrations add devices.
+People may name a device, put it in an area and label it; integrations add devices, found again
+by their identifiers (`[integration, id]` pairs) and connections (`[kind, address]` pairs).
 """
 
 from __future__ import annotations
 
 import time
+import uuid
 from collections.abc import Callable, Iterable, Mapping
 from typing import Any, Final
 
@@ -13,9 +15,26 @@ from hearth.core.events import EventBus
 from hearth.core.registries.store import Change, ItemStore
 from hearth.exceptions import BadRequest, NotFound
 
+Pair = tuple[str, str] | list[str]
+
 REGISTRY: Final = "device"
 EVENT_DEVICE_REGISTRY_UPDATED: Final = "device_registry_updated"
 EDITABLE: Final = frozenset({"name_by_user", "area_id", "labels"})
+# What an integration says about a device (DeviceRegistry.ensure); the rest is people's or ours.
+DESCRIBED: Final = frozenset(
+    {
+        "configuration_url",
+        "entry_type",
+        "hw_version",
+        "manufacturer",
+        "model",
+        "model_id",
+        "name",
+        "serial_number",
+        "sw_version",
+        "via_device_id",
+    }
+)
 
 _DEFAULTS: Final[Mapping[str, Any]] = {
     "area_id": None,
@@ -53,9 +72,90 @@ class DeviceRegistry:
             for device_id, data in store.load(REGISTRY).items()
         }
 
+    def __len__(self) -> int:
+        return len(self._devices)
+
+    def __contains__(self, device_id: object) -> bool:
+        return device_id in self._devices
+
     def as_list(self) -> list[dict[str, Any]]:
         """Every device, as config/device_registry/list shows them."""
         return [dict(device) for device in self._devices.values()]
+
+    def get(self, device_id: str) -> dict[str, Any] | None:
+        """One device, or None."""
+        device = self._devices.get(device_id)
+        return None if device is None else dict(device)
+
+    def find(self, identifiers: Iterable[Pair], connections: Iterable[Pair] = ()) -> str | None:
+        """The id of the device with any of these identifiers or connections, or None."""
+        wanted_ids = {tuple(pair) for pair in identifiers}
+        wanted_connections = {tuple(pair) for pair in connections}
+        for device_id, device in self._devices.items():
+            if wanted_ids & {tuple(pair) for pair in device["identifiers"]}:
+                return device_id
+            if wanted_connections & {tuple(pair) for pair in device["connections"]}:
+                return device_id
+        return None
+
+    async def ensure(
+        self,
+        identifiers: Iterable[Pair],
+        connections: Iterable[Pair],
+        described: Mapping[str, Any],
+    ) -> str:
+        """The device with these identifiers, created or refreshed with what the integration says.
+
+        `described` holds keys of DESCRIBED only; identifiers and connections are merged.
+        """
+        ids = [list(pair) for pair in identifiers]
+        links = [list(pair) for pair in connections]
+        fields = {key: value for key, value in described.items() if key in DESCRIBED}
+        async with self._store.lock:
+            device_id = self.find(ids, links)
+            now = time.time()
+            if device_id is None:
+                device_id = uuid.uuid4().hex
+                device = _complete(
+                    device_id,
+                    {**fields, "identifiers": ids, "connections": links, "created_at": now,
+                     "modified_at": now},
+                )  # fmt: skip
+                action = "create"
+            else:
+                old = self._devices[device_id]
+                merged_ids = old["identifiers"] + [
+                    pair for pair in ids if pair not in old["identifiers"]
+                ]
+                merged_links = old["connections"] + [
+                    pair for pair in links if pair not in old["connections"]
+                ]
+                changes = {key: value for key, value in fields.items() if old[key] != value}
+                if merged_ids != old["identifiers"]:
+                    changes["identifiers"] = merged_ids
+                if merged_links != old["connections"]:
+                    changes["connections"] = merged_links
+                if not changes:
+                    return device_id
+                device = {**old, **changes, "modified_at": now}
+                action = "update"
+            await self._store.write([(REGISTRY, device_id, _stored(device))])
+            self._devices[device_id] = device
+            self._bus.fire(
+                EVENT_DEVICE_REGISTRY_UPDATED, {"action": action, "device_id": device_id}
+            )
+            return device_id
+
+    async def forget(self, device_id: str) -> None:
+        """Remove a device its integration no longer provides."""
+        async with self._store.lock:
+            if device_id not in self._devices:
+                return
+            await self._store.write([(REGISTRY, device_id, None)])
+            del self._devices[device_id]
+            self._bus.fire(
+                EVENT_DEVICE_REGISTRY_UPDATED, {"action": "remove", "device_id": device_id}
+            )
 
     async def update(self, device_id: str, changes: Mapping[str, Any]) -> dict[str, Any]:
         """Name a device, move it to an area or label it."""

@@ -85,6 +85,8 @@ class Registration:
     original_name: str | None = None
     original_icon: str | None = None
     original_device_class: str | None = None
+    device_id: str | None = None
+    entity_category: str | None = None
 
 
 class EntityRegistry:
@@ -99,6 +101,10 @@ class EntityRegistry:
         for entity_id, data in store.load(REGISTRY).items():
             self._entries[entity_id] = _complete(entity_id, data)
         self._trackers: dict[str, list[Callable[[], object]]] = {}
+        # (platform, unique id) -> entity id: an integration finds the id it was given before.
+        self._by_unique_id: dict[tuple[str, str], str] = {}
+        for entity_id, entry in self._entries.items():
+            self._index(entity_id, entry)
 
     def __len__(self) -> int:
         return len(self._entries)
@@ -122,6 +128,8 @@ class EntityRegistry:
                     "original_name": reg.original_name,
                     "original_icon": reg.original_icon,
                     "original_device_class": reg.original_device_class,
+                    "device_id": reg.device_id,
+                    "entity_category": reg.entity_category,
                 }
                 if entry is None:
                     entry = _complete(
@@ -138,7 +146,9 @@ class EntityRegistry:
                     continue
                 else:
                     entry = {**entry, **described, "modified_at": now}
+                self._unindex(reg.entity_id)
                 self._entries[reg.entity_id] = entry
+                self._index(reg.entity_id, entry)
                 changes.append((REGISTRY, reg.entity_id, _stored(entry)))
             if changes:
                 await self._store.write(changes)
@@ -146,6 +156,41 @@ class EntityRegistry:
                 self._bus.fire(
                     EVENT_ENTITY_REGISTRY_UPDATED, {"action": "create", "entity_id": entity_id}
                 )
+
+    def entity_id_for(self, platform: str, unique_id: str) -> str | None:
+        """The entity id registered for an integration's unique id, if any."""
+        return self._by_unique_id.get((platform, unique_id))
+
+    def owner(self, entity_id: str) -> tuple[str, str | None] | None:
+        """(platform, unique id) of a registered entity, or None."""
+        entry = self._entries.get(entity_id)
+        return None if entry is None else (entry["platform"], entry["unique_id"])
+
+    async def forget(self, entity_ids: Iterable[str]) -> None:
+        """Remove entries because their integration removed the entities (not a user action)."""
+        async with self._store.lock:
+            gone = [entity_id for entity_id in entity_ids if entity_id in self._entries]
+            if not gone:
+                return
+            await self._store.write([(REGISTRY, entity_id, None) for entity_id in gone])
+            for entity_id in gone:
+                self._unindex(entity_id)
+                del self._entries[entity_id]
+                self._trackers.pop(entity_id, None)
+                self._bus.fire(
+                    EVENT_ENTITY_REGISTRY_UPDATED, {"action": "remove", "entity_id": entity_id}
+                )
+
+    def _index(self, entity_id: str, entry: Mapping[str, Any]) -> None:
+        if entry["unique_id"] is not None:
+            self._by_unique_id[(entry["platform"], str(entry["unique_id"]))] = entity_id
+
+    def _unindex(self, entity_id: str) -> None:
+        entry = self._entries.get(entity_id)
+        if entry is not None and entry["unique_id"] is not None:
+            key = (entry["platform"], str(entry["unique_id"]))
+            if self._by_unique_id.get(key) == entity_id:
+                del self._by_unique_id[key]
 
     def track(self, entity_id: str, rewrite: Callable[[], object]) -> Callable[[], None]:
         """Call `rewrite` when people change the entry (so the integration writes its state)."""
@@ -263,6 +308,7 @@ class EntityRegistry:
                     "This entity is provided by an integration; remove it there, not here."
                 )
             await self._store.write([(REGISTRY, entity_id, None)])
+            self._unindex(entity_id)
             del self._entries[entity_id]
             self._trackers.pop(entity_id, None)
             self._bus.fire(
@@ -288,10 +334,12 @@ class EntityRegistry:
         for registry, entity_id, data in changes:
             if registry != REGISTRY:
                 continue
+            self._unindex(entity_id)
             if data is None:
                 self._entries.pop(entity_id, None)
             else:
                 self._entries[entity_id] = _complete(entity_id, data)
+                self._index(entity_id, self._entries[entity_id])
 
 
 def _complete(entity_id: str, data: Mapping[str, Any]) -> dict[str, Any]:

@@ -1,41 +1,54 @@
-"""The demo integration: simulated lights, switches and temperature sensors."""
+"""The demo integration: simulated lights, switches and temperature sensors.
+
+It is also the smallest example of the integration API (docs/integrations.md): entities are
+subclasses of the domain classes, handed to an EntityPlatform.
+"""
 
 from __future__ import annotations
 
 import asyncio
 import random
 from collections.abc import Sequence
+from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Final
 
 from hearth.core.hub import Hub
-from hearth.core.registries import Registration
 from hearth.integrations.demo.entities import DemoLight, DemoSensor, DemoSwitch
-from hearth.integrations.demo.services import DemoEntities, register_services
+from hearth.integrations.platform import EntityPlatform
 
 if TYPE_CHECKING:
     from hearth.config.schema import DemoSection
 
 DOMAIN: Final = "demo"
-COMPONENTS: Final = ("demo", "homeassistant", "light", "switch", "sensor")
 _YIELD_EVERY: Final = 1000  # sensor writes between yields to the event loop
 
 
-def create_entities(hub: Hub, conf: DemoSection) -> DemoEntities:
-    """Create the configured number of each device (not yet written to the state machine)."""
-    entities = DemoEntities()
-    for number in range(1, conf.lights + 1):
-        light = DemoLight(
-            hub, number, f"Demo Light {number}", is_on=number % 2 == 1, brightness=180
-        )
-        entities.lights[light.entity_id] = light
-    for number in range(1, conf.switches + 1):
-        switch = DemoSwitch(hub, number, f"Demo Switch {number}", is_on=number % 2 == 1)
-        entities.switches[switch.entity_id] = switch
-    for number in range(1, conf.sensors + 1):
-        value = 18.0 + (number % 9) * 0.5
-        sensor = DemoSensor(hub, number, f"Demo Sensor {number}", value=value)
-        entities.sensors[sensor.entity_id] = sensor
-    return entities
+@dataclass(slots=True)
+class DemoEntities:
+    """Every entity the demo created, by entity id."""
+
+    lights: dict[str, DemoLight] = field(default_factory=dict)
+    switches: dict[str, DemoSwitch] = field(default_factory=dict)
+    sensors: dict[str, DemoSensor] = field(default_factory=dict)
+
+
+def create_entities(
+    conf: DemoSection,
+) -> tuple[list[DemoLight], list[DemoSwitch], list[DemoSensor]]:
+    """The configured number of each device (not yet on the hub)."""
+    lights = [
+        DemoLight(number, f"Demo Light {number}", is_on=number % 2 == 1, brightness=180)
+        for number in range(1, conf.lights + 1)
+    ]
+    switches = [
+        DemoSwitch(number, f"Demo Switch {number}", is_on=number % 2 == 1)
+        for number in range(1, conf.switches + 1)
+    ]
+    sensors = [
+        DemoSensor(number, f"Demo Sensor {number}", value=18.0 + (number % 9) * 0.5)
+        for number in range(1, conf.sensors + 1)
+    ]
+    return lights, switches, sensors
 
 
 async def update_sensors(sensors: Sequence[DemoSensor], interval: float) -> None:
@@ -52,30 +65,15 @@ async def update_sensors(sensors: Sequence[DemoSensor], interval: float) -> None
 
 
 async def async_setup(hub: Hub, conf: DemoSection) -> DemoEntities:
-    """Create the demo entities, register their services and start the sensor timer."""
-    entities = create_entities(hub, conf)
-    everything = [
-        *entities.lights.values(),
-        *entities.switches.values(),
-        *entities.sensors.values(),
-    ]
-    await hub.registries.entities.register(
-        Registration(entity.entity_id, DOMAIN, entity.entity_id, entity.name)
-        for entity in everything
+    """Add the demo entities (their services come with their domains) and start the timer."""
+    lights, switches, sensors = create_entities(conf)
+    platform = EntityPlatform(hub, DOMAIN)
+    await platform.add([*lights, *switches, *sensors])
+    hub.components.update((DOMAIN, "homeassistant"))
+    if sensors:
+        hub.create_task(update_sensors(sensors, conf.sensor_interval), name="demo sensors")
+    return DemoEntities(
+        {light.entity_id: light for light in lights},
+        {switch.entity_id: switch for switch in switches},
+        {sensor.entity_id: sensor for sensor in sensors},
     )
-    for entity in everything:
-        hub.registries.entities.track(entity.entity_id, entity.write)
-    for light in entities.lights.values():
-        light.write()
-    for switch in entities.switches.values():
-        switch.write()
-    for sensor in entities.sensors.values():
-        sensor.write()
-    register_services(hub, entities)
-    hub.components.update(COMPONENTS)
-    if entities.sensors:
-        hub.create_task(
-            update_sensors(list(entities.sensors.values()), conf.sensor_interval),
-            name="demo sensors",
-        )
-    return entities

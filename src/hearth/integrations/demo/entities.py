@@ -3,135 +3,94 @@
 from __future__ import annotations
 
 import random
-from typing import Any, ClassVar, Final
+from typing import Final
 
 from hearth.core.context import Context
-from hearth.core.hub import Hub
-from hearth.core.state import State
+from hearth.integrations.domains.light import BRIGHTNESS, LightEntity, TurnOn
+from hearth.integrations.domains.sensor import SensorEntity
+from hearth.integrations.domains.switch import SwitchEntity
 
-STATE_ON: Final = "on"
-STATE_OFF: Final = "off"
-FULL_BRIGHTNESS: Final = 255
 SENSOR_MIN: Final = 10.0
 SENSOR_MAX: Final = 35.0
 
 
-class DemoEntity:
-    """A simulated device that owns its state and writes it to the hub."""
+def _object_id(domain: str, number: int) -> str:
+    """The object id of the demo's `number`th entity of `domain`.
 
-    domain: ClassVar[str]
-
-    def __init__(self, hub: Hub, number: int, name: str) -> None:
-        self.hub = hub
-        self.entity_id = f"{self.domain}.demo_{self.domain}_{number}"
-        self.name = name
-
-    @property
-    def state(self) -> str:
-        """The state string."""
-        raise NotImplementedError
-
-    def attributes(self) -> dict[str, Any]:
-        """The state attributes."""
-        return {"friendly_name": self.name}
-
-    def write(self, context: Context | None = None) -> State:
-        """Publish the current state (with the name and icon people chose) to the state machine."""
-        attributes = self.hub.registries.entities.apply(self.entity_id, self.attributes())
-        return self.hub.states.set(self.entity_id, self.state, attributes, context=context)
+    The unique id is the whole entity id, as the demo always had it, so that registries kept from
+    earlier versions still match.
+    """
+    return f"demo_{domain}_{number}"
 
 
-class DemoToggle(DemoEntity):
-    """A device that is on or off."""
+class DemoSwitch(SwitchEntity):
+    """A simulated switch: does what it is told at once."""
 
-    def __init__(self, hub: Hub, number: int, name: str, *, is_on: bool) -> None:
-        super().__init__(hub, number, name)
+    def __init__(self, number: int, name: str, *, is_on: bool) -> None:
+        object_id = _object_id("switch", number)
+        super().__init__(name=name, unique_id=f"switch.{object_id}", object_id=object_id)
         self.is_on = is_on
 
-    @property
-    def state(self) -> str:
-        """ "on" or "off"."""
-        return STATE_ON if self.is_on else STATE_OFF
-
-    def turn_on(self) -> None:
+    async def turn_on(self, context: Context) -> None:
         """Switch on."""
         self.is_on = True
+        self.write(context)
 
-    def turn_off(self) -> None:
+    async def turn_off(self, context: Context) -> None:
         """Switch off."""
         self.is_on = False
-
-    def toggle(self) -> None:
-        """Switch to the other state."""
-        if self.is_on:
-            self.turn_off()
-        else:
-            self.turn_on()
+        self.write(context)
 
 
-class DemoSwitch(DemoToggle):
-    """A simulated switch."""
-
-    domain = "switch"
-
-
-class DemoLight(DemoToggle):
+class DemoLight(LightEntity):
     """A simulated dimmable light; remembers its brightness while off."""
 
-    domain = "light"
+    supported_color_modes = (BRIGHTNESS,)
 
-    def __init__(self, hub: Hub, number: int, name: str, *, is_on: bool, brightness: int) -> None:
-        super().__init__(hub, number, name, is_on=is_on)
+    def __init__(self, number: int, name: str, *, is_on: bool, brightness: int) -> None:
+        object_id = _object_id("light", number)
+        super().__init__(name=name, unique_id=f"light.{object_id}", object_id=object_id)
+        self.is_on = is_on
         self.brightness = brightness
 
-    def turn_on(self, brightness: int | None = None) -> None:
-        """Switch on, optionally at a brightness (0 switches off, as in Home Assistant)."""
-        if brightness == 0:
-            self.is_on = False
-            return
-        if brightness is not None:
-            self.brightness = brightness
+    async def turn_on(self, context: Context, request: TurnOn | None = None) -> None:
+        """Switch on, at the requested brightness if any."""
+        if request is not None and request.brightness is not None:
+            self.brightness = request.brightness
         self.is_on = True
+        self.write(context)
 
-    def attributes(self) -> dict[str, Any]:
-        """Home Assistant's light attributes; brightness and color_mode are None while off."""
-        return {
-            "supported_color_modes": ("brightness",),
-            "color_mode": "brightness" if self.is_on else None,
-            "brightness": self.brightness if self.is_on else None,
-            "friendly_name": self.name,
-            "supported_features": 0,
-        }
+    async def turn_off(self, context: Context) -> None:
+        """Switch off."""
+        self.is_on = False
+        self.write(context)
 
 
-class DemoSensor(DemoEntity):
+class DemoSensor(SensorEntity):
     """A simulated temperature sensor whose reading drifts."""
 
-    domain = "sensor"
-
-    def __init__(self, hub: Hub, number: int, name: str, *, value: float) -> None:
-        super().__init__(hub, number, name)
-        self.value = value
+    def __init__(self, number: int, name: str, *, value: float) -> None:
+        object_id = _object_id("sensor", number)
+        super().__init__(
+            name=name,
+            unique_id=f"sensor.{object_id}",
+            object_id=object_id,
+            device_class="temperature",
+        )
+        self.reading = value
+        self.state_class = "measurement"
+        self.unit_of_measurement = "°C"
 
     @property
     def state(self) -> str:
         """The reading with one decimal."""
-        return f"{self.value:.1f}"
+        return f"{self.reading:.1f}"
 
     def drift(self, rng: random.Random) -> None:
         """Move the reading by 0.1 to 0.5 degrees, staying within a plausible indoor range."""
         step = round(rng.uniform(0.1, 0.5), 1)
         if rng.random() < 0.5:
             step = -step
-        if not SENSOR_MIN <= self.value + step <= SENSOR_MAX:
+        if not SENSOR_MIN <= self.reading + step <= SENSOR_MAX:
             step = -step
-        self.value = round(self.value + step, 1)
-
-    def attributes(self) -> dict[str, Any]:
-        """A temperature measurement in °C."""
-        return {
-            "state_class": "measurement",
-            "unit_of_measurement": "°C",
-            "device_class": "temperature",
-            "friendly_name": self.name,
-        }
+        self.reading = round(self.reading + step, 1)
