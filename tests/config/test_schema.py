@@ -9,8 +9,8 @@ import pytest
 from pydantic import BaseModel, ValidationError
 
 from hearth import const
-from hearth.config.recorder_fields import EntityMatch, RecorderSection
 from hearth.config.mqtt_fields import MqttMessage, MqttSection
+from hearth.config.recorder_fields import EntityMatch, RecorderSection
 from hearth.config.schema import AuthSection, Config, CoreSection, DemoSection, HttpSection
 
 DOCS = Path(__file__).parents[2] / "docs" / "configuration.md"

@@ -24,8 +24,8 @@ from hearth import const
 from hearth.auth.mfa.policy import MfaPolicy
 from hearth.config import ban_fields, net_fields, net_rules, tls_fields
 from hearth.config.duration import duration_between, parse_duration
-from hearth.config.recorder_fields import RecorderSection
 from hearth.config.mqtt_fields import MqttSection
+from hearth.config.recorder_fields import RecorderSection
 
 _HOSTNAME_CHARACTERS = frozenset(string.ascii_letters + string.digits + "-")
 
