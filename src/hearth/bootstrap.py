@@ -9,6 +9,7 @@ import signal
 from pathlib import Path
 
 from hearth import const
+from hearth.acme.service import setup as setup_acme
 from hearth.auth.manager import AuthManager
 from hearth.auth.views import KEY_ONBOARDING
 from hearth.check.service import log_startup_summary
@@ -106,7 +107,7 @@ async def serve(config_dir: Path, config_file: ConfigFile) -> None:
     """Open the store and the listeners for a checked configuration; serve until SIGTERM."""
     config = config_file.config
     # Certificate problems stop the hub here too, before anything is opened or bound.
-    tls = load_tls(TlsSettings.from_config(config))
+    tls = load_tls(TlsSettings.from_config(config, config_dir))
     auth = AuthManager.open(config_dir)
     hub = Hub(hub_config(config))
     server: HttpServer | None = None
@@ -119,6 +120,7 @@ async def serve(config_dir: Path, config_file: ConfigFile) -> None:
         hub.registries = Registries(hub.bus, RegistryStore(auth.db))
         await setup_integrations(hub, config)
         app = create_app(hub, auth, config, tls)
+        acme = setup_acme(app, config_dir, config.http, tls)  # None without http: acme:
         server = HttpServer(
             app,
             config.http.server_host,
@@ -130,6 +132,8 @@ async def serve(config_dir: Path, config_file: ConfigFile) -> None:
         hub.create_task(_reload_auth(auth), "auth-reload")
         if tls is not None:
             hub.create_task(tls.watch(), "tls-reload")
+        if acme is not None:
+            hub.create_task(acme.run(), "acme-renewal")
         for host, port in server.bound:
             shown = f"[{host}]" if ":" in host else host
             scheme = "https" if tls is not None else "http"

@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING, Final
 from cryptography.hazmat.primitives.asymmetric import ec, rsa
 
 from hearth import const
+from hearth.acme.files import AcmePaths
 from hearth.certs.validate import (
     CertificatePair,
     CertificateProblem,
@@ -75,11 +76,24 @@ class TlsSettings:
     peer_ca: Path | None
     profile: TlsProfile
     hostnames: tuple[str, ...]  # server_host names the certificate must cover
+    # ACME (hearth.acme) writes the files: until they are there and good, handshakes are refused.
+    managed: bool = False
 
     @classmethod
-    def from_config(cls, config: Config) -> TlsSettings | None:
+    def from_config(cls, config: Config, config_dir: Path | None = None) -> TlsSettings | None:
         """None when TLS is off."""
         http = config.http
+        if http.acme is not None:
+            paths = AcmePaths.in_config(config_dir or Path())
+            return cls(
+                certificate=paths.certificate,
+                key=paths.key,
+                peer_ca=http.ssl_peer_certificate,
+                profile=PROFILES[http.ssl_profile],
+                # The names ordered; a LAN name in server_host is never in a public certificate.
+                hostnames=tuple(name for name in http.acme.domains if not name.startswith("*.")),
+                managed=True,
+            )
         if http.ssl_certificate is None or http.ssl_key is None:
             return None
         return cls(
@@ -98,8 +112,9 @@ class TlsSettings:
 
 
 def tls_enabled(config: Config) -> bool:
-    """Whether the hub serves HTTPS (both certificate and key are configured)."""
-    return config.http.ssl_certificate is not None and config.http.ssl_key is not None
+    """Whether the hub serves HTTPS (certificate and key configured, or obtained by ACME)."""
+    http = config.http
+    return http.acme is not None or (http.ssl_certificate is not None and http.ssl_key is not None)
 
 
 def check_key_for_profile(pair: CertificatePair, profile: TlsProfile) -> None:

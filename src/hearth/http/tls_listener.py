@@ -8,6 +8,12 @@ everything else gets a `400` whose JSON body says to use https://: that request,
 in it, has already crossed the network in clear text, and a redirect would hide the mistake.
 Anything else goes to OpenSSL, which refuses it as any TLS server would. Peeking reads nothing,
 so OpenSSL sees the whole stream.
+
+With ACME (hearth.acme), the listener also answers the CA: a plain-HTTP request for
+`/.well-known/acme-challenge/TOKEN` gets the pending answer (hearth.http.acme_challenge), and
+while a tls-alpn-01 challenge is pending, a ClientHello offering only `acme-tls/1` is read in
+full (still by peeking) and handed to a context serving the challenge certificate for its server
+name, then closed once the handshake is done: no HTTP is ever served on such a connection.
 """
 
 from __future__ import annotations
@@ -26,6 +32,9 @@ from aiohttp import web
 from yarl import URL
 
 from hearth import const
+from hearth.acme.challenges import ALPN_PROTOCOL, ChallengeStore
+from hearth.http.acme_challenge import KEY_ACME_CHALLENGES, NO_CHALLENGE, challenge_reply
+from hearth.http.client_hello import MAX_RECORD, NEED_MORE, ClientHello, parse_client_hello
 from hearth.http.connections import ConnectionCounter, Slot, TooManyConnections, log_refusal
 from hearth.http.fd_limit import ACCEPT_ERRORS
 from hearth.http.headers import BASE_HEADERS
@@ -41,6 +50,9 @@ _HTTP_START: Final = frozenset(b"ABCDEFGHIJKLMNOPQRSTUVWXYZ")  # methods are upp
 _PLAIN_REPLY_TIMEOUT: Final = 5.0
 _PLAIN_DRAIN_LIMIT: Final = 64 * 1024
 _OUT_OF_RESOURCES: Final = frozenset({errno.EMFILE, errno.ENFILE, errno.ENOBUFS, errno.ENOMEM})
+_TLS_HANDSHAKE_RECORD: Final = 0x16
+_HELLO_POLL: Final = (0.005, 0.1)  # seconds between peeks at an incomplete hello: first, most
+MAX_UNCOUNTED: Final = 64  # connections in progress on a listener without a ConnectionCounter
 
 
 def _plain_http_reply() -> bytes:
@@ -56,6 +68,28 @@ def _plain_http_reply() -> bytes:
 
 
 PLAIN_HTTP_REPLY: Final = _plain_http_reply()
+
+
+def _not_found_reply() -> bytes:
+    body = json.dumps({"message": NO_CHALLENGE}).encode()
+    headers = {
+        "Content-Type": "application/json",
+        "Content-Length": str(len(body)),
+        "Connection": "close",
+        **BASE_HEADERS,
+    }
+    head = "HTTP/1.1 404 Not Found\r\n" + "".join(f"{k}: {v}\r\n" for k, v in headers.items())
+    return (head + "\r\n").encode("ascii") + body
+
+
+NOT_FOUND_REPLY: Final = _not_found_reply()
+
+
+class _ChallengeProtocol(asyncio.Protocol):
+    """A tls-alpn-01 validation: the handshake showed the certificate; nothing else is said."""
+
+    def connection_made(self, transport: asyncio.BaseTransport) -> None:
+        transport.close()
 
 
 async def bind(host: str, port: int, backlog: int) -> list[socket.socket]:
@@ -104,8 +138,14 @@ class SniffingServer(asyncio.AbstractServer):
         handshake_timeout: float = const.TLS_HANDSHAKE_TIMEOUT,
         counter: ConnectionCounter | None = None,
         host_allowed: Callable[[str], bool] | None = None,
+        challenges: ChallengeStore | None = None,
+        challenge_only: bool = False,
     ) -> None:
         self._loop = asyncio.get_running_loop()
+        # ACME: answer the CA's challenges; `challenge_only` (the listeners that exist only
+        # during an order) answers nothing else: no redirect, no TLS but acme-tls/1.
+        self._challenges = challenges
+        self._challenge_only = challenge_only
         self._counter = counter
         self._host_allowed = host_allowed
         self._factory = protocol_factory
@@ -172,6 +212,9 @@ class SniffingServer(asyncio.AbstractServer):
             slot = self._count(conn, address)
             if slot is False:
                 continue
+            if self._counter is None and len(self._pending) >= MAX_UNCOUNTED:
+                conn.close()  # a listener without caps of its own still holds a bounded number
+                continue
             conn.setblocking(False)
             conn.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
             task = self._loop.create_task(self._connection(conn, slot))
@@ -204,6 +247,10 @@ class SniffingServer(asyncio.AbstractServer):
                 conn.close()
             elif first[0] in _HTTP_START:
                 await self._refuse_plain_http(conn)
+            elif first[0] == _TLS_HANDSHAKE_RECORD and await self._is_challenge(conn):
+                pass  # answered (or refused) as a tls-alpn-01 validation
+            elif self._challenge_only:
+                conn.close()
             else:
                 handed_over = await self._hand_over(conn, slot)
         finally:
@@ -221,6 +268,47 @@ class SniffingServer(asyncio.AbstractServer):
         finally:
             self._loop.remove_reader(fd)
         return conn.recv(1, socket.MSG_PEEK)
+
+    async def _is_challenge(self, conn: socket.socket) -> bool:
+        """Whether this is a tls-alpn-01 validation; if so, it has been answered and closed."""
+        store = self._challenges
+        if store is None or not store.alpn_pending():
+            return False
+        hello = await self._peek_hello(conn)
+        if hello is None or hello.alpn != (ALPN_PROTOCOL,):
+            return False
+        context = store.alpn_context(hello.server_name)
+        if context is None:
+            # RFC 8737, 3: no challenge for that name, so no certificate and no handshake.
+            _LOGGER.debug("acme-tls/1 handshake for a name without a pending challenge")
+            conn.close()
+            return True
+        try:
+            await self._loop.connect_accepted_socket(
+                _ChallengeProtocol, conn, ssl=context, ssl_handshake_timeout=self._handshake_timeout
+            )
+        except OSError as err:
+            _LOGGER.debug("acme-tls/1 handshake failed: %s", err)
+            conn.close()
+        return True
+
+    async def _peek_hello(self, conn: socket.socket) -> ClientHello | None:
+        """The ClientHello, read by peeking until its first record is complete (bounded)."""
+        deadline = self._loop.time() + self._first_byte_timeout
+        delay, most = _HELLO_POLL
+        while True:
+            try:
+                data = conn.recv(MAX_RECORD, socket.MSG_PEEK)
+            except OSError:
+                return None
+            hello = parse_client_hello(data)
+            if hello != NEED_MORE:
+                return hello if isinstance(hello, ClientHello) else None
+            if not data or self._loop.time() >= deadline:
+                return None
+            # Peeked bytes keep the socket readable, so waiting for more means sleeping a little.
+            await asyncio.sleep(delay)
+            delay = min(delay * 2, most)
 
     async def _hand_over(self, conn: socket.socket, slot: Slot | None) -> bool:
         """TLS handshake, then the HTTP server owns the connection (and its slot, if it can)."""
@@ -259,7 +347,7 @@ class SniffingServer(asyncio.AbstractServer):
                     if not chunk:
                         break
                     head += chunk
-                reply = redirect_reply(head, self._host_allowed) or PLAIN_HTTP_REPLY
+                reply = self._plain_reply(head)
                 await self._loop.sock_sendall(conn, reply)
                 conn.shutdown(socket.SHUT_WR)
                 # Read (and drop) what the client sent before closing: closing a socket with
@@ -274,6 +362,16 @@ class SniffingServer(asyncio.AbstractServer):
             pass
         finally:
             conn.close()
+
+    def _plain_reply(self, head: bytes) -> bytes:
+        """The challenge answer, else a redirect to https://, else the 400 (or 404)."""
+        if self._challenges is not None:
+            answer = challenge_reply(head, self._challenges, self._host_allowed)
+            if answer is not None:
+                return answer
+        if self._challenge_only:
+            return NOT_FOUND_REPLY
+        return redirect_reply(head, self._host_allowed) or PLAIN_HTTP_REPLY
 
 
 class TlsSite(web.BaseSite):
@@ -323,6 +421,7 @@ class TlsSite(web.BaseSite):
             handshake_timeout=handshake,
             counter=counter if isinstance(counter, ConnectionCounter) else None,
             host_allowed=self._host_allowed,
+            challenges=getattr(self._runner, "app", {}).get(KEY_ACME_CHALLENGES),
         )
         sniffing.start()
         self._server = sniffing
