@@ -39,7 +39,7 @@ $(VENV)/.dev: $(VENV)/.runtime requirements-dev.lock
 	@touch $@
 
 # Tools the tests drive for real; installed from Debian when missing (command:package pairs).
-TEST_TOOLS := node:nodejs npm:npm openssl:openssl nginx:nginx fail2ban-regex:fail2ban \
+TEST_TOOLS := node:nodejs npm:npm openssl:openssl nginx:nginx fail2ban-regex:fail2ban pebble:pebble \
 	chromium:chromium chromedriver:chromium-driver
 SSLYZE_VENV := .venv-sslyze
 

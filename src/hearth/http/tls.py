@@ -90,8 +90,9 @@ class TlsSettings:
                 key=paths.key,
                 peer_ca=http.ssl_peer_certificate,
                 profile=PROFILES[http.ssl_profile],
-                # The names ordered; a LAN name in server_host is never in a public certificate.
-                hostnames=tuple(name for name in http.acme.domains if not name.startswith("*.")),
+                # Not checked on load: a certificate that misses a name newly added to `domains`
+                # is still served while its replacement is ordered (hearth.acme.state).
+                hostnames=(),
                 managed=True,
             )
         if http.ssl_certificate is None or http.ssl_key is None:

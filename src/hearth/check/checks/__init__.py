@@ -12,6 +12,7 @@ from typing import Final
 
 from hearth.check.checks import (
     accounts,
+    acme,
     config,
     exposure,
     files,
@@ -40,6 +41,7 @@ CHECKS: Final[tuple[Check, ...]] = tuple(
         tokens,
         exposure,
         tls,
+        acme,
         ssh,
         firewall,
         reachability,

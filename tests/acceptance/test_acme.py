@@ -1,0 +1,249 @@
+"""ACME end to end: the real hub against Debian's pebble test CA, on loopback.
+
+Pebble validates http-01 and tls-alpn-01 at the hub's own port (plain HTTP and acme-tls/1 both
+arrive at the TLS listener); the hub trusts pebble's API through `ca_bundle`; the certificate
+it serves is checked by a real TLS client against the root pebble issues from.
+"""
+
+from __future__ import annotations
+
+import http.client
+import json
+import os
+import shutil
+import socket
+import ssl
+import stat
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+from cryptography import x509
+
+from tests.acceptance.ban_support import wait_for
+from tests.acceptance.support import (
+    HOST,
+    RunningHub,
+    free_port,
+    hearth,
+    start_hub,
+    wait_listening,
+    write_config,
+)
+from tests.acceptance.support_acme import DOMAIN, Pebble, acme_http_config, start_pebble
+
+pytestmark = pytest.mark.acceptance
+ISSUE_TIMEOUT = 30.0
+
+
+@dataclass
+class AcmeHub:
+    """A hub with `http: acme:` and the pebble it orders from."""
+
+    hub: RunningHub
+    pebble: Pebble
+
+    def context(self) -> ssl.SSLContext:
+        """A verifying client that trusts pebble's issuing root only."""
+        return ssl.create_default_context(cadata=self.pebble.root().decode("ascii"))
+
+    def served(self, name: str = DOMAIN) -> x509.Certificate | None:
+        """The certificate a new, verifying connection gets for `name`; None when refused."""
+        try:
+            with (
+                socket.create_connection((HOST, self.hub.port), timeout=5) as raw,
+                self.context().wrap_socket(raw, server_hostname=name) as tls,
+            ):
+                der = tls.getpeercert(binary_form=True)
+        except (ssl.SSLError, OSError):
+            return None
+        return x509.load_der_x509_certificate(der) if der else None
+
+    def wait_issued(self, other_than: int | None = None) -> x509.Certificate:
+        """Wait (bounded) until a pebble certificate, other than serial `other_than`, is served."""
+        found: list[x509.Certificate] = []
+
+        def issued() -> bool:
+            cert = self.served()
+            found[:] = [cert] if cert is not None else []
+            return cert is not None and cert.serial_number != other_than
+
+        wait_for(issued, "the ACME certificate to be served", timeout=ISSUE_TIMEOUT)
+        return found[0]
+
+    def restart(self) -> None:
+        """Stop the hub and start it again on the same directory and port."""
+        assert self.hub.stop() == 0, self.hub.log()
+        self.hub.assert_clean_log()
+        log = self.hub.log_path.with_name(self.hub.log_path.stem + "-again.log")
+        process = start_hub(self.hub.config_dir, self.hub.port, log)
+        self.hub = RunningHub(self.hub.config_dir, self.hub.port, "", process, log)
+        wait_listening(process, self.hub.port, log)
+
+
+AcmeHubFactory = Callable[..., AcmeHub]
+
+
+class _ByName(http.client.HTTPSConnection):
+    """HTTPS to the hub on 127.0.0.1, verified by the ordered name (no DNS for it here)."""
+
+    def connect(self) -> None:
+        raw = socket.create_connection((HOST, self.port), self.timeout)
+        self.sock = self._context.wrap_socket(raw, server_hostname=DOMAIN)  # type: ignore[attr-defined]
+
+
+def _connection(hub: AcmeHub) -> http.client.HTTPSConnection:
+    return _ByName(DOMAIN, hub.hub.port, context=hub.context(), timeout=10)
+
+
+@pytest.fixture
+def acme_hub(tmp_path: Path, hub_template: tuple[Path, str]) -> Iterator[AcmeHubFactory]:
+    """Start pebble and a hub ordering from it; both stopped at teardown, the hub's log checked."""
+    started: list[AcmeHub] = []
+
+    def factory(challenge: str = "http-01", *domains: str) -> AcmeHub:
+        port = free_port()
+        pebble = start_pebble(tmp_path / f"pebble{len(started)}", port)
+        config_dir = tmp_path / f"config{len(started)}"
+        shutil.copytree(hub_template[0], config_dir)
+        write_config(config_dir, port, "", acme_http_config(pebble, challenge, *domains))
+        shutil.copy(pebble.ca_bundle, config_dir / "pebble-ca.pem")
+        log = tmp_path / f"hub{len(started)}.log"
+        process = start_hub(config_dir, port, log)
+        running = AcmeHub(RunningHub(config_dir, port, hub_template[1], process, log), pebble)
+        started.append(running)
+        wait_listening(process, port, log)
+        return running
+
+    yield factory
+    for running in started:
+        running.pebble.stop()
+        code = running.hub.stop()
+        assert code == 0, running.hub.log()
+        running.hub.assert_clean_log()
+
+
+def _mode(path: Path) -> int:
+    return stat.S_IMODE(os.stat(path).st_mode)
+
+
+@pytest.mark.timeout(90)
+def test_first_issuance_with_http_01(acme_hub: AcmeHubFactory) -> None:
+    hub = acme_hub("http-01")
+    cert = hub.wait_issued()
+    assert [
+        n.value for n in cert.extensions.get_extension_for_class(x509.SubjectAlternativeName).value
+    ] == [DOMAIN]
+    log = hub.hub.log()
+    assert "no usable ACME certificate yet" in log  # handshakes were refused meanwhile
+    assert "ACME: obtained a certificate for hub.acme.test (ECDSA P-256" in log
+    acme_dir = hub.hub.config_dir / "acme"
+    for name in ("account.key", "account.json", "certificate.pem", "certificate.key"):
+        assert _mode(acme_dir / name) == 0o600, name
+    assert _mode(acme_dir) == 0o700
+    assert list((acme_dir / "challenges").iterdir()) == []  # answers removed once validated
+    # A verifying HTTPS client reaches the API by the ordered name.
+    conn = _connection(hub)
+    try:
+        conn.request("GET", "/api/", headers={"Authorization": "Bearer x"})
+        assert conn.getresponse().status == 401
+    finally:
+        conn.close()
+
+
+@pytest.mark.timeout(90)
+def test_first_issuance_with_tls_alpn_01(acme_hub: AcmeHubFactory) -> None:
+    hub = acme_hub("tls-alpn-01")
+    cert = hub.wait_issued()
+    assert cert.issuer != cert.subject
+    assert "tls-alpn-01" in hub.hub.config_dir.joinpath("configuration.yaml").read_text()
+    assert list((hub.hub.config_dir / "acme" / "challenges").iterdir()) == []
+
+
+@pytest.mark.timeout(120)
+def test_forced_renewal_swaps_the_certificate_while_a_client_stays_connected(
+    acme_hub: AcmeHubFactory,
+) -> None:
+    hub = acme_hub("http-01")
+    first = hub.wait_issued()
+    account = (hub.hub.config_dir / "acme" / "account.json").read_bytes()
+    conn = _connection(hub)
+    try:
+        conn.request("GET", "/api/", headers={"Authorization": "Bearer x"})
+        assert conn.getresponse().read()
+        assert conn.sock is not None
+        before = conn.sock.getpeercert(binary_form=True)
+
+        # The CLI orders while the hub runs: the hub answers the challenge from acme/challenges.
+        renewed = hearth(hub.hub.config_dir, "cert", "acme", "--force-renew")
+        assert renewed.returncode == 0, renewed.stderr + renewed.stdout
+        assert "Using the existing account" in renewed.stdout
+        assert "running hub serves it to new connections" in renewed.stdout
+
+        second = hub.wait_issued(other_than=first.serial_number)
+        assert second.public_key() != first.public_key()  # a new key for every certificate
+        # The connection opened before still works, on the certificate it started with.
+        assert conn.sock.getpeercert(binary_form=True) == before
+        conn.request("GET", "/api/", headers={"Authorization": "Bearer x"})
+        assert conn.getresponse().status == 401
+    finally:
+        conn.close()
+    assert hub.hub.process.poll() is None  # no restart
+    assert (hub.hub.config_dir / "acme" / "account.json").read_bytes() == account
+
+
+@pytest.mark.timeout(120)
+def test_a_failing_challenge_keeps_the_old_certificate_and_is_reported(
+    acme_hub: AcmeHubFactory,
+) -> None:
+    hub = acme_hub("http-01")
+    first = hub.wait_issued()
+    config = hub.hub.config_dir / "configuration.yaml"
+    # A name that does not point at the hub: the CA cannot connect for it.
+    hub.pebble.set_address("wrong.acme.test", "127.0.0.2")
+    config.write_text(config.read_text().replace(f"[{DOMAIN}]", f"[{DOMAIN}, wrong.acme.test]"))
+    hub.restart()
+    wait_for(lambda: "ACME: could not obtain" in hub.hub.log(), "the failure to be logged")
+    [line] = [line for line in hub.hub.log().splitlines() if "could not obtain" in line]
+    assert "wrong.acme.test" in line
+    assert "validation failed" in line
+    assert "still serving the previous certificate" in line
+    assert "next try after" in line
+    assert hub.served().serial_number == first.serial_number  # type: ignore[union-attr]
+
+    checked = hearth(hub.hub.config_dir, "check", "--json", "--offline")
+    report = json.loads(checked.stdout)
+    [acme] = [check for check in report["checks"] if check["id"] == "acme"]
+    assert acme["status"] == "warn"
+    [finding] = [found for found in report["findings"] if found["check"] == "acme"]
+    assert finding["id"] == "acme.order_failed"
+    assert "wrong.acme.test" in finding["detail"]
+    assert "next try after" in finding["detail"]
+
+    # Rate-limit friendly: a restart does not order again within the hour.
+    hub.restart()
+    hub.wait_issued()
+    state = json.loads((hub.hub.config_dir / "acme" / "state.json").read_text())
+    [entry] = state["failures"].values()
+    assert entry["count"] == 1
+    refused = hearth(hub.hub.config_dir, "cert", "acme", "--force-renew")
+    assert refused.returncode == 1
+    assert "to stay within the CA's rate limits" in refused.stderr
+    assert "could not obtain" not in hub.hub.log()
+
+
+@pytest.mark.timeout(120)
+def test_the_account_key_is_reused_across_restarts(acme_hub: AcmeHubFactory) -> None:
+    hub = acme_hub("http-01")
+    first = hub.wait_issued()
+    acme_dir = hub.hub.config_dir / "acme"
+    key, account = (acme_dir / "account.key").read_bytes(), (acme_dir / "account.json").read_text()
+    hub.restart()
+    renewed = hearth(hub.hub.config_dir, "cert", "acme", "--force-renew")
+    assert renewed.returncode == 0, renewed.stderr + renewed.stdout
+    assert "Using the existing account" in renewed.stdout
+    assert "Registered a new account" not in renewed.stdout
+    hub.wait_issued(other_than=first.serial_number)
+    assert (acme_dir / "account.key").read_bytes() == key
+    assert (acme_dir / "account.json").read_text() == account
