@@ -159,7 +159,8 @@ class AcmeSection(BaseModel):
 
     directory: Directory = const.ACME_LETSENCRYPT
     email: Email | None = None
-    domains: Annotated[list[Domain], Field(min_length=1, max_length=MAX_DOMAINS)]
+    # Required; checked below so that the message says what it is for.
+    domains: Annotated[list[Domain], Field(max_length=MAX_DOMAINS)] = Field(default_factory=list)
     challenge: ChallengeName = "http-01"
     dns_hook: Executable | None = None
     renew_before: RenewBefore = const.ACME_RENEW_BEFORE
@@ -183,6 +184,11 @@ class AcmeSection(BaseModel):
     @model_validator(mode="after")
     def _consistent(self) -> AcmeSection:
         """Wildcards and dns_hook belong to dns-01; the binding's two halves come together."""
+        if not self.domains:
+            raise ValueError(
+                "acme: needs domains, the DNS names the certificate is for (such as "
+                "domains: [hub.example.com])"
+            )
         if self.challenge == "dns-01" and self.dns_hook is None:
             raise ValueError("challenge: dns-01 needs dns_hook, the command that sets the record")
         if self.challenge != "dns-01" and self.dns_hook is not None:
