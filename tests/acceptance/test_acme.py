@@ -14,6 +14,7 @@ import shutil
 import socket
 import ssl
 import stat
+import sys
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -102,12 +103,17 @@ def acme_hub(tmp_path: Path, hub_template: tuple[Path, str]) -> Iterator[AcmeHub
     """Start pebble and a hub ordering from it; both stopped at teardown, the hub's log checked."""
     started: list[AcmeHub] = []
 
-    def factory(challenge: str = "http-01", *domains: str) -> AcmeHub:
+    def factory(
+        challenge: str = "http-01",
+        *domains: str,
+        prepare: Callable[[Path, Pebble], str] | None = None,
+    ) -> AcmeHub:
         port = free_port()
         pebble = start_pebble(tmp_path / f"pebble{len(started)}", port)
         config_dir = tmp_path / f"config{len(started)}"
         shutil.copytree(hub_template[0], config_dir)
-        write_config(config_dir, port, "", acme_http_config(pebble, challenge, *domains))
+        extra = prepare(config_dir, pebble) if prepare is not None else ""
+        write_config(config_dir, port, "", acme_http_config(pebble, challenge, *domains) + extra)
         shutil.copy(pebble.ca_bundle, config_dir / "pebble-ca.pem")
         log = tmp_path / f"hub{len(started)}.log"
         process = start_hub(config_dir, port, log)
@@ -150,6 +156,74 @@ def test_first_issuance_with_http_01(acme_hub: AcmeHubFactory) -> None:
         assert conn.getresponse().status == 401
     finally:
         conn.close()
+
+
+@pytest.mark.timeout(90)
+def test_challenge_requests_reveal_nothing_and_never_ban(acme_hub: AcmeHubFactory) -> None:
+    hub = acme_hub("http-01")
+    hub.wait_issued()
+    # Far more than login_attempts_threshold (5) unknown tokens and path tricks, in plain HTTP
+    # (as a CA asks) and over HTTPS: every one a 404 that reveals nothing, none counted.
+    targets = [
+        *(f"/.well-known/acme-challenge/{'x' * 43}{n}" for n in range(8)),
+        "/.well-known/acme-challenge/../acme/account.key",
+        "/.well-known/acme-challenge/..%2F..%2Facme%2Faccount.key",
+        "/.well-known/acme-challenge/%2e%2e/%2e%2e/acme/certificate.key",
+    ]
+    secret = (hub.hub.config_dir / "acme" / "certificate.key").read_bytes()
+    for target in targets:
+        with socket.create_connection((HOST, hub.hub.port), timeout=5) as raw:
+            raw.sendall(f"GET {target} HTTP/1.1\r\nHost: {DOMAIN}\r\n\r\n".encode())
+            reply = b""
+            while chunk := raw.recv(65536):
+                reply += chunk
+        assert reply.startswith(b"HTTP/1.1 404 "), reply
+        assert b"PRIVATE KEY" not in reply
+        assert secret not in reply
+    conn = _connection(hub)
+    try:
+        for target in targets[:8]:
+            conn.request("GET", target)
+            answer = conn.getresponse()
+            assert answer.status == 404
+            assert json.loads(answer.read())["message"]
+        conn.request("GET", "/api/", headers={"Authorization": "Bearer x"})
+        assert conn.getresponse().status == 401  # not 403: nothing above counted toward a ban
+    finally:
+        conn.close()
+    assert "Banned" not in hub.hub.log()
+
+
+_HOOK = """#!{python}
+import json, sys, urllib.request
+action, domain, record, value = sys.argv[1:5]
+body = {{"host": record + ".", "value": value}} if action == "add" else {{"host": record + "."}}
+url = "http://127.0.0.1:{port}/" + ("set-txt" if action == "add" else "clear-txt")
+urllib.request.urlopen(url, data=json.dumps(body).encode(), timeout=10)
+with open("hook.log", "a") as log:
+    log.write(action + " " + record + "\\n")
+"""
+
+
+def _dns_hook(config_dir: Path, pebble: Pebble) -> str:
+    """A dns_hook that sets the TXT record in challtestsrv, pebble's DNS."""
+    hook = config_dir / "dns-hook.py"
+    hook.write_text(_HOOK.format(python=sys.executable, port=pebble.dns_management))
+    hook.chmod(0o700)
+    return "    dns_hook: dns-hook.py\n"
+
+
+@pytest.mark.timeout(90)
+def test_first_issuance_with_dns_01_through_the_owners_hook(acme_hub: AcmeHubFactory) -> None:
+    hub = acme_hub("dns-01", DOMAIN, f"'*.{DOMAIN}'", prepare=_dns_hook)
+    cert = hub.wait_issued()
+    assert cert.issuer != cert.subject
+    names = cert.extensions.get_extension_for_class(x509.SubjectAlternativeName).value
+    assert sorted(names.get_values_for_type(x509.DNSName)) == sorted([DOMAIN, f"*.{DOMAIN}"])
+    # The wildcard and its base name: two records under one name, both added, both removed.
+    calls = (hub.hub.config_dir / "hook.log").read_text().split()
+    assert calls.count("add") == calls.count("remove") == 2
+    assert set(calls) == {"add", "remove", f"_acme-challenge.{DOMAIN}"}
 
 
 @pytest.mark.timeout(90)
