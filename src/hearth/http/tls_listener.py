@@ -32,14 +32,14 @@ from aiohttp import web
 from yarl import URL
 
 from hearth import const
-from hearth.acme.challenges import ALPN_PROTOCOL, ChallengeStore
-from hearth.http.acme_challenge import KEY_ACME_CHALLENGES, NO_CHALLENGE, challenge_reply
-from hearth.http.client_hello import MAX_RECORD, NEED_MORE, ClientHello, parse_client_hello
+from hearth.acme.challenges import ChallengeStore
+from hearth.http.acme_challenge import KEY_ACME_CHALLENGES, challenge_reply
 from hearth.http.connections import ConnectionCounter, Slot, TooManyConnections, log_refusal
 from hearth.http.fd_limit import ACCEPT_ERRORS
 from hearth.http.headers import BASE_HEADERS
 from hearth.http.network import peer_address
 from hearth.http.plain_http import MAX_HEAD, redirect_reply
+from hearth.http.tls_challenge import NOT_FOUND_REPLY, answer_tls_alpn
 
 _LOGGER = logging.getLogger(__name__)
 
@@ -51,7 +51,6 @@ _PLAIN_REPLY_TIMEOUT: Final = 5.0
 _PLAIN_DRAIN_LIMIT: Final = 64 * 1024
 _OUT_OF_RESOURCES: Final = frozenset({errno.EMFILE, errno.ENFILE, errno.ENOBUFS, errno.ENOMEM})
 _TLS_HANDSHAKE_RECORD: Final = 0x16
-_HELLO_POLL: Final = (0.005, 0.1)  # seconds between peeks at an incomplete hello: first, most
 MAX_UNCOUNTED: Final = 64  # connections in progress on a listener without a ConnectionCounter
 
 
@@ -68,28 +67,6 @@ def _plain_http_reply() -> bytes:
 
 
 PLAIN_HTTP_REPLY: Final = _plain_http_reply()
-
-
-def _not_found_reply() -> bytes:
-    body = json.dumps({"message": NO_CHALLENGE}).encode()
-    headers = {
-        "Content-Type": "application/json",
-        "Content-Length": str(len(body)),
-        "Connection": "close",
-        **BASE_HEADERS,
-    }
-    head = "HTTP/1.1 404 Not Found\r\n" + "".join(f"{k}: {v}\r\n" for k, v in headers.items())
-    return (head + "\r\n").encode("ascii") + body
-
-
-NOT_FOUND_REPLY: Final = _not_found_reply()
-
-
-class _ChallengeProtocol(asyncio.Protocol):
-    """A tls-alpn-01 validation: the handshake showed the certificate; nothing else is said."""
-
-    def connection_made(self, transport: asyncio.BaseTransport) -> None:
-        transport.close()
 
 
 async def bind(host: str, port: int, backlog: int) -> list[socket.socket]:
@@ -274,41 +251,7 @@ class SniffingServer(asyncio.AbstractServer):
         store = self._challenges
         if store is None or not store.alpn_pending():
             return False
-        hello = await self._peek_hello(conn)
-        if hello is None or hello.alpn != (ALPN_PROTOCOL,):
-            return False
-        context = store.alpn_context(hello.server_name)
-        if context is None:
-            # RFC 8737, 3: no challenge for that name, so no certificate and no handshake.
-            _LOGGER.debug("acme-tls/1 handshake for a name without a pending challenge")
-            conn.close()
-            return True
-        try:
-            await self._loop.connect_accepted_socket(
-                _ChallengeProtocol, conn, ssl=context, ssl_handshake_timeout=self._handshake_timeout
-            )
-        except OSError as err:
-            _LOGGER.debug("acme-tls/1 handshake failed: %s", err)
-            conn.close()
-        return True
-
-    async def _peek_hello(self, conn: socket.socket) -> ClientHello | None:
-        """The ClientHello, read by peeking until its first record is complete (bounded)."""
-        deadline = self._loop.time() + self._first_byte_timeout
-        delay, most = _HELLO_POLL
-        while True:
-            try:
-                data = conn.recv(MAX_RECORD, socket.MSG_PEEK)
-            except OSError:
-                return None
-            hello = parse_client_hello(data)
-            if hello != NEED_MORE:
-                return hello if isinstance(hello, ClientHello) else None
-            if not data or self._loop.time() >= deadline:
-                return None
-            # Peeked bytes keep the socket readable, so waiting for more means sleeping a little.
-            await asyncio.sleep(delay)
-            delay = min(delay * 2, most)
+        return await answer_tls_alpn(conn, store, self._first_byte_timeout, self._handshake_timeout)
 
     async def _hand_over(self, conn: socket.socket, slot: Slot | None) -> bool:
         """TLS handshake, then the HTTP server owns the connection (and its slot, if it can)."""
