@@ -90,8 +90,13 @@ class Pebble:
                 process.wait(timeout=10)
 
 
-def start_pebble(directory: Path, validation_port: int) -> Pebble:
-    """Start challtestsrv (DNS) and pebble, validating http-01 and tls-alpn-01 at one port."""
+def start_pebble(
+    directory: Path, validation_port: int, eab_keys: dict[str, str] | None = None
+) -> Pebble:
+    """Start challtestsrv (DNS) and pebble, validating http-01 and tls-alpn-01 at one port.
+
+    With `eab_keys` (kid: base64url HMAC key), pebble requires external account binding.
+    """
     if not Path(PEBBLE).exists() or not Path(CHALLTESTSRV).exists():
         pytest.skip("pebble is not installed: run `make system-test-deps`")
     directory.mkdir(parents=True, exist_ok=True)
@@ -112,7 +117,8 @@ def start_pebble(directory: Path, validation_port: int) -> Pebble:
             "httpPort": validation_port,
             "tlsPort": validation_port,
             "ocspResponderURL": "",
-            "externalAccountBindingRequired": False,
+            "externalAccountBindingRequired": eab_keys is not None,
+            "externalAccountMACKeys": eab_keys or {},
         }
     }
     config_path = directory / "pebble-config.json"

@@ -14,6 +14,7 @@ import shutil
 import socket
 import ssl
 import stat
+import subprocess
 import sys
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
@@ -28,6 +29,7 @@ from tests.acceptance.support import (
     RunningHub,
     free_port,
     hearth,
+    hub_env,
     start_hub,
     wait_listening,
     write_config,
@@ -107,16 +109,18 @@ def acme_hub(tmp_path: Path, hub_template: tuple[Path, str]) -> Iterator[AcmeHub
         challenge: str = "http-01",
         *domains: str,
         prepare: Callable[[Path, Pebble], str] | None = None,
+        eab_keys: dict[str, str] | None = None,
+        debug: bool = False,
     ) -> AcmeHub:
         port = free_port()
-        pebble = start_pebble(tmp_path / f"pebble{len(started)}", port)
+        pebble = start_pebble(tmp_path / f"pebble{len(started)}", port, eab_keys)
         config_dir = tmp_path / f"config{len(started)}"
         shutil.copytree(hub_template[0], config_dir)
         extra = prepare(config_dir, pebble) if prepare is not None else ""
         write_config(config_dir, port, "", acme_http_config(pebble, challenge, *domains) + extra)
         shutil.copy(pebble.ca_bundle, config_dir / "pebble-ca.pem")
         log = tmp_path / f"hub{len(started)}.log"
-        process = start_hub(config_dir, port, log)
+        process = start_debug_hub(config_dir, log) if debug else start_hub(config_dir, port, log)
         running = AcmeHub(RunningHub(config_dir, port, hub_template[1], process, log), pebble)
         started.append(running)
         wait_listening(process, port, log)
@@ -128,6 +132,19 @@ def acme_hub(tmp_path: Path, hub_template: tuple[Path, str]) -> Iterator[AcmeHub
         code = running.hub.stop()
         assert code == 0, running.hub.log()
         running.hub.assert_clean_log()
+
+
+def start_debug_hub(config_dir: Path, log_path: Path) -> subprocess.Popen[bytes]:
+    """`hearth run --log-level debug`: everything the hub and its libraries would log."""
+    with log_path.open("wb") as log:
+        return subprocess.Popen(
+            [sys.executable, "-m", "hearth", "-c", str(config_dir), "run", "--log-level", "debug"],
+            stdin=subprocess.DEVNULL,
+            stdout=log,
+            stderr=subprocess.STDOUT,
+            env=hub_env(),
+            cwd=config_dir.parent,
+        )
 
 
 def _mode(path: Path) -> int:
@@ -321,3 +338,25 @@ def test_the_account_key_is_reused_across_restarts(acme_hub: AcmeHubFactory) -> 
     hub.wait_issued(other_than=first.serial_number)
     assert (acme_dir / "account.key").read_bytes() == key
     assert (acme_dir / "account.json").read_text() == account
+
+
+EAB_KID = "kid-1"
+EAB_KEY = "zWNDZM6eQGHWpSRTPal5eIUYFTu7EajVIoguysqZ9wG44nMEtx3MUAsUDkMTQ12W"
+
+
+def _eab(config_dir: Path, _pebble: Pebble) -> str:
+    """The binding, its key from secrets.yaml as the docs ask."""
+    (config_dir / "secrets.yaml").write_text(f"acme_eab: {EAB_KEY}\n")
+    (config_dir / "secrets.yaml").chmod(0o600)
+    return f"    eab_kid: {EAB_KID}\n    eab_hmac_key: !secret acme_eab\n"
+
+
+@pytest.mark.timeout(90)
+def test_external_account_binding_and_the_key_is_never_logged(acme_hub: AcmeHubFactory) -> None:
+    hub = acme_hub("http-01", prepare=_eab, eab_keys={EAB_KID: EAB_KEY}, debug=True)
+    hub.wait_issued()
+    log = hub.hub.log()
+    assert " DEBUG " in log  # the hub logged at debug level, libraries included
+    assert EAB_KEY not in log
+    assert EAB_KEY[:16] not in log
+    assert "PRIVATE KEY" not in log

@@ -281,7 +281,7 @@ class SniffingServer(asyncio.AbstractServer):
 
     async def _refuse_plain_http(self, conn: socket.socket) -> None:
         """Redirect a plain page view to https://, answer 400 to the rest, and close."""
-        _LOGGER.debug("Plain HTTP on the HTTPS port; answered with a redirect or an error")
+        _LOGGER.debug("Plain HTTP on the HTTPS port; answered (challenge, redirect or error)")
         try:
             async with asyncio.timeout(_PLAIN_REPLY_TIMEOUT):
                 head = b""
