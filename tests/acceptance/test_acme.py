@@ -360,3 +360,45 @@ def test_external_account_binding_and_the_key_is_never_logged(acme_hub: AcmeHubF
     assert EAB_KEY not in log
     assert EAB_KEY[:16] not in log
     assert "PRIVATE KEY" not in log
+
+
+@pytest.mark.timeout(120)
+def test_the_cli_stands_in_for_a_stopped_hub(
+    tmp_path: Path, hub_template: tuple[Path, str]
+) -> None:
+    port = free_port()
+    pebble = start_pebble(tmp_path / "pebble", port)
+    try:
+        config_dir = tmp_path / "config"
+        shutil.copytree(hub_template[0], config_dir)
+        write_config(config_dir, port, "", acme_http_config(pebble, "tls-alpn-01"))
+        shutil.copy(pebble.ca_bundle, config_dir / "pebble-ca.pem")
+        done = hearth(config_dir, "cert", "acme")
+        assert done.returncode == 0, done.stderr + done.stdout
+        assert f"The hub is not running: answering the CA on port {port}" in done.stdout
+        assert "hub.acme.test: answering the tls-alpn-01 challenge" in done.stdout
+        assert "The hub serves it when it starts." in done.stdout
+        saved = (config_dir / "acme" / "certificate.pem").read_bytes()
+
+        again = hearth(config_dir, "cert", "acme")
+        assert again.returncode == 0
+        assert "nothing is due" in again.stdout
+        dry = hearth(config_dir, "cert", "acme", "--dry-run")
+        assert dry.returncode == 0, dry.stderr + dry.stdout
+        assert "nothing was saved" in dry.stdout
+        assert (config_dir / "acme" / "certificate.pem").read_bytes() == saved
+
+        log = tmp_path / "hub.log"
+        process = start_hub(config_dir, port, log)
+        hub = AcmeHub(RunningHub(config_dir, port, hub_template[1], process, log), pebble)
+        try:
+            wait_listening(process, port, log)
+            served = hub.served()
+            assert served is not None
+            assert served == x509.load_pem_x509_certificates(saved)[0]
+            assert "ACME: obtained" not in hub.hub.log()  # nothing was due
+        finally:
+            assert hub.hub.stop() == 0, hub.hub.log()
+            hub.hub.assert_clean_log()
+    finally:
+        pebble.stop()

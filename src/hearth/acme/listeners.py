@@ -41,9 +41,10 @@ class ChallengeListeners:
         store: ChallengeStore,
         host_allowed: Callable[[str], bool] | None,
         *,
-        required: bool = False,
+        required: Iterable[int] = (),
     ) -> None:
-        """Listen where possible; a port that cannot be bound is logged (or, `required`, raised)."""
+        """Listen where possible; a port that cannot be bound is logged (raised if `required`)."""
+        must = frozenset(required)
         context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)  # never used: challenge_only
         for port in ports:
             for host in hosts:
@@ -52,7 +53,7 @@ class ChallengeListeners:
                 except OSError as err:
                     if host == "::" and err.errno in (errno.EADDRNOTAVAIL, errno.EAFNOSUPPORT):
                         continue
-                    if required:
+                    if port in must:
                         raise
                     _LOGGER.info(
                         "ACME: not answering on port %d of %s during this order (%s); the CA "

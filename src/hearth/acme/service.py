@@ -139,7 +139,7 @@ async def order(
                     where.ports,
                     store,
                     where.host_allowed,
-                    required=bool(where.required),
+                    required=where.required,
                 )
             issued = await in_daemon_thread(
                 lambda: run_order(request, paths, store, progress=progress, stop=stop)
