@@ -26,6 +26,7 @@ from cryptography import x509
 from tests.acceptance.ban_support import wait_for
 from tests.acceptance.support import (
     HOST,
+    RUN,
     RunningHub,
     free_port,
     hearth,
@@ -138,7 +139,7 @@ def start_debug_hub(config_dir: Path, log_path: Path) -> subprocess.Popen[bytes]
     """`hearth run --log-level debug`: everything the hub and its libraries would log."""
     with log_path.open("wb") as log:
         return subprocess.Popen(
-            [sys.executable, "-m", "hearth", "-c", str(config_dir), "run", "--log-level", "debug"],
+            [sys.executable, "-m", "hearth", "-c", str(config_dir), *RUN, "--log-level", "debug"],
             stdin=subprocess.DEVNULL,
             stdout=log,
             stderr=subprocess.STDOUT,

@@ -66,3 +66,16 @@ def test_without_acme_a_missing_file_still_stops_the_hub(tmp_path: Path) -> None
     pair.cert_path.unlink()
     with pytest.raises(Exception, match="certificate"):
         CertificateReloader(settings_for(pair))
+
+
+def test_the_files_a_hub_that_gives_root_up_must_read_leave_acmes_own_out(tmp_path: Path) -> None:
+    """ACME's files may not exist at the switch (hearth.bootstrap.leave_root): only the
+    owner's client CA is required to be readable then; without ACME, every file is."""
+    ca = TestCA()
+    pair = ca.issue(tmp_path / "x")
+    plain = settings_for(pair)
+    assert plain.owner_files == plain.files
+    managed = dataclasses.replace(plain, managed=True)
+    assert managed.owner_files == ((managed.peer_ca,) if managed.peer_ca is not None else ())
+    with_ca = dataclasses.replace(managed, peer_ca=tmp_path / "clients.pem")
+    assert with_ca.owner_files == (tmp_path / "clients.pem",)

@@ -6,16 +6,18 @@ API (one instance per hub: `request.app[KEY_MFA]`; the CLI builds its own on `au
     await begin_totp_setup(user) -> TotpSetup(setup_id, secret, otpauth_uri, qr_svg, expires_at)
         Conflict if the user already has MFA (disable first). Pending setups live in memory.
     pending_setup(user_id, setup_id) -> TotpSetup | None   (to show the same form again)
-    activate_totp(user_id, setup_id, code, *, ip=None, user_agent=None) -> list[str]
+    await activate_totp(user_id, setup_id, code, *, ip=None, user_agent=None) -> list[str]
         10 recovery codes, shown once. NotFound: setup unknown/expired/someone else's;
         InvalidCode: wrong or malformed code; Conflict: already set up.
-    verify(user_id, code, *, ip=None, user_agent=None, remote=False) -> bool
+    await verify(user_id, code, *, ip=None, user_agent=None, remote=False) -> bool
         a TOTP code (current step +-1, each step accepted once) or an unused recovery code.
-    check(user_id, code, *, ip=None, user_agent=None, remote=False) -> CodeCheck
+    await check(user_id, code, *, ip=None, user_agent=None, remote=False) -> CodeCheck
         the same, saying why a code was refused and whether that counts against the client.
-    disable(user_id, *, by=None, ip=None, user_agent=None) -> bool   (False: had no MFA)
+    await disable(user_id, *, by=None, ip=None, user_agent=None) -> bool   (False: had no MFA)
     retry_after(user_id, *, ip=None, remote=False) -> float   seconds before that client's
         codes are checked again (0.0: now; see hearth.auth.mfa_pause)
+    Every change is durable when the await returns (the store's writer thread); a failed code is
+    audited as bookkeeping (batched).
     recovery_codes_left(user_id) -> int;  status(user_id) -> MfaStatus;  any_admin_has_mfa() -> bool
 Policy: hearth.auth.mfa_policy.mfa_required_for(user, *, remote, policy, any_admin_has_mfa).
 
@@ -32,21 +34,23 @@ import asyncio
 import hmac
 import logging
 import secrets
+import sqlite3
 import time
 from collections import OrderedDict
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
+from functools import partial
 from typing import Final
 
-from hearth.auth import mfa_codes
+from hearth.auth import mfa_codes, mfa_store
 from hearth.auth.mfa_codes import CodeKind
 from hearth.auth.mfa_pause import FailurePause, Verdict, pause_source
 from hearth.auth.mfa_store import MfaStore
 from hearth.auth.models import User
 from hearth.exceptions import Conflict, InvalidCode, NotFound
 from hearth.storage import Database
-from hearth.storage.audit import AuditLog
+from hearth.storage.audit import AuditLog, AuditRow, audit_row, insert_audit
 
 _LOGGER = logging.getLogger(__name__)
 
@@ -99,6 +103,7 @@ class MfaManager:
         issuer: str = DEFAULT_ISSUER,
     ) -> None:
         self._store = MfaStore(db)
+        self._db = db
         self._clock = clock
         self._audit = audit or AuditLog(db)
         self._issuer = issuer
@@ -173,7 +178,7 @@ class MfaManager:
             return None
         return setup
 
-    def activate_totp(
+    async def activate_totp(
         self,
         user_id: str,
         setup_id: str,
@@ -193,20 +198,11 @@ class MfaManager:
             step = mfa_codes.matching_step(setup.secret, parsed[1], now)
         if step is None:
             raise InvalidCode("The code is not valid; enter the current 6-digit code from the app.")
+        proved = step
         codes = mfa_codes.new_recovery_codes()
-        self._store.enroll(
-            user_id,
-            setup.secret,
-            # The code that proved the enrolment cannot be used again to log in.
-            last_step=step,
-            created_at=datetime.fromtimestamp(now, UTC),
-            code_hashes=[mfa_codes.hash_recovery_code(c.replace("-", "")) for c in codes],
-        )
-        self._pending.pop(setup.setup_id, None)
-        self._pause.clear(user_id)
-        record = self._store.totp(user_id)
-        username = record.username if record is not None else None
-        self._audit.record(
+        hashes = [mfa_codes.hash_recovery_code(c.replace("-", "")) for c in codes]
+        username = self._store.username(user_id)
+        enabled = audit_row(
             "mfa_enabled",
             user_id=user_id,
             username=username,
@@ -214,12 +210,28 @@ class MfaManager:
             user_agent=user_agent,
             details={"method": "totp", "recovery_codes": len(codes)},
         )
+
+        def store(conn: sqlite3.Connection) -> None:
+            mfa_store.enroll(
+                conn,
+                user_id,
+                setup.secret,
+                # The code that proved the enrolment cannot be used again to log in.
+                last_step=proved,
+                created_at=datetime.fromtimestamp(now, UTC),
+                code_hashes=hashes,
+            )
+            insert_audit(conn, enabled)
+
+        await self._db.write(store)
+        self._pending.pop(setup.setup_id, None)
+        self._pause.clear(user_id)
         _LOGGER.info("MFA enabled for %s", username)
         return codes
 
     # Checking codes
 
-    def verify(
+    async def verify(
         self,
         user_id: str,
         code: object,
@@ -229,9 +241,10 @@ class MfaManager:
         remote: bool = False,
     ) -> bool:
         """Whether `code` is a valid, unused TOTP code or recovery code of this active user."""
-        return self.check(user_id, code, ip=ip, user_agent=user_agent, remote=remote).accepted
+        checked = await self.check(user_id, code, ip=ip, user_agent=user_agent, remote=remote)
+        return checked.accepted
 
-    def check(
+    async def check(
         self,
         user_id: str,
         code: object,
@@ -283,39 +296,52 @@ class MfaManager:
             step = mfa_codes.matching_step(record.secret, value, now)
             if step is None:
                 return fail("invalid_code")
-            if step <= record.last_step or not self._store.advance_step(user_id, step):
+            if step <= record.last_step or not await self._db.write(
+                partial(mfa_store.advance_step, user_id=user_id, step=step)
+            ):
                 return fail("replayed")
         else:
-            left = self._use_recovery_code(user_id, value)
-            if left is None:
-                return fail("invalid_code")
-            self._audit.record(
+            used = partial(
+                audit_row,
                 "recovery_code_used",
                 user_id=user_id,
                 username=record.username,
                 ip=ip,
                 user_agent=user_agent,
-                details={"recovery_codes_left": left},
             )
+            left = await self._use_recovery_code(user_id, value, used)
+            if left is None:
+                return fail("invalid_code")
             _LOGGER.info("Recovery code used by %s; %d left", record.username, left)
         self._pause.success(user_id, source)
         return CodeCheck(accepted=True, counts=False, reason="")
 
-    def _use_recovery_code(self, user_id: str, normalized: str) -> int | None:
-        """Consume a matching recovery code; the number left, or None if none matched."""
+    async def _use_recovery_code(
+        self, user_id: str, normalized: str, used: Callable[..., AuditRow]
+    ) -> int | None:
+        """Consume a matching recovery code (audited with the number left, in the same
+        transaction); the number left, or None if none matched."""
         digest = mfa_codes.hash_recovery_code(normalized)
         match = None
         for code_id, stored in self._store.recovery_hashes(user_id):
             # Compare against every code, in constant time, without stopping at a match.
             if hmac.compare_digest(stored, digest):
                 match = code_id
-        if match is None or not self._store.use_recovery_code(match):
+        if match is None:
             return None
-        return self._store.recovery_codes_left(user_id)
+        code_id = match
+
+        def consume(conn: sqlite3.Connection) -> int | None:
+            left = mfa_store.use_recovery_code(conn, user_id, code_id)
+            if left is not None:
+                insert_audit(conn, used(details={"recovery_codes_left": left}))
+            return left
+
+        return await self._db.write(consume)
 
     # Removal
 
-    def disable(
+    async def disable(
         self,
         user_id: str,
         *,
@@ -331,10 +357,9 @@ class MfaManager:
         record = self._store.totp(user_id)
         for setup_id in [sid for sid, s in self._pending.items() if s.user_id == user_id]:
             del self._pending[setup_id]
-        if record is None or not self._store.remove(user_id):
+        if record is None:
             return False
-        self._pause.clear(user_id)
-        self._audit.record(
+        disabled = audit_row(
             "mfa_disabled",
             user_id=user_id,
             username=record.username,
@@ -342,5 +367,15 @@ class MfaManager:
             user_agent=user_agent,
             details={"method": "totp", **({"by": by} if by is not None else {})},
         )
+
+        def remove(conn: sqlite3.Connection) -> bool:
+            removed = mfa_store.remove(conn, user_id)
+            if removed:
+                insert_audit(conn, disabled)
+            return removed
+
+        if not await self._db.write(remove):
+            return False
+        self._pause.clear(user_id)
         _LOGGER.info("MFA removed for %s", record.username)
         return True

@@ -111,6 +111,14 @@ class TlsSettings:
         peer = () if self.peer_ca is None else (self.peer_ca,)
         return (self.certificate, self.key, *peer)
 
+    @property
+    def owner_files(self) -> tuple[Path, ...]:
+        """The files the owner supplies (all of them, or only the client CA with ACME, whose
+        own files in the configuration directory may not exist before the hub orders them)."""
+        if self.managed:
+            return () if self.peer_ca is None else (self.peer_ca,)
+        return self.files
+
 
 def tls_enabled(config: Config) -> bool:
     """Whether the hub serves HTTPS (certificate and key configured, or obtained by ACME)."""

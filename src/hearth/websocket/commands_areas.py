@@ -48,19 +48,19 @@ def _check_refs(conn: Connection, fields: dict[str, Any]) -> None:
             raise NotFound(f"{field}: no entity {entity_id}.")
 
 
-def _create(conn: Connection, registry: ItemRegistry, msg_id: int, params: Any) -> None:
+async def _create(conn: Connection, registry: ItemRegistry, msg_id: int, params: Any) -> None:
     fields = _fields(params)
     _check_refs(conn, fields)
-    conn.send_result(msg_id, registry.create(params.name, fields))
+    conn.send_result(msg_id, await registry.create(params.name, fields))
 
 
-def _update(conn: Connection, registry: ItemRegistry, msg_id: int, params: Any) -> None:
+async def _update(conn: Connection, registry: ItemRegistry, msg_id: int, params: Any) -> None:
     id_field = registry.kind.id_field
     fields = _fields(params, id_field)
     if params.name is not None:
         fields["name"] = params.name
     _check_refs(conn, fields)
-    conn.send_result(msg_id, registry.update(getattr(params, id_field), fields))
+    conn.send_result(msg_id, await registry.update(getattr(params, id_field), fields))
 
 
 # Areas.
@@ -104,21 +104,21 @@ def list_areas(conn: Connection, msg_id: int, params: NoParams) -> None:
 
 
 @command("config/area_registry/create", CreateAreaParams, admin=True)
-def create_area(conn: Connection, msg_id: int, params: CreateAreaParams) -> None:
+async def create_area(conn: Connection, msg_id: int, params: CreateAreaParams) -> None:
     """Add an area."""
-    _create(conn, conn.hub.registries.areas, msg_id, params)
+    await _create(conn, conn.hub.registries.areas, msg_id, params)
 
 
 @command("config/area_registry/update", UpdateAreaParams, admin=True)
-def update_area(conn: Connection, msg_id: int, params: UpdateAreaParams) -> None:
+async def update_area(conn: Connection, msg_id: int, params: UpdateAreaParams) -> None:
     """Change an area."""
-    _update(conn, conn.hub.registries.areas, msg_id, params)
+    await _update(conn, conn.hub.registries.areas, msg_id, params)
 
 
 @command("config/area_registry/delete", AreaParams, admin=True)
-def delete_area(conn: Connection, msg_id: int, params: AreaParams) -> None:
+async def delete_area(conn: Connection, msg_id: int, params: AreaParams) -> None:
     """Remove an area; its entities and devices lose it."""
-    conn.hub.registries.areas.delete(params.area_id)
+    await conn.hub.registries.areas.delete(params.area_id)
     conn.send_result(msg_id, "success")
 
 
@@ -159,21 +159,21 @@ def list_floors(conn: Connection, msg_id: int, params: NoParams) -> None:
 
 
 @command("config/floor_registry/create", CreateFloorParams, admin=True)
-def create_floor(conn: Connection, msg_id: int, params: CreateFloorParams) -> None:
+async def create_floor(conn: Connection, msg_id: int, params: CreateFloorParams) -> None:
     """Add a floor."""
-    _create(conn, conn.hub.registries.floors, msg_id, params)
+    await _create(conn, conn.hub.registries.floors, msg_id, params)
 
 
 @command("config/floor_registry/update", UpdateFloorParams, admin=True)
-def update_floor(conn: Connection, msg_id: int, params: UpdateFloorParams) -> None:
+async def update_floor(conn: Connection, msg_id: int, params: UpdateFloorParams) -> None:
     """Change a floor."""
-    _update(conn, conn.hub.registries.floors, msg_id, params)
+    await _update(conn, conn.hub.registries.floors, msg_id, params)
 
 
 @command("config/floor_registry/delete", FloorParams, admin=True)
-def delete_floor(conn: Connection, msg_id: int, params: FloorParams) -> None:
+async def delete_floor(conn: Connection, msg_id: int, params: FloorParams) -> None:
     """Remove a floor; its areas lose it."""
-    conn.hub.registries.floors.delete(params.floor_id)
+    await conn.hub.registries.floors.delete(params.floor_id)
     conn.send_result(msg_id, "success")
 
 
@@ -214,21 +214,21 @@ def list_labels(conn: Connection, msg_id: int, params: NoParams) -> None:
 
 
 @command("config/label_registry/create", CreateLabelParams, admin=True)
-def create_label(conn: Connection, msg_id: int, params: CreateLabelParams) -> None:
+async def create_label(conn: Connection, msg_id: int, params: CreateLabelParams) -> None:
     """Add a label."""
-    _create(conn, conn.hub.registries.labels, msg_id, params)
+    await _create(conn, conn.hub.registries.labels, msg_id, params)
 
 
 @command("config/label_registry/update", UpdateLabelParams, admin=True)
-def update_label(conn: Connection, msg_id: int, params: UpdateLabelParams) -> None:
+async def update_label(conn: Connection, msg_id: int, params: UpdateLabelParams) -> None:
     """Change a label."""
-    _update(conn, conn.hub.registries.labels, msg_id, params)
+    await _update(conn, conn.hub.registries.labels, msg_id, params)
 
 
 @command("config/label_registry/delete", LabelParams, admin=True)
-def delete_label(conn: Connection, msg_id: int, params: LabelParams) -> None:
+async def delete_label(conn: Connection, msg_id: int, params: LabelParams) -> None:
     """Remove a label from everything that carries it."""
-    conn.hub.registries.labels.delete(params.label_id)
+    await conn.hub.registries.labels.delete(params.label_id)
     conn.send_result(msg_id, "success")
 
 

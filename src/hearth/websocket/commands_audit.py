@@ -29,7 +29,7 @@ class AuditLogParams(Params):
 
 
 @command("audit/log", AuditLogParams, admin=True)
-def audit_log(conn: Connection, msg_id: int, params: AuditLogParams) -> None:
+async def audit_log(conn: Connection, msg_id: int, params: AuditLogParams) -> None:
     """Audit entries, newest first: `since` is `30m`/`12h`/`7d`/`2w` or ISO 8601."""
     since = None if params.since is None else parse_since(params.since, datetime.now(UTC))
     user_id, username = params.user_id, params.user
@@ -38,7 +38,7 @@ def audit_log(conn: Connection, msg_id: int, params: AuditLogParams) -> None:
         found = conn.auth.get_user_by_username(username)
         if found is not None:
             user_id, username = found.id, found.username
-    entries = conn.request.app[KEY_AUDIT].query(
+    entries = await conn.request.app[KEY_AUDIT].query(
         since=since, user_id=user_id, username=username, event=params.event, limit=params.limit
     )
     conn.send_result(msg_id, [entry.as_dict() for entry in entries])

@@ -50,7 +50,9 @@ class LongLivedTokenParams(Params):
 
 
 @command("auth/long_lived_access_token", LongLivedTokenParams)
-def long_lived_access_token(conn: Connection, msg_id: int, params: LongLivedTokenParams) -> None:
+async def long_lived_access_token(
+    conn: Connection, msg_id: int, params: LongLivedTokenParams
+) -> None:
     """Create a long-lived access token for this user; the token is the result, shown once."""
     config = conn.request.app.get(KEY_CONFIG)
     if (
@@ -59,7 +61,7 @@ def long_lived_access_token(conn: Connection, msg_id: int, params: LongLivedToke
         and not config.auth.allow_user_long_lived_tokens
     ):
         raise PermissionDenied("Only administrators may create long-lived access tokens here.")
-    _, token = conn.auth.create_long_lived_token(
+    _, token = await conn.auth.create_long_lived_token(
         conn.user, params.client_name, days=params.lifespan, ip=_ip(conn)
     )
     conn.send_result(msg_id, token)
@@ -103,17 +105,19 @@ class DeleteRefreshTokenParams(Params):
 
 
 @command("auth/delete_refresh_token", DeleteRefreshTokenParams)
-def delete_refresh_token(conn: Connection, msg_id: int, params: DeleteRefreshTokenParams) -> None:
+async def delete_refresh_token(
+    conn: Connection, msg_id: int, params: DeleteRefreshTokenParams
+) -> None:
     """Revoke one of this user's refresh tokens; connections using it are closed."""
     token_id = params.refresh_token_id
     owned = {token.id for token in conn.auth.list_refresh_tokens(conn.user.id)}
     if token_id not in owned:
         conn.send_error(msg_id, ERR_INVALID_TOKEN_ID, "Received invalid token")
         return
-    # Result first: removing the current token closes this very connection.
+    # Durable first; the revoke listeners (which close connections using the token, maybe this
+    # one) run at the next turn of the loop, after the result is queued.
+    await conn.auth.remove_refresh_token(token_id, ip=_ip(conn))
     conn.send_result(msg_id, {})
-    # The auth manager tells the revoke listener, which closes connections using the token.
-    conn.auth.remove_refresh_token(token_id, ip=_ip(conn))
 
 
 class DeleteAllRefreshTokensParams(Params):
@@ -124,14 +128,16 @@ class DeleteAllRefreshTokensParams(Params):
 
 
 @command("auth/delete_all_refresh_tokens", DeleteAllRefreshTokensParams)
-def delete_all_refresh_tokens(
+async def delete_all_refresh_tokens(
     conn: Connection, msg_id: int, params: DeleteAllRefreshTokensParams
 ) -> None:
     """Revoke all of this user's tokens (of one type), optionally keeping this connection's."""
     keep = None if params.delete_current_token else conn.refresh_token_id
     token_type = None if params.token_type is None else TokenType(params.token_type)
+    await conn.auth.remove_user_tokens(
+        conn.user.id, token_type=token_type, except_id=keep, ip=_ip(conn)
+    )
     conn.send_result(msg_id, {})
-    conn.auth.remove_user_tokens(conn.user.id, token_type=token_type, except_id=keep, ip=_ip(conn))
 
 
 COMMANDS: Final[tuple[CommandSpec[Any], ...]] = (

@@ -28,9 +28,9 @@ class RemoveBanParams(Params):
 
 
 @command("ban/remove", RemoveBanParams, admin=True)
-def remove_ban(conn: Connection, msg_id: int, params: RemoveBanParams) -> None:
+async def remove_ban(conn: Connection, msg_id: int, params: RemoveBanParams) -> None:
     """Lift the ban of an address or IPv6 /64; the lifted ban is the result."""
-    lifted = lift_ban(conn.request.app[KEY_BANS], params.ip, conn.user)
+    lifted = await lift_ban(conn.request.app[KEY_BANS], params.ip, conn.user)
     conn.send_result(msg_id, lifted.as_dict())
 
 

@@ -107,9 +107,9 @@ def get_user_data(conn: Connection, msg_id: int, params: GetDataParams) -> None:
 
 
 @command("frontend/set_user_data", SetDataParams)
-def set_user_data(conn: Connection, msg_id: int, params: SetDataParams) -> None:
+async def set_user_data(conn: Connection, msg_id: int, params: SetDataParams) -> None:
     """Save one setting for this user (null removes it)."""
-    _data(conn).set_user_data(conn.user.id, params.key, params.value)
+    await _data(conn).set_user_data(conn.user.id, params.key, params.value)
     conn.send_result(msg_id)
 
 
@@ -135,9 +135,9 @@ def get_system_data(conn: Connection, msg_id: int, params: GetDataParams) -> Non
 
 
 @command("frontend/set_system_data", SetDataParams, admin=True)
-def set_system_data(conn: Connection, msg_id: int, params: SetDataParams) -> None:
+async def set_system_data(conn: Connection, msg_id: int, params: SetDataParams) -> None:
     """Save one setting for everyone (administrators only; null removes it)."""
-    _data(conn).set_system_data(params.key, params.value)
+    await _data(conn).set_system_data(params.key, params.value)
     conn.send_result(msg_id)
 
 

@@ -51,11 +51,11 @@ class SaveParams(Params):
 
 
 @command("lovelace/config/save", SaveParams, admin=True)
-def save_config(conn: Connection, msg_id: int, params: SaveParams) -> None:
+async def save_config(conn: Connection, msg_id: int, params: SaveParams) -> None:
     """Store a dashboard (administrators only)."""
     url_path = _url_path(params.url_path)
     check_size(params.config, MAX_DASHBOARD_BYTES, "The dashboard")
-    conn.request.app[KEY_FRONTEND_DATA].store.set_dashboard(url_path, params.config)
+    await conn.request.app[KEY_FRONTEND_DATA].store.set_dashboard(url_path, params.config)
     conn.hub.bus.fire(EVENT_LOVELACE_UPDATED, {"url_path": params.url_path}, context=conn.context())
     conn.send_result(msg_id)
 
@@ -67,10 +67,10 @@ class DeleteParams(Params):
 
 
 @command("lovelace/config/delete", DeleteParams, admin=True)
-def delete_config(conn: Connection, msg_id: int, params: DeleteParams) -> None:
+async def delete_config(conn: Connection, msg_id: int, params: DeleteParams) -> None:
     """Forget the stored dashboard: back to the generated one (administrators only)."""
     url_path = _url_path(params.url_path)
-    conn.request.app[KEY_FRONTEND_DATA].store.set_dashboard(url_path, None)
+    await conn.request.app[KEY_FRONTEND_DATA].store.set_dashboard(url_path, None)
     conn.hub.bus.fire(EVENT_LOVELACE_UPDATED, {"url_path": params.url_path}, context=conn.context())
     conn.send_result(msg_id)
 

@@ -97,7 +97,7 @@ async def setup_mfa(conn: Connection, msg_id: int, params: SetupMfaParams) -> No
         conn.send_result(msg_id, _form(setup, {}))
         return
     try:
-        codes = mfa.activate_totp(
+        codes = await mfa.activate_totp(
             conn.user.id, setup.setup_id, params.user_input.get("code"), **_client(conn)
         )
     except InvalidCode:
@@ -156,7 +156,8 @@ async def depose_mfa(conn: Connection, msg_id: int, params: DeposeMfaParams) -> 
             conn.send_error(msg_id, ERR_CODE_REQUIRED, "Enter a current code from your app.")
             return
         client = _client(conn)
-        checked = mfa.check(me.id, params.code, **client, remote=not request_is_local(conn.request))
+        remote = not request_is_local(conn.request)
+        checked = await mfa.check(me.id, params.code, **client, remote=remote)
         if not checked.accepted:
             if checked.counts:
                 # A bad MFA code is a credential failure: it counts toward the IP ban.
@@ -170,7 +171,7 @@ async def depose_mfa(conn: Connection, msg_id: int, params: DeposeMfaParams) -> 
         if not await confirm_password(conn, params.password):
             conn.send_error(msg_id, ERR_INVALID_CURRENT_PASSWORD, "Invalid current password")
             return
-    mfa.disable(target_id, by=me.username, **_client(conn))
+    await mfa.disable(target_id, by=me.username, **_client(conn))
     conn.send_result(msg_id, "done")
 
 

@@ -96,7 +96,7 @@ _NOT_EDITABLE: Final = ("disabled_by", "categories", "options_domain", "options"
 
 
 @command("config/entity_registry/update", UpdateEntityParams, admin=True)
-def update_entity(conn: Connection, msg_id: int, params: UpdateEntityParams) -> None:
+async def update_entity(conn: Connection, msg_id: int, params: UpdateEntityParams) -> None:
     """Name, icon, area, labels, aliases, hidden: what people may change about an entity."""
     entity_id = _entity_id(params.entity_id)
     registry = conn.hub.registries.entities
@@ -116,15 +116,15 @@ def update_entity(conn: Connection, msg_id: int, params: UpdateEntityParams) -> 
     for field in ("name", "icon"):
         if isinstance(changes.get(field), str) and not changes[field].strip():
             changes[field] = None
-    registry.update(entity_id, changes)
+    await registry.update(entity_id, changes)
     conn.send_result(msg_id, {"entity_entry": registry.extended(entity_id)})
 
 
 @command("config/entity_registry/remove", EntityParams, admin=True)
-def remove_entity(conn: Connection, msg_id: int, params: EntityParams) -> None:
+async def remove_entity(conn: Connection, msg_id: int, params: EntityParams) -> None:
     """Forget an entity no integration provides any more."""
     entity_id = _entity_id(params.entity_id)
-    conn.hub.registries.entities.remove(entity_id, provided=entity_id in conn.hub.states)
+    await conn.hub.registries.entities.remove(entity_id, provided=entity_id in conn.hub.states)
     conn.send_result(msg_id)
 
 
@@ -145,7 +145,7 @@ class UpdateDeviceParams(Params):
 
 
 @command("config/device_registry/update", UpdateDeviceParams, admin=True)
-def update_device(conn: Connection, msg_id: int, params: UpdateDeviceParams) -> None:
+async def update_device(conn: Connection, msg_id: int, params: UpdateDeviceParams) -> None:
     """Name a device, move it to an area or label it."""
     if params.disabled_by is not None:
         raise BadRequest("disabled_by: cannot be changed for this device.")
@@ -154,7 +154,7 @@ def update_device(conn: Connection, msg_id: int, params: UpdateDeviceParams) -> 
         for field in ("name_by_user", "area_id", "labels")
         if field in params.model_fields_set
     }
-    conn.send_result(msg_id, conn.hub.registries.devices.update(params.device_id, changes))
+    conn.send_result(msg_id, await conn.hub.registries.devices.update(params.device_id, changes))
 
 
 COMMANDS: Final[tuple[CommandSpec[Any], ...]] = (

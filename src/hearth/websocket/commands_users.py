@@ -61,7 +61,7 @@ class UpdateUserParams(Params):
 
 
 @command("config/auth/update", UpdateUserParams, admin=True)
-def update_user(conn: Connection, msg_id: int, params: UpdateUserParams) -> None:
+async def update_user(conn: Connection, msg_id: int, params: UpdateUserParams) -> None:
     """Change a user's name, group (admin or user), active and local-only flags."""
     is_admin = None
     if params.group_ids is not None:
@@ -80,7 +80,7 @@ def update_user(conn: Connection, msg_id: int, params: UpdateUserParams) -> None
     refusal = user_change_refusal(conn.user, target, changed_fields(target, requested))
     if refusal is not None:
         raise refusal
-    user = conn.auth.update_user(
+    user = await conn.auth.update_user(
         params.user_id,
         name=params.name,
         is_admin=is_admin,
