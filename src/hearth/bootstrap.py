@@ -27,6 +27,7 @@ from hearth.http.server import HttpServer, create_app
 from hearth.http.tls import TlsSettings
 from hearth.http.tls_reload import load_tls
 from hearth.privileges import RunAs, plan
+from hearth.privileges.held import hold_directory
 
 _LOGGER = logging.getLogger(__name__)
 
@@ -124,8 +125,20 @@ def leave_root(run_as: RunAs | None, config_dir: Path, config: Config) -> None:
     tls = TlsSettings.from_config(config, config_dir)
     # The certificate files are read again on renewal: the new user must be able to. ACME's
     # own files may not exist yet (the hub orders them once it serves); they live in the
-    # configuration directory, which the switch gives to the new user.
-    run_as.leave_root(config_dir, tls.owner_files if tls is not None else ())
+    # configuration directory, which the switch gives to the new user. The files an order
+    # reads (CA bundle, DNS hook) are the owner's: they must be readable like a certificate.
+    acme = config.http.acme
+    ordering = () if acme is None else (acme.ca_bundle, acme.dns_hook)
+    readable = (*(tls.owner_files if tls is not None else ()), *filter(None, ordering))
+    run_as.leave_root(config_dir, readable)
+
+
+def hold_for_acme(config_dir: Path, config: Config, run_as: RunAs | None) -> Path:
+    """Where ACME's files are reached from: the directory itself, or, for a hub about to give
+    root up, /proc/self/fd/N of the directory held open from now on (hearth.privileges.held)."""
+    if config.http.acme is None or run_as is None or run_as.target is None:
+        return config_dir
+    return hold_directory(config_dir)
 
 
 async def run(config_dir: Path, run_as: RunAs | None = None) -> None:
@@ -149,7 +162,10 @@ async def serve(config_dir: Path, config_file: ConfigFile, run_as: RunAs | None 
     """Open the store and the listeners for a checked configuration; serve until SIGTERM."""
     config = config_file.config
     # Certificate problems stop the hub here too, before anything is opened or bound.
-    tls = load_tls(TlsSettings.from_config(config, config_dir))
+    # A hub that gives root up may no longer reach the directory by path (a parent closed to
+    # its user): ACME's files, read and written long after start, go through a held descriptor.
+    files_dir = hold_for_acme(config_dir, config, run_as)
+    tls = load_tls(TlsSettings.from_config(config, files_dir))
     try:
         auth = AuthManager.open(config_dir)
     except (StorageError, sqlite3.Error) as err:
@@ -165,7 +181,7 @@ async def serve(config_dir: Path, config_file: ConfigFile, run_as: RunAs | None 
         hub.registries = Registries(hub.bus, RegistryStore(auth.db))
         await setup_integrations(hub, config)
         app = create_app(hub, auth, config, tls)
-        acme = setup_acme(app, config_dir, config.http, tls)  # None without http: acme:
+        acme = setup_acme(app, files_dir, config.http, tls)  # None without http: acme:
         server = HttpServer(
             app,
             config.http.server_host,
