@@ -10,6 +10,7 @@ import sqlite3
 from pathlib import Path
 
 from hearth import const
+from hearth.acme.order import public_trust
 from hearth.acme.service import setup as setup_acme
 from hearth.auth.manager import AuthManager
 from hearth.auth.upkeep import upkeep_loop
@@ -27,7 +28,7 @@ from hearth.http.server import HttpServer, create_app
 from hearth.http.tls import TlsSettings
 from hearth.http.tls_reload import load_tls
 from hearth.privileges import RunAs, plan
-from hearth.privileges.held import hold_directory
+from hearth.privileges.held import hold_directory, hold_file
 
 _LOGGER = logging.getLogger(__name__)
 
@@ -133,12 +134,17 @@ def leave_root(run_as: RunAs | None, config_dir: Path, config: Config) -> None:
     run_as.leave_root(config_dir, readable)
 
 
-def hold_for_acme(config_dir: Path, config: Config, run_as: RunAs | None) -> Path:
-    """Where ACME's files are reached from: the directory itself, or, for a hub about to give
-    root up, /proc/self/fd/N of the directory held open from now on (hearth.privileges.held)."""
-    if config.http.acme is None or run_as is None or run_as.target is None:
-        return config_dir
-    return hold_directory(config_dir)
+def hold_for_acme(
+    config_dir: Path, config: Config, run_as: RunAs | None
+) -> tuple[Path, Path | None]:
+    """Where ACME's files are, and the public CAs' bundle unless ca_bundle replaces it: as they
+    are, or, for a hub about to give root up, through descriptors opened now (/proc/self/fd/N,
+    hearth.privileges.held): its checkout and virtual environment may be closed to it."""
+    acme = config.http.acme
+    if acme is None or run_as is None or run_as.target is None:
+        return config_dir, None
+    trust = hold_file(public_trust()) if acme.ca_bundle is None else None
+    return hold_directory(config_dir), trust
 
 
 async def run(config_dir: Path, run_as: RunAs | None = None) -> None:
@@ -164,7 +170,7 @@ async def serve(config_dir: Path, config_file: ConfigFile, run_as: RunAs | None 
     # Certificate problems stop the hub here too, before anything is opened or bound.
     # A hub that gives root up may no longer reach the directory by path (a parent closed to
     # its user): ACME's files, read and written long after start, go through a held descriptor.
-    files_dir = hold_for_acme(config_dir, config, run_as)
+    files_dir, trust = hold_for_acme(config_dir, config, run_as)
     tls = load_tls(TlsSettings.from_config(config, files_dir))
     try:
         auth = AuthManager.open(config_dir)
@@ -181,7 +187,7 @@ async def serve(config_dir: Path, config_file: ConfigFile, run_as: RunAs | None 
         hub.registries = Registries(hub.bus, RegistryStore(auth.db))
         await setup_integrations(hub, config)
         app = create_app(hub, auth, config, tls)
-        acme = setup_acme(app, files_dir, config.http, tls)  # None without http: acme:
+        acme = setup_acme(app, files_dir, config.http, tls, trust=trust)  # None without http: acme:
         server = HttpServer(
             app,
             config.http.server_host,

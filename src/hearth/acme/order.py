@@ -102,6 +102,11 @@ class _TlsAlpn01Response(challenges.KeyAuthorizationChallengeResponse):
     typ = "tls-alpn-01"
 
 
+def public_trust() -> Path:
+    """The public CAs requests verifies HTTPS with by default (certifi's bundle)."""
+    return Path(requests.utils.DEFAULT_CA_BUNDLE_PATH)
+
+
 def _new_key(key_type: str) -> ec.EllipticCurvePrivateKey | rsa.RSAPrivateKey:
     """A fresh certificate key for every certificate: EC P-256, or RSA 2048 when asked for."""
     if key_type == "rsa":

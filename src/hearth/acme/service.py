@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import dataclasses
 import logging
 import threading
 from collections.abc import Callable
@@ -113,6 +114,7 @@ async def order(
     directory: str | None = None,
     dry_run: bool = False,
     now: Callable[[], datetime] = utc_now,
+    trust: Path | None = None,
 ) -> Issued:
     """One order, rate-limited and locked; writes the pair unless `dry_run`.
 
@@ -123,6 +125,8 @@ async def order(
         raise AcmeFailure("there is no acme: section under http: in the configuration")
     paths = AcmePaths.in_config(config_dir)
     request = OrderRequest.from_section(http.acme, directory)
+    if request.ca_bundle is None and trust is not None:  # the public CAs, held open
+        request = dataclasses.replace(request, ca_bundle=trust)
     key = order_key(request.directory, request.domains)
     state = OrderState(paths)
     failure = state.failure(key)
@@ -167,6 +171,7 @@ class AcmeService:
         http: HttpSection,
         tls: CertificateReloader,
         host_allowed: Callable[[str], bool] | None,
+        trust: Path | None = None,
     ) -> None:
         if http.acme is None:
             raise ValueError("AcmeService needs an acme: section")
@@ -177,6 +182,7 @@ class AcmeService:
         self._paths = AcmePaths.in_config(config_dir)
         self.store = ChallengeStore(self._paths, tls_alpn=self._acme.challenge == "tls-alpn-01")
         self._where = Where(tuple(http.server_host), extra_ports(http), host_allowed)
+        self._trust = trust  # the public CAs' bundle, when the hub gave root up (bootstrap)
 
     async def run(self) -> None:
         """Check now, then again when due, until cancelled."""
@@ -198,7 +204,11 @@ class AcmeService:
         names = ", ".join(self._acme.domains)
         try:
             issued = await order(
-                self._config_dir, self._http, progress=_LOGGER.debug, where=self._where
+                self._config_dir,
+                self._http,
+                progress=_LOGGER.debug,
+                where=self._where,
+                trust=self._trust,
             )
         except RateLimited as limited:
             wait = (limited.failure.retry_at() - now).total_seconds()
@@ -242,6 +252,8 @@ def setup(
     http: HttpSection,
     tls: CertificateReloader | None,
     host_allowed: Callable[[str], bool] | None = None,
+    *,
+    trust: Path | None = None,
 ) -> AcmeService | None:
     """The renewal service for an `acme:` hub (its challenge answers attached to `app`)."""
     from hearth.http.acme_challenge import KEY_ACME_CHALLENGES
@@ -251,6 +263,6 @@ def setup(
         return None
     hosts = app.get(KEY_ALLOWED_HOSTS)
     allowed = host_allowed or (hosts.allows if hosts is not None else None)
-    service = AcmeService(config_dir, http, tls, allowed)
+    service = AcmeService(config_dir, http, tls, allowed, trust)
     app[KEY_ACME_CHALLENGES] = service.store
     return service

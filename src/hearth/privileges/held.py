@@ -1,4 +1,4 @@
-"""A directory held open from before the switch, so the hub still reaches it afterwards.
+"""Directories and files held open from before the switch, so the hub still reaches them.
 
 The configuration directory belongs to the hub's user after the switch, but a directory above it
 may be closed to that user (a configuration under /root, or below pytest's 0700 temporary
@@ -21,4 +21,11 @@ def hold_directory(directory: Path) -> Path:
     file. One descriptor per `hearth run`.
     """
     fd = os.open(directory, os.O_PATH | os.O_DIRECTORY | os.O_CLOEXEC)
+    return Path(f"/proc/self/fd/{fd}")
+
+
+def hold_file(path: Path) -> Path:
+    """`/proc/self/fd/N` for `path` opened for reading now (a file read again later, such as
+    the public CAs' bundle inside a virtual environment the hub's user may not reach)."""
+    fd = os.open(path, os.O_RDONLY | os.O_CLOEXEC)
     return Path(f"/proc/self/fd/{fd}")
