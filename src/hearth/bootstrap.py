@@ -143,7 +143,11 @@ def hold_for_acme(
     acme = config.http.acme
     if acme is None or run_as is None or run_as.target is None:
         return config_dir, None
-    trust = hold_file(public_trust()) if acme.ca_bundle is None else None
+    trust = None
+    if acme.ca_bundle is None:
+        # None: no such bundle here (a distribution's requests); requests finds its own.
+        with contextlib.suppress(OSError):
+            trust = hold_file(public_trust())
     return hold_directory(config_dir), trust
 
 
