@@ -10,6 +10,8 @@ import sqlite3
 from pathlib import Path
 
 from hearth import const
+from hearth.acme.order import public_trust
+from hearth.acme.service import setup as setup_acme
 from hearth.auth.manager import AuthManager
 from hearth.auth.upkeep import upkeep_loop
 from hearth.auth.views import KEY_ONBOARDING
@@ -26,6 +28,7 @@ from hearth.http.server import HttpServer, create_app
 from hearth.http.tls import TlsSettings
 from hearth.http.tls_reload import load_tls
 from hearth.privileges import RunAs, plan
+from hearth.privileges.held import hold_directory, hold_file
 from hearth.recorder import KEY_RECORDER, Recorder
 
 _LOGGER = logging.getLogger(__name__)
@@ -137,9 +140,32 @@ def leave_root(run_as: RunAs | None, config_dir: Path, config: Config) -> None:
     """Ports bound, files open: switch to the hub's own user (hearth.privileges)."""
     if run_as is None:
         return
-    tls = TlsSettings.from_config(config)
-    # The certificate files are read again on renewal: the new user must be able to.
-    run_as.leave_root(config_dir, tls.files if tls is not None else ())
+    tls = TlsSettings.from_config(config, config_dir)
+    # The certificate files are read again on renewal: the new user must be able to. ACME's
+    # own files may not exist yet (the hub orders them once it serves); they live in the
+    # configuration directory, which the switch gives to the new user. The files an order
+    # reads (CA bundle, DNS hook) are the owner's: they must be readable like a certificate.
+    acme = config.http.acme
+    ordering = () if acme is None else (acme.ca_bundle, acme.dns_hook)
+    readable = (*(tls.owner_files if tls is not None else ()), *filter(None, ordering))
+    run_as.leave_root(config_dir, readable)
+
+
+def hold_for_acme(
+    config_dir: Path, config: Config, run_as: RunAs | None
+) -> tuple[Path, Path | None]:
+    """Where ACME's files are, and the public CAs' bundle unless ca_bundle replaces it: as they
+    are, or, for a hub about to give root up, through descriptors opened now (/proc/self/fd/N,
+    hearth.privileges.held): its checkout and virtual environment may be closed to it."""
+    acme = config.http.acme
+    if acme is None or run_as is None or run_as.target is None:
+        return config_dir, None
+    trust = None
+    if acme.ca_bundle is None:
+        # None: no such bundle here (a distribution's requests); requests finds its own.
+        with contextlib.suppress(OSError):
+            trust = hold_file(public_trust())
+    return hold_directory(config_dir), trust
 
 
 async def run(config_dir: Path, run_as: RunAs | None = None) -> None:
@@ -163,7 +189,10 @@ async def serve(config_dir: Path, config_file: ConfigFile, run_as: RunAs | None 
     """Open the store and the listeners for a checked configuration; serve until SIGTERM."""
     config = config_file.config
     # Certificate problems stop the hub here too, before anything is opened or bound.
-    tls = load_tls(TlsSettings.from_config(config))
+    # A hub that gives root up may no longer reach the directory by path (a parent closed to
+    # its user): ACME's files, read and written long after start, go through a held descriptor.
+    files_dir, trust = hold_for_acme(config_dir, config, run_as)
+    tls = load_tls(TlsSettings.from_config(config, files_dir))
     try:
         auth = AuthManager.open(config_dir)
     except (StorageError, sqlite3.Error) as err:
@@ -185,6 +214,7 @@ async def serve(config_dir: Path, config_file: ConfigFile, run_as: RunAs | None 
         app = create_app(hub, auth, config, tls)
         if recorder is not None:
             app[KEY_RECORDER] = recorder
+        acme = setup_acme(app, files_dir, config.http, tls, trust=trust)  # None without http: acme:
         server = HttpServer(
             app,
             config.http.server_host,
@@ -200,6 +230,8 @@ async def serve(config_dir: Path, config_file: ConfigFile, run_as: RunAs | None 
         hub.create_task(upkeep_loop(auth, config.auth), "storage-upkeep")
         if tls is not None:
             hub.create_task(tls.watch(), "tls-reload")
+        if acme is not None:
+            hub.create_task(acme.run(), "acme-renewal")
         for host, port in server.bound:
             shown = f"[{host}]" if ":" in host else host
             scheme = "https" if tls is not None else "http"

@@ -139,6 +139,20 @@ CERT_EXPIRY_WARNING_DAYS: Final = 14
 SELF_SIGNED_LIFETIME_DAYS: Final = 90  # Mozilla's maximum for the modern profile
 LOCAL_CA_LIFETIME_DAYS: Final = 3650  # name-constrained to the hosts it was made for
 
+# ACME (hearth.acme): certificates from Let's Encrypt or another ACME CA, renewed by the hub.
+ACME_DIR: Final = "acme"  # account key, certificate, key and state, inside the config dir
+ACME_LETSENCRYPT: Final = "https://acme-v02.api.letsencrypt.org/directory"
+ACME_LETSENCRYPT_STAGING: Final = "https://acme-staging-v02.api.letsencrypt.org/directory"
+ACME_RENEW_BEFORE: Final = 30 * 86400.0  # seconds before expiry a renewal is due
+ACME_CHECK_INTERVAL: Final = 12 * 3600.0  # seconds between two renewal checks
+ACME_FAILURE_SPACING: Final = 3600.0  # at least this long between failed orders for one set
+ACME_MAX_BACKOFF: Final = 12 * 3600.0  # the longest wait after repeated failures
+ACME_ORDER_TIMEOUT: Final = 300.0  # seconds one order may take, validation included
+ACME_NETWORK_TIMEOUT: Final = 30  # seconds for one request to the ACME server
+ACME_DNS_HOOK_TIMEOUT: Final = 600.0  # seconds the owner's dns-01 command may take
+ACME_CHALLENGE_LIFETIME: Final = 3600.0  # challenge answers older than this are never served
+ACME_HTTP_PORT: Final = 80  # where CAs send http-01 requests
+
 # `hearth check` (hearth.check): the limits its findings are measured against.
 CHECK_UNUSED_DAYS: Final = 90  # an admin or long-lived token unused this long is reported
 CHECK_TOKEN_MAX_EXPIRY_DAYS: Final = 365  # long-lived tokens expiring later than this

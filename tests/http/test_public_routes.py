@@ -33,6 +33,8 @@ PUBLIC_ROUTES = {
     ("GET", "/hearth-static/{name}"),
     # The WebSocket API authenticates inside the connection.
     ("GET", "/api/websocket"),
+    # ACME http-01 answers (404 unless a challenge is pending; hearth.http.acme_challenge).
+    ("GET", "/.well-known/acme-challenge/{token}"),
     # Home Assistant's frontend: its page for / and each panel, its files.
     ("GET", "/"),
     ("GET", "/lovelace"),

@@ -272,9 +272,13 @@ def _key_pem(key: ec.EllipticCurvePrivateKey) -> bytes:
     )
 
 
-def write_private(path: Path, data: bytes) -> None:
-    """Replace `path` atomically with a file only its owner can read (0600 from the start)."""
-    _write_atomic(path, data, 0o600)
+def write_private(path: Path, data: bytes, *, owner: tuple[int, int] | None = None) -> None:
+    """Replace `path` atomically with a file only its owner can read (0600 from the start).
+
+    `owner` (uid, gid) is set before the file takes the name, so a reader never sees the new
+    file with the wrong owner (root's CLI writing for a hub that runs as its own user).
+    """
+    _write_atomic(path, data, 0o600, owner)
 
 
 def write_public(path: Path, data: bytes) -> None:
@@ -282,7 +286,7 @@ def write_public(path: Path, data: bytes) -> None:
     _write_atomic(path, data, 0o644)
 
 
-def _write_atomic(path: Path, data: bytes, mode: int) -> None:
+def _write_atomic(path: Path, data: bytes, mode: int, owner: tuple[int, int] | None = None) -> None:
     temp = path.with_name(f".{path.name}.{secrets.token_hex(4)}.tmp")
     fd = os.open(temp, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_CLOEXEC, mode)
     try:
@@ -291,6 +295,8 @@ def _write_atomic(path: Path, data: bytes, mode: int) -> None:
             file.write(data)
             file.flush()
             os.fsync(file.fileno())
+            if owner is not None:
+                os.fchown(file.fileno(), *owner)
         os.chmod(temp, mode)  # the umask may have removed bits we want (0644)
         os.replace(temp, path)
     except BaseException:

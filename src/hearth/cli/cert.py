@@ -140,3 +140,30 @@ def _report(config_dir: Path, issued: Issued, hosts: Hosts, *, changed: bool) ->
     click.echo("")
     click.echo("Renew before it expires by running this command again; a running hub picks up")
     click.echo("the new certificate within seconds, without a restart.")
+
+
+@cert.command("acme")
+@click.option(
+    "--force-renew",
+    is_flag=True,
+    help="Order a new certificate even when the current one is not due for renewal.",
+)
+@click.option(
+    "--dry-run",
+    is_flag=True,
+    help="Order from Let's Encrypt's staging CA (or the configured CA when it is not Let's "
+    "Encrypt) and keep nothing: proves the setup without using up production rate limits.",
+)
+@config_option
+def acme(config_dir: Path, force_renew: bool, dry_run: bool) -> None:
+    """Obtain or renew the ACME certificate now (http: acme:), showing each step.
+
+    The hub does this by itself at start and every 12 hours. With the hub running, it answers
+    the CA's challenges and serves the new certificate to new connections within seconds;
+    with the hub stopped, this command listens on the hub's port for the challenge itself.
+    After a failed order for the same names it waits (an hour, then longer) instead of asking
+    the CA again. Exit code 0: done, or nothing due; 1: the order failed.
+    """
+    from hearth.acme.cli_run import run_acme_command
+
+    run_acme_command(config_dir, force_renew=force_renew, dry_run=dry_run, echo=click.echo)

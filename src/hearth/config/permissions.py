@@ -146,7 +146,7 @@ def _reachable(path: Path) -> bool:
 
 
 def _tls_entries(directory: Path) -> Iterator[Path]:
-    """The first MAX_TLS_ENTRIES entries of the tls/ directory."""
+    """The first MAX_TLS_ENTRIES entries of the tls/ (or acme/) directory."""
     try:
         with os.scandir(directory) as entries:
             for count, entry in enumerate(entries):
@@ -175,6 +175,11 @@ def _configured_files(config: ConfigFile) -> Iterator[tuple[Path, bool]]:
                 yield public, False
         if mqtt.client_key is not None:
             yield mqtt.client_key, True
+    if http.acme is not None:
+        # The dns-01 hook runs as the hub: whoever can change it runs commands as the hub.
+        for named in (http.acme.ca_bundle, http.acme.dns_hook):
+            if named is not None:
+                yield named, False
 
 
 def check_permissions(
@@ -197,11 +202,12 @@ def check_permissions(
     checker.check(root)
     for name in _INSIDE:
         checker.check_file(root / name, root, secret=name in _SECRET)
-    tls = root / const.TLS_DIR
-    if tls.is_dir():
-        checker.check(tls)
-        for entry in _tls_entries(tls):
-            checker.check_file(entry, root, secret=entry.suffix == ".key")
+    for name in (const.TLS_DIR, const.ACME_DIR):
+        tls = root / name
+        if tls.is_dir():
+            checker.check(tls)
+            for entry in _tls_entries(tls):
+                checker.check_file(entry, root, secret=entry.suffix == ".key")
     for path, secret in _configured_files(config) if config is not None else ():
         checker.check_file(path, root, secret=secret)
     return checker.findings

@@ -22,7 +22,7 @@ from pydantic_core import PydanticCustomError
 
 from hearth import const
 from hearth.auth.mfa.policy import MfaPolicy
-from hearth.config import ban_fields, net_fields, net_rules, tls_fields
+from hearth.config import acme_fields, ban_fields, net_fields, net_rules, tls_fields
 from hearth.config.duration import duration_between, parse_duration
 from hearth.config.mqtt_fields import MqttSection
 from hearth.config.recorder_fields import RecorderSection
@@ -152,6 +152,8 @@ class HttpSection(BaseModel):
     ssl_key: tls_fields.PemFile | None = None
     ssl_peer_certificate: tls_fields.PemFile | None = None
     ssl_profile: tls_fields.TlsProfileName = "modern"
+    # ACME (hearth.acme): the hub obtains and renews its certificate itself.
+    acme: acme_fields.AcmeSection | None = None
 
     @field_validator("local_networks", "trusted_proxies", "cors_allowed_origins", mode="before")
     @classmethod
@@ -186,7 +188,13 @@ class HttpSection(BaseModel):
     @model_validator(mode="after")
     def _tls_files_together(self) -> HttpSection:
         """Certificate and key come as a pair; client certificates need TLS."""
-        tls_fields.check_tls_keys(self.ssl_certificate, self.ssl_key, self.ssl_peer_certificate)
+        tls_fields.check_tls_keys(
+            self.ssl_certificate,
+            self.ssl_key,
+            self.ssl_peer_certificate,
+            acme=self.acme is not None,
+        )
+        acme_fields.check_acme(self.acme, self.ssl_certificate, self.ssl_key, self.ssl_profile)
         return self
 
 

@@ -43,9 +43,13 @@ PemFile = Annotated[Path, BeforeValidator(_text), AfterValidator(_existing_file)
 TlsProfileName = Literal["modern", "intermediate"]
 
 
-def check_tls_keys(certificate: Path | None, key: Path | None, peer: Path | None) -> None:
+def check_tls_keys(
+    certificate: Path | None, key: Path | None, peer: Path | None, *, acme: bool = False
+) -> None:
     """Certificate and key come together; client certificates need TLS to be on."""
     if (certificate is None) != (key is None):
         raise ValueError("ssl_certificate and ssl_key go together: set both or neither")
-    if peer is not None and certificate is None:
-        raise ValueError("ssl_peer_certificate needs TLS: set ssl_certificate and ssl_key as well")
+    if peer is not None and certificate is None and not acme:
+        raise ValueError(
+            "ssl_peer_certificate needs TLS: set ssl_certificate and ssl_key (or acme:) as well"
+        )

@@ -117,6 +117,8 @@ class AllowedHosts:
         hosts = cls(names=machine_names(), certificate_names=certificate_names)
         hosts.add(http.server_host)
         hosts.add(http.allowed_hosts)
+        if http.acme is not None:  # the names the certificate is ordered for (not wildcards)
+            hosts.add(name for name in http.acme.domains if not name.startswith("*."))
         return hosts
 
     def add(self, hosts: Iterable[str]) -> None:

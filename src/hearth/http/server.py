@@ -19,6 +19,7 @@ from hearth.auth.mfa.manager import MfaManager
 from hearth.auth.throttle import AccountThrottle
 from hearth.certs.validate import dns_names
 from hearth.exceptions import ConfigError
+from hearth.http import acme_challenge
 from hearth.http.auth import auth_middleware
 from hearth.http.ban import ban_middleware, open_bans, setup_ban
 from hearth.http.cors import cors_middleware, setup_cors
@@ -111,6 +112,7 @@ def create_app(
     # After the ban, MFA and throttle state above: the login flow uses all three.
     auth_views.setup(app)
     frontend.setup(app)
+    acme_challenge.setup(app)
     return app
 
 
@@ -121,9 +123,9 @@ def _certificate_names(tls: CertificateReloader | None) -> Callable[[], list[str
     seen: list[tuple[object, list[str]]] = []
 
     def names() -> list[str]:
-        pair = tls.pair
+        pair = tls.pair  # None while an ACME hub waits for its first certificate
         if not seen or seen[0][0] is not pair:
-            seen[:] = [(pair, dns_names(pair.certificate))]
+            seen[:] = [(pair, dns_names(pair.certificate) if pair is not None else [])]
         return seen[0][1]
 
     return names

@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING, Final
 from cryptography.hazmat.primitives.asymmetric import ec, rsa
 
 from hearth import const
+from hearth.acme.files import AcmePaths
 from hearth.certs.validate import (
     CertificatePair,
     CertificateProblem,
@@ -75,11 +76,25 @@ class TlsSettings:
     peer_ca: Path | None
     profile: TlsProfile
     hostnames: tuple[str, ...]  # server_host names the certificate must cover
+    # ACME (hearth.acme) writes the files: until they are there and good, handshakes are refused.
+    managed: bool = False
 
     @classmethod
-    def from_config(cls, config: Config) -> TlsSettings | None:
+    def from_config(cls, config: Config, config_dir: Path | None = None) -> TlsSettings | None:
         """None when TLS is off."""
         http = config.http
+        if http.acme is not None:
+            paths = AcmePaths.in_config(config_dir or Path())
+            return cls(
+                certificate=paths.certificate,
+                key=paths.key,
+                peer_ca=http.ssl_peer_certificate,
+                profile=PROFILES[http.ssl_profile],
+                # Not checked on load: a certificate that misses a name newly added to `domains`
+                # is still served while its replacement is ordered (hearth.acme.state).
+                hostnames=(),
+                managed=True,
+            )
         if http.ssl_certificate is None or http.ssl_key is None:
             return None
         return cls(
@@ -96,10 +111,19 @@ class TlsSettings:
         peer = () if self.peer_ca is None else (self.peer_ca,)
         return (self.certificate, self.key, *peer)
 
+    @property
+    def owner_files(self) -> tuple[Path, ...]:
+        """The files the owner supplies (all of them, or only the client CA with ACME, whose
+        own files in the configuration directory may not exist before the hub orders them)."""
+        if self.managed:
+            return () if self.peer_ca is None else (self.peer_ca,)
+        return self.files
+
 
 def tls_enabled(config: Config) -> bool:
-    """Whether the hub serves HTTPS (both certificate and key are configured)."""
-    return config.http.ssl_certificate is not None and config.http.ssl_key is not None
+    """Whether the hub serves HTTPS (certificate and key configured, or obtained by ACME)."""
+    http = config.http
+    return http.acme is not None or (http.ssl_certificate is not None and http.ssl_key is not None)
 
 
 def check_key_for_profile(pair: CertificatePair, profile: TlsProfile) -> None:

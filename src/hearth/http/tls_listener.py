@@ -8,6 +8,12 @@ everything else gets a `400` whose JSON body says to use https://: that request,
 in it, has already crossed the network in clear text, and a redirect would hide the mistake.
 Anything else goes to OpenSSL, which refuses it as any TLS server would. Peeking reads nothing,
 so OpenSSL sees the whole stream.
+
+With ACME (hearth.acme), the listener also answers the CA: a plain-HTTP request for
+`/.well-known/acme-challenge/TOKEN` gets the pending answer (hearth.http.acme_challenge), and
+while a tls-alpn-01 challenge is pending, a ClientHello offering only `acme-tls/1` is read in
+full (still by peeking) and handed to a context serving the challenge certificate for its server
+name, then closed once the handshake is done: no HTTP is ever served on such a connection.
 """
 
 from __future__ import annotations
@@ -26,11 +32,14 @@ from aiohttp import web
 from yarl import URL
 
 from hearth import const
+from hearth.acme.challenges import ChallengeStore
+from hearth.http.acme_challenge import KEY_ACME_CHALLENGES, challenge_reply
 from hearth.http.connections import ConnectionCounter, Slot, TooManyConnections, log_refusal
 from hearth.http.fd_limit import ACCEPT_ERRORS
 from hearth.http.headers import BASE_HEADERS
 from hearth.http.network import peer_address
 from hearth.http.plain_http import MAX_HEAD, redirect_reply
+from hearth.http.tls_challenge import NOT_FOUND_REPLY, answer_tls_alpn
 
 _LOGGER = logging.getLogger(__name__)
 
@@ -41,6 +50,8 @@ _HTTP_START: Final = frozenset(b"ABCDEFGHIJKLMNOPQRSTUVWXYZ")  # methods are upp
 _PLAIN_REPLY_TIMEOUT: Final = 5.0
 _PLAIN_DRAIN_LIMIT: Final = 64 * 1024
 _OUT_OF_RESOURCES: Final = frozenset({errno.EMFILE, errno.ENFILE, errno.ENOBUFS, errno.ENOMEM})
+_TLS_HANDSHAKE_RECORD: Final = 0x16
+MAX_UNCOUNTED: Final = 64  # connections in progress on a listener without a ConnectionCounter
 
 
 def _plain_http_reply() -> bytes:
@@ -104,8 +115,14 @@ class SniffingServer(asyncio.AbstractServer):
         handshake_timeout: float = const.TLS_HANDSHAKE_TIMEOUT,
         counter: ConnectionCounter | None = None,
         host_allowed: Callable[[str], bool] | None = None,
+        challenges: ChallengeStore | None = None,
+        challenge_only: bool = False,
     ) -> None:
         self._loop = asyncio.get_running_loop()
+        # ACME: answer the CA's challenges; `challenge_only` (the listeners that exist only
+        # during an order) answers nothing else: no redirect, no TLS but acme-tls/1.
+        self._challenges = challenges
+        self._challenge_only = challenge_only
         self._counter = counter
         self._host_allowed = host_allowed
         self._factory = protocol_factory
@@ -174,6 +191,9 @@ class SniffingServer(asyncio.AbstractServer):
             slot = self._count(conn, address)
             if slot is False:
                 continue
+            if self._counter is None and len(self._pending) >= MAX_UNCOUNTED:
+                conn.close()  # a listener without caps of its own still holds a bounded number
+                continue
             conn.setblocking(False)
             conn.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
             task = self._loop.create_task(self._connection(conn, slot))
@@ -206,6 +226,10 @@ class SniffingServer(asyncio.AbstractServer):
                 conn.close()
             elif first[0] in _HTTP_START:
                 await self._refuse_plain_http(conn)
+            elif first[0] == _TLS_HANDSHAKE_RECORD and await self._is_challenge(conn):
+                pass  # answered (or refused) as a tls-alpn-01 validation
+            elif self._challenge_only:
+                conn.close()
             else:
                 handed_over = await self._hand_over(conn, slot)
         finally:
@@ -223,6 +247,13 @@ class SniffingServer(asyncio.AbstractServer):
         finally:
             self._loop.remove_reader(fd)
         return conn.recv(1, socket.MSG_PEEK)
+
+    async def _is_challenge(self, conn: socket.socket) -> bool:
+        """Whether this is a tls-alpn-01 validation; if so, it has been answered and closed."""
+        store = self._challenges
+        if store is None or not store.alpn_pending():
+            return False
+        return await answer_tls_alpn(conn, store, self._first_byte_timeout, self._handshake_timeout)
 
     async def _hand_over(self, conn: socket.socket, slot: Slot | None) -> bool:
         """TLS handshake, then the HTTP server owns the connection (and its slot, if it can)."""
@@ -252,7 +283,7 @@ class SniffingServer(asyncio.AbstractServer):
 
     async def _refuse_plain_http(self, conn: socket.socket) -> None:
         """Redirect a plain page view to https://, answer 400 to the rest, and close."""
-        _LOGGER.debug("Plain HTTP on the HTTPS port; answered with a redirect or an error")
+        _LOGGER.debug("Plain HTTP on the HTTPS port; answered (challenge, redirect or error)")
         try:
             async with asyncio.timeout(_PLAIN_REPLY_TIMEOUT):
                 head = b""
@@ -261,7 +292,7 @@ class SniffingServer(asyncio.AbstractServer):
                     if not chunk:
                         break
                     head += chunk
-                reply = redirect_reply(head, self._host_allowed) or PLAIN_HTTP_REPLY
+                reply = self._plain_reply(head)
                 await self._loop.sock_sendall(conn, reply)
                 conn.shutdown(socket.SHUT_WR)
                 # Read (and drop) what the client sent before closing: closing a socket with
@@ -276,6 +307,16 @@ class SniffingServer(asyncio.AbstractServer):
             pass
         finally:
             conn.close()
+
+    def _plain_reply(self, head: bytes) -> bytes:
+        """The challenge answer, else a redirect to https://, else the 400 (or 404)."""
+        if self._challenges is not None:
+            answer = challenge_reply(head, self._challenges, self._host_allowed)
+            if answer is not None:
+                return answer
+        if self._challenge_only:
+            return NOT_FOUND_REPLY
+        return redirect_reply(head, self._host_allowed) or PLAIN_HTTP_REPLY
 
 
 class TlsSite(web.BaseSite):
@@ -327,6 +368,7 @@ class TlsSite(web.BaseSite):
             handshake_timeout=handshake,
             counter=counter if isinstance(counter, ConnectionCounter) else None,
             host_allowed=self._host_allowed,
+            challenges=getattr(self._runner, "app", {}).get(KEY_ACME_CHALLENGES),
         )
         if self._serve_at_start:
             sniffing.start()

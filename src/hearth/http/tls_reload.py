@@ -13,7 +13,7 @@ from pathlib import Path
 from hearth import const
 from hearth.certs.validate import CertificatePair, CertificateProblem
 from hearth.exceptions import ConfigError
-from hearth.http.tls import TlsSettings, build_context, expiry_warning
+from hearth.http.tls import TlsSettings, build_context, expiry_warning, new_context
 
 _LOGGER = logging.getLogger(__name__)
 
@@ -49,19 +49,36 @@ class CertificateReloader:
     current context. Open connections keep the context, and certificate, they started with.
     Every context is built by the same function, so protocol versions, suites and groups are
     the same whichever context a connection ends up on.
+
+    With ACME (`settings.managed`) the files may not be there yet, or be expired: the server
+    then starts with a context that has no certificate, so every handshake fails (no
+    certificate a visitor could click through), until ACME writes a good pair.
     """
 
     def __init__(self, settings: TlsSettings, *, clock: Callable[[], datetime] = utc_now) -> None:
         self._settings = settings
         self._clock = clock
-        context, pair = build_context(settings, clock())
-        self.server_context = context
-        self._current = context
-        self.pair = pair
-        context.sni_callback = self._select_current
         self._loaded = self._seen = signature(settings.files)
         self._rejected: Signature | None = None
-        self._warned_at = self._warned_on_load(pair)
+        self.pair: CertificatePair | None = None
+        try:
+            context, pair = build_context(settings, clock())
+        except CertificateProblem as err:
+            if not settings.managed:
+                raise
+            context = new_context(settings.profile)
+            self._rejected = self._loaded
+            _LOGGER.info(
+                "TLS: no usable ACME certificate yet (%s); HTTPS handshakes are refused until "
+                "the hub has obtained one",
+                err if signature(settings.files[:2]) != (_MISSING, _MISSING) else "none issued",
+            )
+        else:
+            self.pair = pair
+        self.server_context = context
+        self._current = context
+        context.sni_callback = self._select_current
+        self._warned_at = self._warned_on_load(self.pair)
 
     @property
     def current_context(self) -> ssl.SSLContext:
@@ -85,6 +102,14 @@ class CertificateReloader:
         previous, self._seen = self._seen, now
         if now in (self._loaded, self._rejected) or now != previous:
             return False
+        return self._load(now)
+
+    def reload(self) -> bool:
+        """Load the files now, without waiting for a quiet poll (ACME has just written them)."""
+        now = self._seen = signature(self._settings.files)
+        return self._load(now)
+
+    def _load(self, now: Signature) -> bool:
         try:
             context, pair = build_context(self._settings, self._clock())
         except CertificateProblem as err:
@@ -92,9 +117,11 @@ class CertificateReloader:
                 return False  # changed while we read it: try again at the next poll
             self._rejected = now
             _LOGGER.error(
-                "TLS certificate not reloaded: %s; still serving the previous one (%s)",
+                "TLS certificate not reloaded: %s; %s",
                 err,
-                self.pair.describe(),
+                "still refusing HTTPS handshakes"
+                if self.pair is None
+                else f"still serving the previous one ({self.pair.describe()})",
             )
             return False
         if signature(self._settings.files) != now:
@@ -108,14 +135,16 @@ class CertificateReloader:
         )
         return True
 
-    def _warned_on_load(self, pair: CertificatePair) -> datetime | None:
+    def _warned_on_load(self, pair: CertificatePair | None) -> datetime | None:
         """build_context has just warned about an expiring pair: the daily reminder waits."""
         now = self._clock()
-        return now if expiry_warning(pair, now) is not None else None
+        return now if pair is not None and expiry_warning(pair, now) is not None else None
 
     def warn_if_expiring(self) -> None:
         """Log a warning at most once a day while the certificate is about to expire."""
         now = self._clock()
+        if self.pair is None:
+            return
         if self._warned_at is not None and now - self._warned_at < timedelta(days=1):
             return
         warning = expiry_warning(self.pair, now)

@@ -7,6 +7,7 @@ root owns; after that the hub runs as its own user, with no capability and no wa
 
 from __future__ import annotations
 
+import contextlib
 import errno
 import grp
 import importlib
@@ -35,6 +36,14 @@ PRELOAD: Final = (
     "encodings.idna",  # a host name with non-ASCII characters
     "encodings.punycode",
     "hass_frontend",  # the dashboard's package (hearth.frontend.ha_index)
+    "cryptography.hazmat.backends.openssl",  # ec.ECDSA(), the ACME account's signatures
+)
+# Imported when installed: urllib3-future (which takes urllib3's place where niquests is
+# installed, as in the development venv) loads its HTTP/1.1 and HTTP/2 state machines when the
+# ACME client (hearth.acme.order) first connects, which may be days after the switch.
+OPTIONAL_PRELOAD: Final = (
+    "urllib3.contrib.hface.protocols.http1",
+    "urllib3.contrib.hface.protocols.http2",
 )
 
 
@@ -121,6 +130,9 @@ def preload(modules: Iterable[str] = PRELOAD) -> None:
             importlib.import_module(module.name)
     for name in modules:
         importlib.import_module(name)
+    for name in OPTIONAL_PRELOAD:
+        with contextlib.suppress(ImportError):
+            importlib.import_module(name)
 
 
 def switch_user(target: Target) -> None:

@@ -12,6 +12,7 @@ from typing import Final
 
 from hearth.check.checks import (
     accounts,
+    acme,
     config,
     exposure,
     files,
@@ -44,6 +45,7 @@ CHECKS: Final[tuple[Check, ...]] = tuple(
         exposure,
         tls,
         mqtt,
+        acme,
         ssh,
         firewall,
         reachability,

@@ -112,7 +112,9 @@ def _is_loopback_origin(origin: str) -> bool:
 def run(ctx: CheckContext) -> Iterator[Finding]:
     """Listening addresses, remote access, trusted networks and proxies, CORS and bans."""
     http, auth = ctx.config.http, ctx.config.auth
-    own_tls = http.ssl_certificate is not None and http.ssl_key is not None
+    own_tls = http.acme is not None or (
+        http.ssl_certificate is not None and http.ssl_key is not None
+    )
     behind_proxy = http.use_x_forwarded_for and bool(http.trusted_proxies)
     extra = tuple(ipaddress.ip_network(net) for net in http.local_networks)
     if http.remote_access:

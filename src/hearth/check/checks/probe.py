@@ -196,7 +196,7 @@ def run(ctx: CheckContext) -> Iterator[Finding]:
     if host is None:
         raise NotChecked("not checked: server_host lists only names; the probe needs an address")
     port = http_section.server_port
-    tls = http_section.ssl_certificate is not None
+    tls = http_section.ssl_certificate is not None or http_section.acme is not None
     shown = f"[{host}]" if ":" in host else host
     url = f"{'https' if tls else 'http'}://{shown}:{port}/api/"
     best = ssl.TLSVersion.MAXIMUM_SUPPORTED

@@ -12,6 +12,7 @@ from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.asymmetric import dsa, ec, rsa
 
 from hearth import const
+from hearth.acme.files import AcmePaths
 from hearth.certs.validate import (
     CertificateProblem,
     dns_names,
@@ -28,8 +29,10 @@ from hearth.config.schema import HttpSection
 _SEED_TLS = 'Securing checklist, remote access: "Protect your communication with TLS/SSL."'
 _MOZILLA = "Mozilla Server Side TLS 5.7"
 _RENEW = (
-    "Renew it: `hearth -c {config_dir} cert self-signed --host NAME` for Hearth's own "
-    "certificate, or your ACME client (certbot renew); the hub picks it up without a restart"
+    "Renew it: `hearth -c {config_dir} cert acme` with http: acme: (see the acme check for why "
+    "the automatic renewal failed), `hearth -c {config_dir} cert self-signed --host NAME` for "
+    "Hearth's own certificate, or your ACME client (certbot renew); the hub picks it up without "
+    "a restart"
 )
 
 NONE_REMOTE = Rule(
@@ -154,17 +157,30 @@ def _no_tls(ctx: CheckContext, http: HttpSection) -> Iterator[Finding]:
         )
 
 
+def _files(ctx: CheckContext, http: HttpSection) -> tuple[Path, Path] | None:
+    """The certificate and key the hub serves (its own ACME files with acme:), or None."""
+    if http.acme is not None:
+        paths = AcmePaths.in_config(ctx.config_dir)
+        return paths.certificate, paths.key
+    if http.ssl_certificate is None or http.ssl_key is None:
+        return None
+    return Path(http.ssl_certificate), Path(http.ssl_key)
+
+
 def run(ctx: CheckContext) -> Iterator[Finding]:
     """Whether TLS is on, then the certificate: readable, current, strong, covering its names."""
     http = ctx.config.http
-    if http.ssl_certificate is None or http.ssl_key is None:
+    files = _files(ctx, http)
+    if files is None:
         yield from _no_tls(ctx, http)
         return
     values = {"config_dir": ctx.shown_dir}
     if http.ssl_profile == "intermediate":
         yield INTERMEDIATE.found("http: ssl_profile is intermediate (TLS 1.2 is accepted)")
+    if http.acme is not None and not files[0].exists():
+        return  # nothing issued yet: the acme check says so, and why
     try:
-        pair = read_pair(Path(http.ssl_certificate), Path(http.ssl_key))
+        pair = read_pair(*files)
     except CertificateProblem as err:
         yield UNREADABLE.found(str(err), fix="Fix or replace the file named above")
         return
@@ -183,9 +199,8 @@ def run(ctx: CheckContext) -> Iterator[Finding]:
     if weakness is not None:
         yield WEAK_KEY.found(f"{path}: {weakness}", **values)
     names = dns_names(certificate)
-    missing = [
-        host for host in hostnames_to_check(http.server_host) if not host_matches(host, names)
-    ]
+    wanted = hostnames_to_check(http.server_host) if http.acme is None else http.acme.domains
+    missing = [host for host in wanted if not host_matches(host, names)]
     if missing:
         yield SAN_MISMATCH.found(
             f"{path} does not cover {', '.join(missing)} (http.server_host); it covers "

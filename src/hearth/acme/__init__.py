@@ -1,0 +1,1 @@
+"""ACME (RFC 8555): the hub obtains and renews its own certificate, from Let's Encrypt or others."""
