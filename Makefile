@@ -53,7 +53,7 @@ $(VENV)/.dev: $(VENV)/.runtime requirements-dev.lock
 # Tools the tests drive for real; installed from Debian when missing (command:package pairs).
 TEST_TOOLS := node:nodejs npm:npm openssl:openssl nginx:nginx fail2ban-regex:fail2ban \
 	chromium:chromium chromedriver:chromium-driver systemd-analyze:systemd setpriv:util-linux \
-	unshare:util-linux useradd:passwd
+	unshare:util-linux useradd:passwd ssh:openssh-client
 SSLYZE_VENV := .venv-sslyze
 SCHEMATHESIS_VENV := .venv-schemathesis
 
