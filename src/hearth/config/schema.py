@@ -23,6 +23,7 @@ from pydantic_core import PydanticCustomError
 from hearth import const
 from hearth.auth.mfa_policy import MfaPolicy
 from hearth.config import ban_fields, net_fields, net_rules, tls_fields
+from hearth.config.debug_ssh_fields import DebugSshSection
 from hearth.config.duration import duration_between, parse_duration
 
 _HOSTNAME_CHARACTERS = frozenset(string.ascii_letters + string.digits + "-")
@@ -299,6 +300,7 @@ class Config(BaseModel):
     http: HttpSection = HttpSection()
     demo: DemoSection | None = None
     auth: AuthSection = AuthSection()
+    debug_ssh: DebugSshSection = DebugSshSection()
 
     @field_validator("auth")
     @classmethod
