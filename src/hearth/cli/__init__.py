@@ -26,6 +26,7 @@ LOG_FORMAT = "%(asctime)s %(levelname)s %(name)s: %(message)s"
         "ban": "hearth.cli.ban:ban",
         "cert": "hearth.cli.cert:cert",
         "check": "hearth.cli.check:check",
+        "debug-ssh": "hearth.cli.debug_ssh:debug_ssh",
         "token": "hearth.cli.tokens:token",
         "user": "hearth.cli.users:user",
     },

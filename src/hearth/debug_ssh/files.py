@@ -53,12 +53,18 @@ def problem(info: os.stat_result, uid: int, *, directory: bool) -> str | None:
     return None
 
 
+def fix_command(path: Path, reason: str, uid: int, *, directory: bool) -> str:
+    """The shell command that mends `reason`."""
+    if "owned by" in reason:
+        return shlex.join(["chown", user_name(uid), str(path)])
+    if "is not" in reason:
+        return shlex.join(["rm", str(path)])
+    return shlex.join(["chmod", "700" if directory else "600", str(path)])
+
+
 def refusal(path: Path, reason: str, uid: int, *, directory: bool) -> ConfigError:
     """The one line that stops the console, with the command that fixes it."""
-    if "owned by" in reason:
-        fix = shlex.join(["chown", user_name(uid), str(path)])
-    else:
-        fix = shlex.join(["chmod", "700" if directory else "600", str(path)])
+    fix = fix_command(path, reason, uid, directory=directory)
     return ConfigError(
         f"the debug console will not start: {path} {reason}; fix it with `{fix}`",
         file=str(path),

@@ -28,7 +28,7 @@ from hearth.debug_ssh.rate import ConnectRate
 from hearth.exceptions import ConfigError
 from hearth.http.connections import ConnectionCounter, Slot, TooManyConnections, log_refusal
 from hearth.http.log_limit import LogLimiter
-from hearth.http.network import IPAddress, peer_address
+from hearth.http.network import IPAddress, NetworkSet, peer_address
 
 _LOGGER = logging.getLogger(__name__)
 
@@ -106,6 +106,17 @@ class _Gate(asyncio.Protocol):
             transport.close()
             return
         peer = peer_address(transport.get_extra_info("peername"))
+        if console.local is not None and peer not in console.local:
+            # Threat: a port forwarded by mistake. As the web server, local networks only
+            # unless http: remote_access is on.
+            if console.warned.allow(("remote", peer)):
+                _LOGGER.warning(
+                    "Debug console: refused %s: not on a local network and http.remote_access "
+                    "is off",
+                    peer,
+                )
+            transport.abort()
+            return
         if parts.bans.is_banned(peer):
             # Threat: a banned address trying keys (or a scanner) gets nothing, not even a banner.
             _LOGGER.debug("Debug console: refused %s (banned)", peer)
@@ -170,12 +181,18 @@ class DebugConsole:
     servers: list[asyncio.AbstractServer] = field(default_factory=list)
     sessions: SessionCount = field(default_factory=lambda: SessionCount(1))
     rate: ConnectRate = field(default_factory=ConnectRate)
+    local: NetworkSet | None = None  # who may connect; None: every address
     warned: LogLimiter = field(default_factory=LogLimiter)
     mask: UsernameMask | None = None
 
     @classmethod
     async def open(
-        cls, config_dir: Path, settings: DebugSshSection, http_hosts: list[str], uid: int
+        cls,
+        config_dir: Path,
+        settings: DebugSshSection,
+        http_hosts: list[str],
+        uid: int,
+        local: NetworkSet | None = None,
     ) -> DebugConsole:
         """Check the key files (ConfigError: one line), load or create the host key, bind.
 
@@ -190,7 +207,7 @@ class DebugConsole:
         except BaseException:
             keys.close()
             raise
-        console = cls(settings, host_key, keys, sockets)
+        console = cls(settings, host_key, keys, sockets, local=local)
         console.options = await console._options()
         return console
 

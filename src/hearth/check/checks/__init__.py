@@ -2,8 +2,8 @@
 
 To add a check: a module here with its `Rule`s (stable ids, the seed line or standard each comes
 from, a fix) and a `CHECK`; an entry per rule id in docs/check.md (a test fails without one);
-a table-driven test in tests/check/. The SSH debug console (issue 15) will add `ssh.debug_console`
-to `ssh.py`.
+a table-driven test in tests/check/. The SSH debug console's rules (`ssh.debug_console*`) live
+in `debug_console.py`.
 """
 
 from __future__ import annotations
@@ -13,6 +13,7 @@ from typing import Final
 from hearth.check.checks import (
     accounts,
     config,
+    debug_console,
     exposure,
     files,
     firewall,
@@ -41,6 +42,7 @@ CHECKS: Final[tuple[Check, ...]] = tuple(
         exposure,
         tls,
         ssh,
+        debug_console,
         firewall,
         reachability,
         python_support,
