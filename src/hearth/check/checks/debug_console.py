@@ -7,7 +7,7 @@ import os
 from collections.abc import Iterator
 
 from hearth.check.context import CheckContext
-from hearth.check.model import Check, Finding, Rule, Severity
+from hearth.check.model import Check, Finding, NotChecked, Rule, Severity
 from hearth.debug_ssh.authorized import parse_keys
 from hearth.debug_ssh.files import fix_command, keys_dir, problem, ssh_dir
 
@@ -72,7 +72,12 @@ def _files(ctx: CheckContext, uid: int) -> Iterator[Finding]:
         names = sorted(os.listdir(directory))[:1000]
     except OSError:
         return
-    admins = {a.username for a in ctx.accounts.users if a.is_admin and a.is_active}
+    try:
+        admins: set[str] | None = {
+            a.username for a in ctx.accounts.users if a.is_admin and a.is_active
+        }
+    except NotChecked:
+        admins = None  # no database yet: nobody to compare with
     for name in names:
         path = directory / name
         try:
@@ -85,7 +90,7 @@ def _files(ctx: CheckContext, uid: int) -> Iterator[Finding]:
                 f"{path} {reason}", fix=fix_command(path, reason, uid, directory=False)
             )
             continue
-        if name not in admins:
+        if admins is not None and name not in admins:
             yield KEYS.found(f"{path}: {name} is not an active administrator", path=path)
         try:
             text = path.read_text(encoding="utf-8", errors="replace")[:65536]
