@@ -37,7 +37,8 @@ def make_key(directory: Path, name: str, kind: str = "ed25519", bits: int = 0) -
 def authorize(config_dir: Path, key: Path, username: str = USERNAME, mode: int = 0o600) -> Path:
     """Append `key`'s public half to the user's authorized keys file."""
     directory = config_dir / "ssh" / "authorized_keys.d"
-    directory.mkdir(mode=0o700, parents=True, exist_ok=True)
+    directory.parent.mkdir(mode=0o700, exist_ok=True)
+    directory.mkdir(mode=0o700, exist_ok=True)
     path = directory / username
     with path.open("a", encoding="utf-8") as file:
         file.write(key.with_suffix(".pub").read_text(encoding="utf-8"))
