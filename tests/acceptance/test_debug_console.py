@@ -185,8 +185,13 @@ def test_no_forwarding_no_agent_no_x11_no_subsystem(console: Console, tmp_path: 
 
 
 def test_a_keys_file_others_can_read_stops_the_console(console: Console, tmp_path: Path) -> None:
+    # A weak key in a private file: refused with a message naming the file and line.
+    weak = make_key(tmp_path, "weak_rsa", "rsa", 2048)
+    keys = authorize(console.hub.config_dir, weak)
+    assert console.ssh(weak, "users").returncode == 255
+    assert f"{keys} line 1: an RSA key of 2048 bits is refused (at least 3072)" in console.hub.log()
     key = make_key(tmp_path, "admin_key")
-    keys = authorize(console.hub.config_dir, key, mode=0o644)
+    authorize(console.hub.config_dir, key, mode=0o644)
     # While running: the file is ignored (and said so), the key does not log in.
     refused = console.ssh(key, "users")
     assert refused.returncode == 255
@@ -205,11 +210,3 @@ def test_a_keys_file_others_can_read_stops_the_console(console: Console, tmp_pat
     )
     assert expected in process.stderr.splitlines()
     assert "Traceback" not in process.stderr
-
-
-def test_weak_keys_are_refused_with_a_message(console: Console, tmp_path: Path) -> None:
-    weak = make_key(tmp_path, "weak_rsa", "rsa", 2048)
-    authorize(console.hub.config_dir, weak)
-    refused = console.ssh(weak, "users")
-    assert refused.returncode == 255
-    assert "an RSA key of 2048 bits is refused (at least 3072)" in console.hub.log()
