@@ -9,6 +9,7 @@ import pytest
 from pydantic import BaseModel, ValidationError
 
 from hearth import const
+from hearth.config.debug_ssh_fields import DebugSshSection
 from hearth.config.schema import AuthSection, Config, CoreSection, DemoSection, HttpSection
 
 DOCS = Path(__file__).parents[2] / "docs" / "configuration.md"
@@ -107,6 +108,7 @@ def _keys(model: type[BaseModel]) -> list[str]:
         ("http", HttpSection),
         ("auth", AuthSection),
         ("demo", DemoSection),
+        ("debug_ssh", DebugSshSection),
     ],
 )
 def test_every_key_is_documented(section: str, model: type[BaseModel]) -> None:
@@ -115,7 +117,7 @@ def test_every_key_is_documented(section: str, model: type[BaseModel]) -> None:
     assert f"## `{section}:`" in text
     for key in _keys(model):
         assert f"| `{key}` |" in text, f"{section}.{key} is not documented"
-    assert sorted(_keys(Config)) == ["auth", "demo", "homeassistant", "http"]
+    assert sorted(_keys(Config)) == ["auth", "debug_ssh", "demo", "homeassistant", "http"]
 
 
 @pytest.mark.parametrize("tag", ["!secret NAME", "!include FILE", "!env_var NAME [DEFAULT]"])
