@@ -54,17 +54,10 @@ class Console:
     ssh_port: int
     client_dir: Path
 
-    def ssh(
-        self,
-        key: Path | None,
-        *args: str,
-        user: str = USERNAME,
-        options: tuple[str, ...] = (),
-        stdin: str | None = None,
-        source: str = HOST,
-        env: dict[str, str] | None = None,
-    ) -> subprocess.CompletedProcess[str]:
-        """One `ssh` run to completion: stdout, stderr and the exit code (255: ssh's own error)."""
+    def command(
+        self, key: Path | None, user: str, source: str, options: tuple[str, ...]
+    ) -> list[str]:
+        """The `ssh` command line up to the destination."""
         command = [
             "ssh",
             "-F", "/dev/null",
@@ -80,18 +73,45 @@ class Console:
         ]  # fmt: skip
         if key is not None:
             command += ["-i", str(key)]
-        command += [f"{user}@{HOST}", *args]
+        return [*command, f"{user}@{HOST}"]
+
+    def environment(self, env: dict[str, str] | None) -> dict[str, str]:
+        """Ours without any SSH_ variable, HOME in the client directory, plus `env`."""
         environment = {k: v for k, v in os.environ.items() if not k.startswith("SSH_")}
         environment["HOME"] = str(self.client_dir)
         environment.update(env or {})
+        return environment
+
+    def ssh(
+        self,
+        key: Path | None,
+        *args: str,
+        user: str = USERNAME,
+        options: tuple[str, ...] = (),
+        stdin: str | None = None,
+        source: str = HOST,
+        env: dict[str, str] | None = None,
+    ) -> subprocess.CompletedProcess[str]:
+        """One `ssh` run to completion: stdout, stderr and the exit code (255: ssh's own error)."""
         return subprocess.run(
-            command,
+            [*self.command(key, user, source, options), *args],
             input=stdin if stdin is not None else "",
             capture_output=True,
             text=True,
             timeout=SSH_TIMEOUT,
-            env=environment,
+            env=self.environment(env),
             check=False,
+        )
+
+    def ssh_process(self, key: Path) -> subprocess.Popen[str]:
+        """An interactive session (no terminal) that stays open until its stdin ends."""
+        return subprocess.Popen(
+            self.command(key, USERNAME, HOST, ("-T",)),
+            stdin=subprocess.PIPE,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+            env=self.environment(None),
         )
 
     def fingerprint_logged(self) -> str:

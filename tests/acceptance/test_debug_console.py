@@ -210,3 +210,20 @@ def test_a_keys_file_others_can_read_stops_the_console(console: Console, tmp_pat
     )
     assert expected in process.stderr.splitlines()
     assert "Traceback" not in process.stderr
+
+
+def test_sessions_over_max_sessions_are_refused(hub_factory: HubFactory, tmp_path: Path) -> None:
+    console = start_console(hub_factory, tmp_path / "client", extra="  max_sessions: 1\n")
+    key = make_key(tmp_path, "admin_key")
+    authorize(console.hub.config_dir, key)
+    assert console.ssh(key, "users").returncode == 0  # a session ends: its place is free again
+    held = console.ssh_process(key)
+    try:
+        wait_for(lambda: "logged in" in console.hub.log(), "the first session")
+        refused = console.ssh(key, "users")
+        assert refused.returncode == 255
+        assert "open failed" in refused.stderr
+        assert "all sessions in use" in console.hub.log()
+    finally:
+        held.communicate("exit\n", timeout=20)
+    assert console.ssh(key, "users").returncode == 0
