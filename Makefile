@@ -53,7 +53,8 @@ $(VENV)/.dev: $(VENV)/.runtime requirements-dev.lock
 # Tools the tests drive for real; installed from Debian when missing (command:package pairs).
 TEST_TOOLS := node:nodejs npm:npm openssl:openssl nginx:nginx fail2ban-regex:fail2ban pebble:pebble \
 	chromium:chromium chromedriver:chromium-driver systemd-analyze:systemd setpriv:util-linux \
-	unshare:util-linux useradd:passwd mosquitto:mosquitto mosquitto_passwd:mosquitto
+	unshare:util-linux useradd:passwd mosquitto:mosquitto mosquitto_passwd:mosquitto \
+	ssh:openssh-client
 SSLYZE_VENV := .venv-sslyze
 SCHEMATHESIS_VENV := .venv-schemathesis
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+import os
 import signal
 import sqlite3
 from pathlib import Path
@@ -23,6 +24,8 @@ from hearth.config.permissions import check_permissions, refusal
 from hearth.config.schema import Config
 from hearth.core.hub import Hub, HubConfig
 from hearth.core.registries import Registries, RegistryStore
+from hearth.debug_ssh.hub import open_console, start_console, stop_console
+from hearth.debug_ssh.server import DebugConsole
 from hearth.exceptions import ConfigError, StorageBusy, StorageError, StorageFull
 from hearth.http.server import HttpServer, create_app
 from hearth.http.tls import TlsSettings
@@ -200,6 +203,7 @@ async def serve(config_dir: Path, config_file: ConfigFile, run_as: RunAs | None 
     hub = Hub(hub_config(config))
     server: HttpServer | None = None
     recorder: Recorder | None = None
+    console: DebugConsole | None = None
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
     for signum in (signal.SIGINT, signal.SIGTERM):
@@ -222,8 +226,13 @@ async def serve(config_dir: Path, config_file: ConfigFile, run_as: RunAs | None 
             tls.server_context if tls is not None else None,
         )
         await server.start(serve=False)  # every address bound, nothing accepted yet
+        # The SSH debug console's key files are checked and its ports bound as root too.
+        uid = run_as.check_uid if run_as is not None else -1
+        console = await open_console(config_dir, config, os.geteuid() if uid == -1 else uid)
         leave_root(run_as, config_dir, config)
         await server.serve()
+        if console is not None:
+            await start_console(console, app, server, config_dir)
         auth.db.log_write_failures()
         await hub.start()
         hub.create_task(_reload_auth(auth), "auth-reload")
@@ -250,6 +259,8 @@ async def serve(config_dir: Path, config_file: ConfigFile, run_as: RunAs | None 
     finally:
         for signum in (signal.SIGINT, signal.SIGTERM):
             loop.remove_signal_handler(signum)
+        if console is not None:
+            await stop_console(console)
         if server is not None:
             await server.stop()
         with contextlib.suppress(Exception):

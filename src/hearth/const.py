@@ -175,3 +175,20 @@ MQTT_CONNECT_TIMEOUT: Final = 10.0  # seconds for TCP, TLS and CONNACK together
 MQTT_PUBLISH_TIMEOUT: Final = 10.0  # seconds for the broker to acknowledge a command
 MQTT_LOG_INTERVAL: Final = 60.0  # one log line per refused topic and reason in this time
 MQTT_STATUS_FILE: Final = ".mqtt_status.json"  # the hub's connection state, for `hearth check`
+
+# The SSH debug console (hearth.debug_ssh): off by default, keys only.
+DEBUG_SSH_PORT: Final = 22222
+DEBUG_SSH_IDLE_TIMEOUT: Final = 10 * 60.0  # seconds a console session may stay silent
+DEBUG_SSH_MAX_SESSIONS: Final = 4  # console sessions open at once, hub-wide
+DEBUG_SSH_DIR: Final = "ssh"  # inside the config dir: the host key and the keys directory
+DEBUG_SSH_KEYS_DIR: Final = "authorized_keys.d"  # inside DEBUG_SSH_DIR: one file per user
+DEBUG_SSH_HOST_KEY: Final = "ssh_host_ed25519_key"  # inside DEBUG_SSH_DIR
+DEBUG_SSH_LOGIN_TIMEOUT: Final = 30.0  # seconds from connect to a successful key login
+DEBUG_SSH_MAX_KEY_OFFERS: Final = 6  # keys one connection may offer (OpenSSH's MaxAuthTries)
+DEBUG_SSH_MAX_KEYS_FILE: Final = 64 * 1024  # bytes read of one authorized keys file
+DEBUG_SSH_MAX_LINE: Final = 4096  # characters of one console command line
+DEBUG_SSH_MAX_OUTPUT_ROWS: Final = 500  # rows a console listing prints at most
+DEBUG_SSH_LOG_LINES: Final = 200  # log lines kept in memory for `log tail`
+DEBUG_SSH_MIN_RSA_BITS: Final = 3072
+DEBUG_SSH_CONNECT_BURST: Final = 10.0  # new connections one address may open at once ...
+DEBUG_SSH_CONNECTS_PER_SECOND: Final = 2.0  # ... and then per second (DHEat, CVE-2002-20001)

@@ -51,6 +51,7 @@ from tests.acceptance.support_root import (
     closed_checkout,
     ensure_user,
 )
+from tests.acceptance.support_ssh import Console, authorize, make_key, require_openssh
 from tests.acceptance.support_tls import TlsHub, issue_certificate, wait_for
 from tests.acceptance.support_ws import ws_auth, ws_result
 
@@ -360,3 +361,42 @@ def test_allow_root_warns_at_every_start(hub_factory: HubFactory) -> None:
     assert again.log().count(ALLOW_ROOT_WARNING) == 1
     assert hub_pid(again.config_dir) == again.process.pid  # how `hearth check` learns it is root
     assert hearth(again.config_dir, "user", "list").returncode == 0
+
+
+def _free_privileged_port() -> int:
+    """A port below 1024 that nothing listens on: only root can bind it."""
+    for port in range(1000, 900, -1):
+        if not port_open(port):
+            return port
+    pytest.skip("no free port below 1024")
+
+
+def test_the_debug_console_binds_as_root_and_reads_keys_as_its_user(
+    tmp_path: Path, hub_template: tuple[Path, str], user: pwd.struct_passwd
+) -> None:
+    """Port below 1024 bound before the switch; keys files read through the directory held open
+    (the configuration lies in a checkout the hub's user cannot enter), also one added later."""
+    require_openssh()
+    checkout: Checkout = closed_checkout(tmp_path)
+    shutil.copytree(hub_template[0], checkout.config_dir)
+    port, ssh_port = free_port(), _free_privileged_port()
+    write_config(checkout.config_dir, port, f"debug_ssh:\n  enabled: true\n  port: {ssh_port}\n")
+    first, later = make_key(tmp_path, "first"), make_key(tmp_path, "later")
+    authorize(checkout.config_dir, first)
+    log = tmp_path / "hub.log"
+    process = start(checkout.python, checkout.root, "config", log, "--user", TEST_USER,
+                    env=checkout.env())  # fmt: skip
+    hub = started(checkout.config_dir, port, hub_template[1], process, log)
+    try:
+        wait_for(lambda: port_open(ssh_port), "the console to listen")
+        assert_private(checkout.config_dir, user)  # the host key and keys files are its own
+        console = Console(hub, ssh_port, tmp_path / "client")
+        console.client_dir.mkdir(mode=0o700)
+        assert console.ssh(first, "users").returncode == 0
+        authorize(checkout.config_dir, later)  # as root, while the hub runs as its user
+        listed = console.ssh(later, "users")
+        assert listed.returncode == 0, listed.stderr + hub.log()
+        assert "admin" in listed.stdout
+        assert_unprivileged(process.pid, user)
+    finally:
+        stop(hub)

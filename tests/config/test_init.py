@@ -94,8 +94,8 @@ INVALID: list[tuple[str, Files, str]] = [
     (
         "unknown_top_level_key",
         {"configuration.yaml": "homeassistant:\n  name: Home\nlights: 3\n"},
-        "configuration.yaml, line 3: lights: unknown key 'lights' (allowed: auth, demo, "
-        "homeassistant, http, mqtt, recorder)",
+        "configuration.yaml, line 3: lights: unknown key 'lights' (allowed: auth, debug_ssh, "
+        "demo, homeassistant, http, mqtt, recorder)",
     ),
     (
         "unknown_nested_key",

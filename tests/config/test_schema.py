@@ -9,6 +9,7 @@ import pytest
 from pydantic import BaseModel, ValidationError
 
 from hearth import const
+from hearth.config.debug_ssh_fields import DebugSshSection
 from hearth.config.mqtt_fields import MqttMessage, MqttSection
 from hearth.config.recorder_fields import EntityMatch, RecorderSection
 from hearth.config.schema import AuthSection, Config, CoreSection, DemoSection, HttpSection
@@ -113,6 +114,7 @@ def _keys(model: type[BaseModel]) -> list[str]:
         ("recorder", EntityMatch),  # include, exclude, sensitive
         ("mqtt", MqttSection),
         ("mqtt", MqttMessage),
+        ("debug_ssh", DebugSshSection),
     ],
 )
 def test_every_key_is_documented(section: str, model: type[BaseModel]) -> None:
@@ -121,7 +123,15 @@ def test_every_key_is_documented(section: str, model: type[BaseModel]) -> None:
     assert f"## `{section}:`" in text
     for key in _keys(model):
         assert f"| `{key}` |" in text, f"{section}.{key} is not documented"
-    assert sorted(_keys(Config)) == ["auth", "demo", "homeassistant", "http", "mqtt", "recorder"]
+    assert sorted(_keys(Config)) == [
+        "auth",
+        "debug_ssh",
+        "demo",
+        "homeassistant",
+        "http",
+        "mqtt",
+        "recorder",
+    ]
 
 
 @pytest.mark.parametrize("tag", ["!secret NAME", "!include FILE", "!env_var NAME [DEFAULT]"])

@@ -27,6 +27,7 @@ LOG_FORMAT = "%(asctime)s %(levelname)s %(name)s: %(message)s"
         "cert": "hearth.cli.cert:cert",
         "check": "hearth.cli.check:check",
         "recorder": "hearth.cli.recorder:recorder",
+        "debug-ssh": "hearth.cli.debug_ssh:debug_ssh",
         "token": "hearth.cli.tokens:token",
         "user": "hearth.cli.users:user",
     },

@@ -23,6 +23,7 @@ from pydantic_core import PydanticCustomError
 from hearth import const
 from hearth.auth.mfa.policy import MfaPolicy
 from hearth.config import acme_fields, ban_fields, net_fields, net_rules, tls_fields
+from hearth.config.debug_ssh_fields import DebugSshSection
 from hearth.config.duration import duration_between, parse_duration
 from hearth.config.mqtt_fields import MqttSection
 from hearth.config.recorder_fields import RecorderSection
@@ -311,6 +312,7 @@ class Config(BaseModel):
     auth: AuthSection = AuthSection()
     recorder: RecorderSection = RecorderSection()
     mqtt: MqttSection | None = None
+    debug_ssh: DebugSshSection = DebugSshSection()
 
     @field_validator("auth")
     @classmethod

@@ -40,7 +40,7 @@ from hearth.http.network import parse_networks
 from hearth.http.network_guard import check_remote_access, network_guard_middleware
 from hearth.http.quiet import install as quiet_malformed_requests
 from hearth.http.security_filter import security_filter_middleware
-from hearth.http.slow_clients import GuardedAppRunner, SlowClientLimits
+from hearth.http.slow_clients import ConnectionCounter, GuardedAppRunner, SlowClientLimits
 from hearth.http.tls_listener import TlsSite
 from hearth.storage.audit import AuditLog
 
@@ -235,6 +235,11 @@ class HttpServer:
             raise
         if allowed is not None:
             allowed.add_bound(self.bound)
+
+    @property
+    def connections(self) -> ConnectionCounter | None:
+        """Open connections per address, once started (the debug console shares the cap)."""
+        return self._runner.counter if isinstance(self._runner, GuardedAppRunner) else None
 
     async def serve(self) -> None:
         """Start accepting on every site bound by start(serve=False)."""

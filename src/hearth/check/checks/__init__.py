@@ -2,8 +2,8 @@
 
 To add a check: a module here with its `Rule`s (stable ids, the seed line or standard each comes
 from, a fix) and a `CHECK`; an entry per rule id in docs/check.md (a test fails without one);
-a table-driven test in tests/check/. The SSH debug console (issue 15) will add `ssh.debug_console`
-to `ssh.py`.
+a table-driven test in tests/check/. The SSH debug console's rules (`ssh.debug_console*`) live
+in `debug_console.py`.
 """
 
 from __future__ import annotations
@@ -14,6 +14,7 @@ from hearth.check.checks import (
     accounts,
     acme,
     config,
+    debug_console,
     exposure,
     files,
     firewall,
@@ -47,6 +48,7 @@ CHECKS: Final[tuple[Check, ...]] = tuple(
         mqtt,
         acme,
         ssh,
+        debug_console,
         firewall,
         reachability,
         python_support,

@@ -4,9 +4,7 @@ sshd reads its configuration top to bottom and keeps the first value it finds fo
 `Include` pulls other files in where it stands (Debian: sshd_config.d/*.conf at the top), and
 `Match` blocks override values for some connections only.
 
-Extension point: the SSH debug console (issue 15) will add its rule here, `ssh.debug_console`,
-read from the hub's own configuration once that section exists; until then nothing is checked
-for it, and nothing pretends to be.
+The hub's own SSH debug console has its rules (`ssh.debug_console*`) in debug_console.py.
 """
 
 from __future__ import annotations
