@@ -6,11 +6,10 @@ import asyncio
 import contextlib
 import logging
 import time
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 from typing import TYPE_CHECKING, Final
 
 from aiohttp import hdrs, web
-from aiohttp.typedefs import Middleware
 
 from hearth.auth.throttle import AccountThrottle
 from hearth.auth.username_hash import UsernameMask
@@ -18,7 +17,7 @@ from hearth.bans.manager import BanManager
 from hearth.bans.policy import BanPolicy, IPAddress, client_text, policy_allowlist
 from hearth.http.keys import KEY_AUDIT, KEY_AUTH
 from hearth.http.network import LOCAL_NETWORKS, parse_networks
-from hearth.http.view import JSON_CONTENT_TYPE, Handler, client_ip, json_bytes
+from hearth.http.view import JSON_CONTENT_TYPE, client_ip, json_bytes
 
 if TYPE_CHECKING:
     from hearth.config.schema import HttpSection
@@ -67,15 +66,14 @@ def open_bans(db: Database, http: HttpSection, audit: AuditLog | None) -> BanMan
     return bans
 
 
-def ban_middleware(bans: BanManager) -> Middleware:
-    """The middleware refusing banned clients with 403 before any other work."""
+def ban_check(bans: BanManager) -> Callable[[web.Request], web.Response | None]:
+    """The check refusing banned clients with 403 before any other work."""
     banned = bans.banned
     refused = bans.refused
     clock = bans.clock
     key_of = bans.policy.key
 
-    @web.middleware
-    async def ban(request: web.Request, handler: Handler) -> web.StreamResponse:
+    def ban(request: web.Request) -> web.Response | None:
         # The hot path: one truthiness test while nobody is banned, one dict lookup otherwise;
         # the clock is read only on a hit. No I/O and no logging: a flood of refused requests
         # must cost as little as possible (they are summarised once a minute).
@@ -89,7 +87,7 @@ def ban_middleware(bans: BanManager) -> Middleware:
                         body=_BANNED_BODY, status=403, content_type=JSON_CONTENT_TYPE
                     )
                 banned.pop(key, None)
-        return await handler(request)
+        return None
 
     return ban
 

@@ -5,13 +5,12 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Final
 
 from aiohttp import hdrs, web
-from aiohttp.typedefs import Middleware
 
 from hearth.exceptions import PermissionDenied
-from hearth.http.view import Handler
+from hearth.http.errors import refusal
 
 if TYPE_CHECKING:
-    from collections.abc import Iterable
+    from collections.abc import Callable, Iterable
 
     from hearth.config.schema import HttpSection
 
@@ -22,22 +21,23 @@ PREFLIGHT_MAX_AGE: Final = "600"
 _KEY_ORIGINS: web.AppKey[frozenset[str]] = web.AppKey("hearth_cors_origins")
 
 
-def cors_middleware(http: HttpSection) -> Middleware | None:
+def cors_preflight(http: HttpSection) -> Callable[[web.Request], web.Response | None] | None:
     """Answer preflight requests from allowed origins before auth; None when CORS is off."""
     allowed = frozenset(http.cors_allowed_origins)
     if not allowed:
         return None
 
-    @web.middleware
-    async def cors_preflight(request: web.Request, handler: Handler) -> web.StreamResponse:
+    def preflight(request: web.Request) -> web.Response | None:
         if (
             request.method != hdrs.METH_OPTIONS
             or hdrs.ACCESS_CONTROL_REQUEST_METHOD not in request.headers
         ):
-            return await handler(request)
+            return None
         origin = request.headers.get(hdrs.ORIGIN)
         if origin is None or origin not in allowed:
-            raise PermissionDenied("Cross-origin requests from this origin are not allowed.")
+            return refusal(
+                PermissionDenied("Cross-origin requests from this origin are not allowed.")
+            )
         # A preflight carries no credentials by design, so it is answered before auth runs.
         response = web.Response(status=200)
         response.headers[hdrs.ACCESS_CONTROL_ALLOW_METHODS] = ALLOWED_METHODS
@@ -45,7 +45,7 @@ def cors_middleware(http: HttpSection) -> Middleware | None:
         response.headers[hdrs.ACCESS_CONTROL_MAX_AGE] = PREFLIGHT_MAX_AGE
         return response
 
-    return cors_preflight
+    return preflight
 
 
 async def _add_cors_headers(request: web.Request, response: web.StreamResponse) -> None:

@@ -12,7 +12,6 @@ from aiohttp import web
 from hearth.http.errors import error_response
 from hearth.http.log_limit import LogLimiter
 from hearth.http.network import peer_ip
-from hearth.http.view import Handler
 
 _LOGGER = logging.getLogger(__name__)
 
@@ -60,8 +59,7 @@ def target_problem(target: str) -> str | None:
     return "too deeply percent-encoded"
 
 
-@web.middleware
-async def security_filter_middleware(request: web.Request, handler: Handler) -> web.StreamResponse:
+def check_target(request: web.Request) -> web.StreamResponse | None:
     """400 for a malformed target, 413 for a declared body over the limit; before any routing."""
     problem = target_problem(request.raw_path)
     if problem is not None:
@@ -81,7 +79,7 @@ async def security_filter_middleware(request: web.Request, handler: Handler) -> 
         # Threat: resource exhaustion. Refuse before anything waits for the body to arrive.
         limit = request.client_max_size
         return _close(error_response(413, f"Request body too large (at most {limit} bytes)."))
-    return await handler(request)
+    return None
 
 
 def _close(response: web.Response) -> web.Response:
