@@ -2,16 +2,21 @@
 
 from __future__ import annotations
 
+from typing import Final
+
 from aiohttp import hdrs, web
 
-from hearth.exceptions import InvalidAuth, PermissionDenied
 from hearth.http.ban import record_auth_failure
-from hearth.http.errors import refusal
 from hearth.http.keys import KEY_AUTH, REQ_REFRESH_TOKEN, REQ_USER
 from hearth.http.network import request_is_local
+from hearth.http.refusals import Refusal
 from hearth.http.view import ADMIN_ATTR, PUBLIC_ATTR, client_ip
 
 _BEARER = "bearer "
+MISSING_TOKEN: Final = Refusal(401, "Missing access token.")
+INVALID_TOKEN: Final = Refusal(401, "Invalid access token.")
+LOCAL_USER: Final = Refusal(403, "This user may use the hub only from the local network.")
+ADMIN_ONLY: Final = Refusal(403, "This action requires an administrator.")
 
 
 def bearer_token(request: web.Request) -> str | None:
@@ -24,32 +29,60 @@ def bearer_token(request: web.Request) -> str | None:
     return header[len(_BEARER) :].strip() or None
 
 
+_MEMO_LIMIT: Final = 4096
+# Per route handler: (public, admin). Routes are fixed, so this stays small.
+_ROUTE_FLAGS: Final[dict[object, tuple[bool, bool]]] = {}
+_ADDRESS_TEXT: Final[dict[object, str]] = {}
+
+
+def _route_flags(handler: object) -> tuple[bool, bool]:
+    flags = _ROUTE_FLAGS.get(handler)
+    if flags is None:
+        public, admin = getattr(handler, PUBLIC_ATTR, False), getattr(handler, ADMIN_ATTR, False)
+        flags = (bool(public), bool(admin))
+        if len(_ROUTE_FLAGS) >= _MEMO_LIMIT:
+            _ROUTE_FLAGS.clear()
+        _ROUTE_FLAGS[handler] = flags
+    return flags
+
+
+def _address_text(request: web.Request) -> str:
+    """The client address as text (memoised: the same clients come back and back)."""
+    address = client_ip(request)
+    text = _ADDRESS_TEXT.get(address)
+    if text is None:
+        if len(_ADDRESS_TEXT) >= _MEMO_LIMIT:
+            _ADDRESS_TEXT.clear()
+        text = _ADDRESS_TEXT[address] = str(address)
+    return text
+
+
 def check_auth(request: web.Request) -> web.Response | None:
     """Authenticate the request or refuse it: 401 for bad credentials, 403 for admin-only routes."""
     match_info = request.match_info
     if match_info.http_exception is not None:
         # No route matched: let the router answer 404/405 (never counted as a failed login).
         return None
-    route_handler = match_info.handler
-    if getattr(route_handler, PUBLIC_ATTR, False):
+    public, admin = _route_flags(match_info.handler)
+    if public:
         return None
 
     token = bearer_token(request)
     if token is None:
-        return refusal(InvalidAuth("Missing access token."))
+        return MISSING_TOKEN.response()
     result = request.app[KEY_AUTH].validate_access_token(token)
     if result is None:
         # A presented token that is wrong is a guess and counts toward the IP ban; a missing one
         # (a client that has not logged in yet) does not.
         record_auth_failure(request, reason="invalid_access_token")
-        return refusal(InvalidAuth("Invalid access token."))
+        return INVALID_TOKEN.response()
     user, refresh_token = result
     if user.local_only and not request_is_local(request):
         # A policy refusal, not a wrong credential: 403, never counted toward a ban.
-        return refusal(PermissionDenied("This user may use the hub only from the local network."))
-    request.app[KEY_AUTH].note_token_use(refresh_token, str(client_ip(request)))
-    if getattr(route_handler, ADMIN_ATTR, False) and not user.is_admin:
-        return refusal(PermissionDenied("This action requires an administrator."))
+        return LOCAL_USER.response()
+    request.app[KEY_AUTH].note_token_use(refresh_token, _address_text(request))
+    if admin and not user.is_admin:
+        return ADMIN_ONLY.response()
     request[REQ_USER] = user
     request[REQ_REFRESH_TOKEN] = refresh_token
     return None

@@ -17,7 +17,8 @@ from hearth.bans.manager import BanManager
 from hearth.bans.policy import BanPolicy, IPAddress, client_text, policy_allowlist
 from hearth.http.keys import KEY_AUDIT, KEY_AUTH
 from hearth.http.network import LOCAL_NETWORKS, parse_networks
-from hearth.http.view import JSON_CONTENT_TYPE, client_ip, json_bytes
+from hearth.http.refusals import Refusal
+from hearth.http.view import client_ip
 
 if TYPE_CHECKING:
     from hearth.config.schema import HttpSection
@@ -38,7 +39,7 @@ MAX_REASON: Final = 40
 _SUMMARY_TOP: Final = 5
 
 BANNED_MESSAGE: Final = "Access from this address is blocked after repeated failed logins."
-_BANNED_BODY: Final = json_bytes({"message": BANNED_MESSAGE})
+BANNED: Final = Refusal(403, BANNED_MESSAGE)
 
 
 def ban_policy(http: HttpSection) -> BanPolicy:
@@ -83,9 +84,7 @@ def ban_check(bans: BanManager) -> Callable[[web.Request], web.Response | None]:
             if expiry is not None:
                 if expiry > clock():
                     refused[key] = refused.get(key, 0) + 1
-                    return web.Response(
-                        body=_BANNED_BODY, status=403, content_type=JSON_CONTENT_TYPE
-                    )
+                    return BANNED.response()
                 banned.pop(key, None)
         return None
 

@@ -19,8 +19,8 @@ from aiohttp import hdrs, web
 from yarl import URL
 
 from hearth.exceptions import PermissionDenied, UnsupportedMediaType
-from hearth.http.errors import refusal
 from hearth.http.log_limit import LogLimiter
+from hearth.http.refusals import Refusal
 from hearth.http.view import JSON_CONTENT_TYPE, client_ip
 
 if TYPE_CHECKING:
@@ -42,6 +42,7 @@ CROSS_SITE_MESSAGE: Final = (
     "origin use the API, list that origin in `cors_allowed_origins` under `http:`."
 )
 JSON_ONLY_MESSAGE: Final = "Send the body as JSON, with Content-Type: application/json."
+_CROSS_SITE: Final = Refusal(PermissionDenied.status, CROSS_SITE_MESSAGE)
 
 
 class Site(Enum):
@@ -107,7 +108,7 @@ def csrf_check(http: HttpSection) -> Callable[[web.Request], web.Response | None
                 request.headers.get(hdrs.ORIGIN, "")[:_LOGGED_ORIGIN],
                 request.headers.get(SEC_FETCH_SITE, "")[:_LOGGED_ORIGIN],
             )
-        return refusal(PermissionDenied(CROSS_SITE_MESSAGE))
+        return _CROSS_SITE.response()
 
     return csrf
 

@@ -17,6 +17,7 @@ from hearth.http.errors import refusal
 from hearth.http.keys import REQ_CLIENT_IP
 from hearth.http.log_limit import LogLimiter
 from hearth.http.network import IPAddress, NetworkSet, parse_address, parse_networks, peer_ip
+from hearth.http.refusals import Refusal
 
 if TYPE_CHECKING:
     from hearth.config.schema import HttpSection
@@ -30,6 +31,11 @@ FORWARDED_HEADERS: Final = (FORWARDED_FOR, FORWARDED_PROTO, FORWARDED_HOST)
 
 _SCHEMES: Final = frozenset({"http", "https"})
 _HOST_CHARACTERS: Final = frozenset(string.ascii_letters + string.digits + "-._")
+
+
+_UNTRUSTED: Final = Refusal(
+    BadRequest.status, "Forwarded headers are not accepted from this address."
+)
 
 
 class ForwardedError(ValueError):
@@ -195,7 +201,7 @@ def forwarded_relay(http: HttpSection) -> Callable[[web.Request], web.Request | 
             if warned.allow(peer):
                 name = next(name for name in FORWARDED_HEADERS if name in headers)
                 _LOGGER.warning(_untrusted_advice(peer, name, use_x_forwarded_for))
-            return refusal(BadRequest("Forwarded headers are not accepted from this address."))
+            return _UNTRUSTED.response()
         found: Forwarded | None = None
         try:
             if FORWARDED_FOR in headers:

@@ -20,10 +20,10 @@ from aiohttp import hdrs, web
 
 from hearth.certs.validate import host_matches
 from hearth.exceptions import BadRequest
-from hearth.http.errors import refusal
 from hearth.http.forwarded import FORWARDED_HOST, forwarded_host, valid_host
 from hearth.http.log_limit import LogLimiter
 from hearth.http.network import IPAddress, normalize, peer_ip
+from hearth.http.refusals import Refusal
 
 if TYPE_CHECKING:
     from hearth.config.schema import HttpSection
@@ -48,6 +48,8 @@ UNKNOWN_HOST: Final = (
     "This hub does not answer to that host name. If it is the hub's own name, add it to "
     "`allowed_hosts` under `http:` in configuration.yaml."
 )
+_NO_HOST: Final = Refusal(HostNotAllowed.status, MISSING_HOST)
+_FOREIGN_HOST: Final = Refusal(HostNotAllowed.status, UNKNOWN_HOST)
 
 
 def split_host(value: str) -> tuple[str, IPAddress | None] | None:
@@ -186,7 +188,7 @@ def host_check(hosts: AllowedHosts) -> Callable[[web.Request], web.Response | No
             value = request.headers.get(hdrs.HOST)
         if not value:
             # Without Host, aiohttp would make up one with a blocking reverse-DNS lookup.
-            return refusal(HostNotAllowed(MISSING_HOST))
+            return _NO_HOST.response()
         if hosts.allows(value):
             return None
         # Threat: DNS rebinding. A foreign name means a page of another site is talking to the
@@ -200,6 +202,6 @@ def host_check(hosts: AllowedHosts) -> Callable[[web.Request], web.Response | No
                 value[:_LOGGED_HOST],
                 header,
             )
-        return refusal(HostNotAllowed(UNKNOWN_HOST))
+        return _FOREIGN_HOST.response()
 
     return check_host

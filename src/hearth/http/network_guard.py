@@ -10,9 +10,9 @@ from aiohttp import web
 
 from hearth import const
 from hearth.exceptions import ConfigError, PermissionDenied
-from hearth.http.errors import refusal
 from hearth.http.log_limit import LogLimiter
 from hearth.http.network import NetworkSet, local_networks, parse_networks, peer_ip
+from hearth.http.refusals import Refusal
 from hearth.http.tls import tls_enabled
 from hearth.http.view import client_ip
 
@@ -29,6 +29,8 @@ LOCAL_ONLY_MESSAGE: Final = (
 PROXY_ONLY_MESSAGE: Final = (
     "Remote clients must connect through the reverse proxy: this hub does not serve TLS itself."
 )
+_LOCAL_ONLY: Final = Refusal(PermissionDenied.status, LOCAL_ONLY_MESSAGE)
+_PROXY_ONLY: Final = Refusal(PermissionDenied.status, PROXY_ONLY_MESSAGE)
 
 
 def check_remote_access(config: Config) -> None:
@@ -68,7 +70,7 @@ def network_guard(config: Config) -> Callable[[web.Request], web.Response | None
                     "is off",
                     client,
                 )
-            return refusal(PermissionDenied(LOCAL_ONLY_MESSAGE))
+            return _LOCAL_ONLY.response()
 
         return local_only
 
@@ -89,6 +91,6 @@ def network_guard(config: Config) -> Callable[[web.Request], web.Response | None
                 "because the hub does not serve TLS",
                 client,
             )
-        return refusal(PermissionDenied(PROXY_ONLY_MESSAGE))
+        return _PROXY_ONLY.response()
 
     return proxy_only

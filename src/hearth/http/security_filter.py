@@ -12,6 +12,7 @@ from aiohttp import web
 from hearth.http.errors import error_response
 from hearth.http.log_limit import LogLimiter
 from hearth.http.network import peer_ip
+from hearth.http.refusals import Refusal
 
 _LOGGER = logging.getLogger(__name__)
 
@@ -19,6 +20,7 @@ _LOGGER = logging.getLogger(__name__)
 MAX_DECODE_ROUNDS: Final = 4
 _LOGGED_TARGET: Final = 120  # characters of a refused target that reach the log
 _WARNED: Final = LogLimiter()
+MALFORMED_TARGET: Final = Refusal(400, "Malformed request target.", close=True)
 
 # Everything that separates path segments or query items, for any server or file system a
 # target might reach: `..;/` (Tomcat), `..\` (Windows), `?x=..` and `&x=..` (file parameters).
@@ -73,7 +75,7 @@ def check_target(request: web.Request) -> web.StreamResponse | None:
                 problem,
                 request.raw_path[:_LOGGED_TARGET],
             )
-        return _close(error_response(400, "Malformed request target."))
+        return MALFORMED_TARGET.response()
     length = request.content_length
     if length is not None and length > request.client_max_size:
         # Threat: resource exhaustion. Refuse before anything waits for the body to arrive.
