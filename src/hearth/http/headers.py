@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from typing import TYPE_CHECKING, Any, Final
 
 from aiohttp import hdrs, web
@@ -125,20 +125,20 @@ class ResponseHeaders:
         """The data block as header lines (`Name: value\\r\\n` each), for pre-rendered replies."""
         return self._lines[secure]
 
-    def per_request(self, request: web.BaseRequest) -> list[tuple[str, str]]:
-        """The headers that depend on the request, as `add` sets them: caching rules and CORS."""
+    def per_request(self, path: str, headers: Mapping[str, str]) -> list[tuple[str, str]]:
+        """The headers that depend on the request (its path and headers), as `add` sets them:
+        caching rules and CORS."""
         found: list[tuple[str, str]] = []
-        path = request.path
         if path.startswith(self.no_store) or (self.no_cache and path.startswith(self.no_cache)):
             found.append((hdrs.CACHE_CONTROL, "no-store"))
             if self.no_cache and path.startswith(self.no_cache):
                 found.append((hdrs.PRAGMA, "no-cache"))
         if self.cors_origins:
-            found += self._cors(request)
+            found += self._cors(headers)
         return found
 
-    def _cors(self, request: web.BaseRequest) -> list[tuple[str, str]]:
-        origin = request.headers.get(hdrs.ORIGIN)
+    def _cors(self, headers: Mapping[str, str]) -> list[tuple[str, str]]:
+        origin = headers.get(hdrs.ORIGIN)
         if origin is None:
             return []
         if origin not in self.cors_origins:
@@ -166,7 +166,7 @@ class ResponseHeaders:
             if self.no_cache and path.startswith(self.no_cache):
                 headers[hdrs.PRAGMA] = "no-cache"
         if self.cors_origins:
-            for name, value in self._cors(request):
+            for name, value in self._cors(request.headers):
                 if name == hdrs.VARY:
                     headers.add(name, value)  # to what the view varies on
                 else:

@@ -20,7 +20,8 @@ from typing import Any, Final
 from aiohttp import hdrs, web
 from aiohttp.abc import AbstractStreamWriter
 
-from hearth.http.headers import ResponseHeaders, hub_only, response_headers
+from hearth import const
+from hearth.http.headers import BASE_HEADERS, ResponseHeaders, hub_only, response_headers
 from hearth.http.view import JSON_CONTENT_TYPE, json_bytes
 
 _CACHE_LIMIT: Final = 64  # rendered variants per application; CORS origins vary the key
@@ -75,6 +76,43 @@ class Refusal:
                 cache.clear()
             cache[key] = head
         return head
+
+    def wire(self, head: bytes, *, head_only: bool = False) -> bytes:
+        """The whole answer: `head`, the Date, and the body unless it answers a HEAD request."""
+        if head_only:
+            return head + date_line() + b"\r\n"
+        return head + date_line() + b"\r\n" + self.body
+
+
+def raw_reply(status: int, reason: str, message: str, *extra: str) -> bytes:
+    """A complete HTTP/1.1 response, for when no request object exists (yet) to answer."""
+    body = json_bytes({"message": message})
+    lines = [
+        f"HTTP/1.1 {status} {reason}",
+        "Content-Type: application/json",
+        f"Content-Length: {len(body)}",
+        "Connection: close",
+        *(f"{name}: {value}" for name, value in BASE_HEADERS.items()),
+        *extra,
+    ]
+    return ("\r\n".join(lines) + "\r\n\r\n").encode("ascii") + body
+
+
+REQUEST_TIMEOUT_REPLY: Final = raw_reply(
+    408, "Request Timeout", "The request headers did not arrive in time."
+)
+TOO_MANY_CONNECTIONS_REPLY: Final = raw_reply(
+    503,
+    "Service Unavailable",
+    "Too many connections from your address.",
+    f"Retry-After: {int(const.HEADER_READ_TIMEOUT)}",
+)
+HUB_FULL_REPLY: Final = raw_reply(
+    503,
+    "Service Unavailable",
+    "The hub has too many open connections; try again shortly.",
+    f"Retry-After: {int(const.HEADER_READ_TIMEOUT)}",
+)
 
 
 class _DateLine:
@@ -155,10 +193,9 @@ class RenderedResponse(web.Response):
             tuple(request.version),  # type: ignore[arg-type]
             secure=request.secure,
             keep_alive=keep_alive,
-            per_request=spec.per_request(request),
+            per_request=spec.per_request(request.path, request.headers),
         )
-        tail = b"\r\n" if request.method == hdrs.METH_HEAD else b"\r\n" + self._refusal.body
-        self._wire = head + date_line() + tail
+        self._wire = self._refusal.wire(head, head_only=request.method == hdrs.METH_HEAD)
         self._req = request
         writer = self._payload_writer = request.writer
         return writer
