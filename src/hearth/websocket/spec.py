@@ -5,7 +5,7 @@ from __future__ import annotations
 import inspect
 from collections.abc import Awaitable, Callable, Iterable, Mapping
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any, Generic, TypeVar
+from typing import TYPE_CHECKING, Any, Final, Generic, TypeVar
 
 from pydantic import BaseModel, ConfigDict, ValidationError
 
@@ -29,6 +29,10 @@ class NoParams(Params):
     """A command without fields."""
 
 
+# What every command without fields receives (models are frozen: one instance serves all).
+NO_PARAMS: Final = NoParams()
+
+
 @dataclass(frozen=True, slots=True)
 class CommandSpec(Generic[M]):
     """One command: its type, schema, handler and whether it needs an administrator."""
@@ -41,6 +45,9 @@ class CommandSpec(Generic[M]):
 
     def validate(self, payload: dict[str, Any]) -> M:
         """The payload as the command's schema, or BadRequest naming the bad fields."""
+        if not payload and self.schema is NoParams:
+            # The fast path for ping, get_states, ...: nothing to validate, no pydantic.
+            return NO_PARAMS  # type: ignore[return-value]
         try:
             return self.schema.model_validate(payload)
         except ValidationError as err:
