@@ -5,16 +5,28 @@ VENV := .venv
 PY := $(VENV)/bin/python
 PIP := $(PY) -m pip --disable-pip-version-check --no-input
 CONFIG ?= config
+HEARTH_USER ?= hearth
 NODE_DIR := tests/acceptance/js
 # MDN HTTP Observatory's scanner; --ignore-scripts: its install scripts would download lists.
 OBSERVATORY_DIR := tests/acceptance/observatory
 
 .PHONY: run test lint typecheck pytest setup setup-dev system-test-deps lock clean \
-	bench bench-smoke bench-deps
+	bench bench-smoke bench-deps sbom audit fuzz soak
 
+# As root, the hub never serves as root: a locked system user (no shell, no password, no home)
+# is created once, and `hearth run --user` switches to it after binding its ports.
 run: setup
 	$(PY) -m hearth --config $(CONFIG) init-demo
-	$(PY) -m hearth --config $(CONFIG) run
+	@if [ "$$(id -u)" = 0 ]; then \
+	  if ! id -u $(HEARTH_USER) >/dev/null 2>&1; then \
+	    echo "Creating the system user $(HEARTH_USER) (no shell, no password, no home) to run the hub"; \
+	    useradd --system --no-create-home --home-dir /nonexistent --shell /usr/sbin/nologin \
+	      $(HEARTH_USER) || exit 1; \
+	  fi; \
+	  exec $(PY) -m hearth --config $(CONFIG) run --user $(HEARTH_USER); \
+	else \
+	  exec $(PY) -m hearth --config $(CONFIG) run; \
+	fi
 
 test: setup-dev system-test-deps lint typecheck pytest
 
@@ -40,10 +52,12 @@ $(VENV)/.dev: $(VENV)/.runtime requirements-dev.lock
 
 # Tools the tests drive for real; installed from Debian when missing (command:package pairs).
 TEST_TOOLS := node:nodejs npm:npm openssl:openssl nginx:nginx fail2ban-regex:fail2ban \
-	chromium:chromium chromedriver:chromium-driver
+	chromium:chromium chromedriver:chromium-driver systemd-analyze:systemd setpriv:util-linux \
+	unshare:util-linux useradd:passwd
 SSLYZE_VENV := .venv-sslyze
+SCHEMATHESIS_VENV := .venv-schemathesis
 
-system-test-deps: $(SSLYZE_VENV)/.done
+system-test-deps: $(SSLYZE_VENV)/.done $(SCHEMATHESIS_VENV)/.done
 	@missing=""; for pair in $(TEST_TOOLS); do \
 	  command -v "$${pair%%:*}" >/dev/null || [ -x "/usr/sbin/$${pair%%:*}" ] || missing="$$missing $${pair#*:}"; done; \
 	if [ -n "$$missing" ]; then echo "installing from Debian:$$missing"; \
@@ -59,13 +73,21 @@ $(SSLYZE_VENV)/.done: requirements-sslyze.lock
 	$(SSLYZE_VENV)/bin/python -m pip --disable-pip-version-check --no-input install -q --require-hashes -r requirements-sslyze.lock
 	@touch $@
 
+# schemathesis' pytest plugin patches Hypothesis for every test of a venv it is installed in, so
+# the API fuzzer gets a venv of its own too; tests/fuzz runs it as a separate process.
+$(SCHEMATHESIS_VENV)/.done: requirements-schemathesis.lock
+	@[ -x $(SCHEMATHESIS_VENV)/bin/python ] || $(PYTHON) -m venv $(SCHEMATHESIS_VENV)
+	$(SCHEMATHESIS_VENV)/bin/python -m pip --disable-pip-version-check --no-input install -q --require-hashes --only-binary=:all: -r requirements-schemathesis.lock
+	@touch $@
+
 lint: setup-dev
-	$(VENV)/bin/ruff check src tests bench
-	$(VENV)/bin/ruff format --check src tests bench
+	$(VENV)/bin/ruff check src tests bench tools
+	$(VENV)/bin/ruff format --check src tests bench tools
 
 typecheck: setup-dev
 	$(VENV)/bin/mypy
 	$(VENV)/bin/mypy bench
+	$(VENV)/bin/mypy tools
 
 pytest: setup-dev
 	$(PY) -m pytest -q $(PYTEST_ARGS)
@@ -89,6 +111,20 @@ bench: bench-deps
 bench-smoke: bench-deps
 	$(PY) -m bench --smoke
 
+# The fault suite's fuzzers (tests/fuzz/) with 40 times the examples of `make test` and fresh
+# random inputs each run (hypothesis profile `long`); about an hour on 2 cores. FUZZ_ARGS are
+# passed to pytest, e.g. FUZZ_ARGS=tests/fuzz/test_websocket.py.
+FUZZ_ARGS ?= tests/fuzz
+fuzz: setup-dev system-test-deps
+	HEARTH_FUZZ_PROFILE=long $(PY) -m pytest -q -p no:cacheprovider --timeout=0 $(FUZZ_ARGS)
+
+# Mixed traffic against a real hub for SOAK_SECONDS (default 10 minutes), sampling RSS, open
+# descriptors and latency every second; fails on growth beyond the printed bounds. The CSV and
+# the PNG chart go to bench/results/. Not part of `make test`.
+SOAK_SECONDS ?= 600
+soak: setup-dev
+	$(PY) -m bench.soak --seconds $(SOAK_SECONDS)
+
 # Re-lock after editing requirements*.in (needs network access to PyPI).
 lock:
 	$(PIP) install -q uv
@@ -96,6 +132,21 @@ lock:
 	$(VENV)/bin/uv pip compile -q --generate-hashes --python-version 3.11 --no-header requirements-build.in -o requirements-build.lock
 	$(VENV)/bin/uv pip compile -q --generate-hashes --python-version 3.11 --no-header requirements-dev.in -o requirements-dev.lock
 	$(VENV)/bin/uv pip compile -q --generate-hashes --python-version 3.11 --no-header requirements-sslyze.in -o requirements-sslyze.lock
+	$(VENV)/bin/uv pip compile -q --generate-hashes --python-version 3.11 --no-header requirements-schemathesis.in -o requirements-schemathesis.lock
+
+# Supply chain. `make sbom` writes a CycloneDX SBOM (JSON) of the runtime dependencies exactly as
+# requirements.lock pins them; `make audit` looks them up in the PyPA vulnerability database.
+SBOM ?= sbom.cdx.json
+
+sbom: setup-dev
+	$(VENV)/bin/cyclonedx-py requirements --pyproject pyproject.toml --mc-type application \
+	  --output-reproducible --of JSON -o $(SBOM) requirements.lock
+	@echo "Wrote $(SBOM): the runtime dependencies of requirements.lock (CycloneDX JSON)"
+
+# Exit codes: 0 no known vulnerability, 1 vulnerable (pip-audit lists them), 3 not checked:
+# the vulnerability database could not be reached (pip-audit says why).
+audit: setup-dev
+	@$(PY) tools/audit_lock.py requirements.lock
 
 clean:
-	rm -rf $(VENV) $(SSLYZE_VENV) .mypy_cache .pytest_cache .ruff_cache
+	rm -rf $(VENV) $(SSLYZE_VENV) $(SCHEMATHESIS_VENV) .mypy_cache .pytest_cache .ruff_cache

@@ -36,7 +36,7 @@ async def open_app(config_dir: Path) -> tuple[web.Application, Cleanup]:
     async def cleanup() -> None:
         await runner.cleanup()
         await hub.stop()
-        auth.close()
+        await auth.aclose()
 
     return app, cleanup
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import asyncio
+import functools
 import importlib
 import importlib.util
 import time
@@ -69,7 +71,9 @@ def store_bans(config_dir: Path, clients: Iterable[str]) -> int:
     try:
         now = time.time()
         records = [policy.BanRecord(client, now, None, 1, "cli", "benchmark") for client in clients]
-        stored: int = store_module.BanStore(db).put_many(records)
+        stored: int = asyncio.run(
+            db.write(functools.partial(store_module.put_bans, records=records))
+        )
         return stored
     finally:
         db.close()

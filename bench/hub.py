@@ -174,7 +174,10 @@ class Hub:
         self.began = time.perf_counter()
         cwd = self.config_dir.parent
         if command is None:
-            command = procs.python_command("-m", "hearth", "-c", str(self.config_dir), "run")
+            # --allow-root: a benchmark started as root measures the hub as it is, without a switch.
+            command = procs.python_command(
+                "-m", "hearth", "-c", str(self.config_dir), "run", "--allow-root"
+            )
         else:
             cwd = procs.REPO  # a bench module (`-m bench.profiler`) must be importable
         self.process = procs.start(command, self.log, cwd=cwd, pinning=pinning)

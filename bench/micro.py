@@ -201,7 +201,7 @@ async def measure(config_dir: Path, token: str, count: int) -> list[tuple[str, f
             record_auth_failure(request, reason="invalid_token")
         rows.append(("  record_auth_failure alone (log, audit, count)",
                      (time.thread_time() - began) / count * 1e6))  # fmt: skip
-        full[KEY_BANS].ban(BANNED_PEER, reason="micro")
+        await full[KEY_BANS].ban(BANNED_PEER, reason="micro")
         banned = requests(full, "/api/", token, [BANNED_PEER])
         rows.append(("GET /api/, banned client (403)", await per_request(full, banned, count)))
         rows += token_checks(auth, token, count)
@@ -209,7 +209,7 @@ async def measure(config_dir: Path, token: str, count: int) -> list[tuple[str, f
         for runner in runners:
             await runner.cleanup()
         await hub.stop()
-        auth.close()
+        await auth.aclose()
     return rows
 
 

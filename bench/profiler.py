@@ -142,7 +142,7 @@ def main(argv: list[str]) -> None:
         else:
             from hearth.cli import main as hearth_main
 
-            hearth_main(["-c", args[0], "run"])
+            hearth_main(["-c", args[0], "run", "--allow-root"])
     finally:
         profiler.disable()
         profiler.dump_stats(out)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
 from pathlib import Path
 
@@ -17,6 +18,21 @@ from hearth.http.server import create_app
 from hearth.integrations import demo
 
 STRONG_PASSWORD = "correct-horse-battery-staple-42"
+
+
+async def reload_soon(auth: AuthManager) -> bool:
+    """Reload once the store's writer has noticed another process's commit (it polls)."""
+    for _ in range(200):
+        if await auth.reload_if_changed():
+            return True
+        await asyncio.sleep(0.02)
+    return False
+
+
+async def settle() -> None:
+    """Let revoke listeners run: they are told at the next turn of the event loop."""
+    await asyncio.sleep(0)
+
 
 AiohttpClient = Callable[[web.Application], Awaitable[TestClient[web.Request, web.Application]]]
 
@@ -68,16 +84,16 @@ async def plain_user(auth: AuthManager) -> User:
 
 
 @pytest.fixture
-def admin_token(auth: AuthManager, admin_user: User) -> str:
+async def admin_token(auth: AuthManager, admin_user: User) -> str:
     """A valid access token for the admin."""
-    refresh_token, _secret = auth.create_refresh_token(admin_user, client_id="http://test/")
+    refresh_token, _secret = await auth.create_refresh_token(admin_user, client_id="http://test/")
     return auth.create_access_token(refresh_token)
 
 
 @pytest.fixture
-def user_token(auth: AuthManager, plain_user: User) -> str:
+async def user_token(auth: AuthManager, plain_user: User) -> str:
     """A valid access token for the non-admin user."""
-    refresh_token, _secret = auth.create_refresh_token(plain_user, client_id="http://test/")
+    refresh_token, _secret = await auth.create_refresh_token(plain_user, client_id="http://test/")
     return auth.create_access_token(refresh_token)
 
 

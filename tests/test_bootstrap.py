@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from collections.abc import Iterator
 from pathlib import Path
@@ -29,8 +30,8 @@ def auth(tmp_path: Path) -> Iterator[AuthManager]:
     """A store with an administrator `alice` and an ordinary user `kitchen`."""
     hasher = PasswordHasher(memory_cost=64, time_cost=1, parallelism=1)
     manager = AuthManager.open(tmp_path, hasher=hasher)
-    manager.create_user_sync("alice", PASSWORD, is_admin=True)
-    manager.create_user_sync("kitchen", PASSWORD)
+    asyncio.run(manager.create_user("alice", PASSWORD, is_admin=True))
+    asyncio.run(manager.create_user("kitchen", PASSWORD))
     yield manager
     manager.close()
 

@@ -17,7 +17,10 @@ README = Path(__file__).resolve().parent.parent / "README.md"
 
 
 def command_paths(group: click.Group, prefix: str = "hearth") -> Iterator[str]:
-    for name, command in sorted(group.commands.items()):
+    ctx = click.Context(group)
+    for name in group.list_commands(ctx):
+        command = group.get_command(ctx, name)
+        assert command is not None, name
         path = f"{prefix} {name}"
         if isinstance(command, click.Group):
             yield from command_paths(command, path)

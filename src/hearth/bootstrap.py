@@ -6,10 +6,12 @@ import asyncio
 import contextlib
 import logging
 import signal
+import sqlite3
 from pathlib import Path
 
 from hearth import const
 from hearth.auth.manager import AuthManager
+from hearth.auth.upkeep import upkeep_loop
 from hearth.auth.views import KEY_ONBOARDING
 from hearth.check.service import log_startup_summary
 from hearth.config import ConfigFile, read_config
@@ -19,10 +21,11 @@ from hearth.config.permissions import check_permissions, refusal
 from hearth.config.schema import Config
 from hearth.core.hub import Hub, HubConfig
 from hearth.core.registries import Registries, RegistryStore
-from hearth.exceptions import ConfigError
+from hearth.exceptions import ConfigError, StorageBusy, StorageError, StorageFull
 from hearth.http.server import HttpServer, create_app
 from hearth.http.tls import TlsSettings
 from hearth.http.tls_reload import load_tls
+from hearth.privileges import RunAs, plan
 
 _LOGGER = logging.getLogger(__name__)
 
@@ -53,14 +56,19 @@ async def _reload_auth(auth: AuthManager) -> None:
     while True:
         await asyncio.sleep(const.AUTH_RELOAD_INTERVAL)
         try:
-            auth.reload_if_changed()
+            await auth.reload_if_changed()
+        except StorageError as err:
+            _LOGGER.debug("Reload of users and tokens deferred: %s", err.message)
         except Exception:
             _LOGGER.exception("Could not reload users and tokens")
 
 
-def check_files(config_dir: Path, config: ConfigFile | None = None) -> None:
-    """Refuse files other users could change (hearth.config.permissions); log the lesser ones."""
-    findings = check_permissions(config_dir, config)
+def check_files(config_dir: Path, config: ConfigFile | None = None, *, uid: int = -1) -> None:
+    """Refuse files other users could change (hearth.config.permissions); log the lesser ones.
+
+    `uid` is the user the hub will serve as (-1: this process's own user).
+    """
+    findings = check_permissions(config_dir, config, uid=uid)
     error = refusal(findings)
     if error is not None:
         raise error
@@ -87,27 +95,62 @@ def check_trusted_admins(config: ConfigFile, auth: AuthManager) -> None:
                 raise config.error(path, TRUSTED_ADMIN)
 
 
-async def run(config_dir: Path) -> None:
+def startup_storage_error(err: StorageError | sqlite3.Error) -> ConfigError:
+    """One line for a database that cannot be used at start (the CLI prints it and exits 1)."""
+    if isinstance(err, StorageBusy):
+        problem = "the database is locked by another process (storage busy); stop it and retry"
+    elif isinstance(err, StorageFull):
+        problem = "the disk is full (storage full); free some space and retry"
+    elif isinstance(err, StorageError):
+        problem = "the database cannot be written; check the disk and the file's permissions"
+    else:
+        problem = f"cannot use the database: {err}"
+    return ConfigError(f"cannot start: {problem}", file=const.DATABASE_FILE)
+
+
+def prepare_privileges(run_as: RunAs | None) -> RunAs:
+    """Refuse root without --user or --allow-root; set what every later thread must inherit
+    (`hearth run` does this before it starts its logging thread; a second call changes nothing)."""
+    run_as = run_as if run_as is not None else plan(None, allow_root=False)
+    run_as.prepare()
+    return run_as
+
+
+def leave_root(run_as: RunAs | None, config_dir: Path, config: Config) -> None:
+    """Ports bound, files open: switch to the hub's own user (hearth.privileges)."""
+    if run_as is None:
+        return
+    tls = TlsSettings.from_config(config)
+    # The certificate files are read again on renewal: the new user must be able to.
+    run_as.leave_root(config_dir, tls.files if tls is not None else ())
+
+
+async def run(config_dir: Path, run_as: RunAs | None = None) -> None:
     """Check the configuration and its files, hold the directory's lock, serve until SIGTERM."""
-    check_files(config_dir)  # before reading: a file others can write is not worth reading
+    run_as = prepare_privileges(run_as)
+    uid = run_as.check_uid
+    check_files(config_dir, uid=uid)  # before reading: a file others can write is not worth it
     config = read_config(config_dir)
-    check_files(config_dir, config)
+    check_files(config_dir, config, uid=uid)
     log_config_warnings(config)
     lock = InstanceLock.acquire(config_dir)
     try:
-        await serve(config_dir, config)
+        await serve(config_dir, config, run_as)
     except ConfigError as err:
         raise config.located(err) from None
     finally:
         lock.release()
 
 
-async def serve(config_dir: Path, config_file: ConfigFile) -> None:
+async def serve(config_dir: Path, config_file: ConfigFile, run_as: RunAs | None = None) -> None:
     """Open the store and the listeners for a checked configuration; serve until SIGTERM."""
     config = config_file.config
     # Certificate problems stop the hub here too, before anything is opened or bound.
     tls = load_tls(TlsSettings.from_config(config))
-    auth = AuthManager.open(config_dir)
+    try:
+        auth = AuthManager.open(config_dir)
+    except (StorageError, sqlite3.Error) as err:
+        raise startup_storage_error(err) from None
     hub = Hub(hub_config(config))
     server: HttpServer | None = None
     stop = asyncio.Event()
@@ -125,9 +168,13 @@ async def serve(config_dir: Path, config_file: ConfigFile) -> None:
             config.http.server_port,
             tls.server_context if tls is not None else None,
         )
-        await server.start()
+        await server.start(serve=False)  # every address bound, nothing accepted yet
+        leave_root(run_as, config_dir, config)
+        await server.serve()
+        auth.db.log_write_failures()
         await hub.start()
         hub.create_task(_reload_auth(auth), "auth-reload")
+        hub.create_task(upkeep_loop(auth, config.auth), "storage-upkeep")
         if tls is not None:
             hub.create_task(tls.watch(), "tls-reload")
         for host, port in server.bound:
@@ -142,6 +189,9 @@ async def serve(config_dir: Path, config_file: ConfigFile) -> None:
         )
         await stop.wait()
         _LOGGER.info("Stopping")
+    except (StorageError, sqlite3.Error) as err:
+        # Only start-up can get here (while serving, storage errors stay inside requests).
+        raise startup_storage_error(err) from None
     finally:
         for signum in (signal.SIGINT, signal.SIGTERM):
             loop.remove_signal_handler(signum)
@@ -149,4 +199,4 @@ async def serve(config_dir: Path, config_file: ConfigFile) -> None:
             await server.stop()
         with contextlib.suppress(Exception):
             await hub.stop()
-        auth.close()
+        await auth.aclose()

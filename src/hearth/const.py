@@ -47,6 +47,20 @@ REFRESH_TOKEN_IDLE_LIFETIME: Final = timedelta(days=90)  # a login session unuse
 LONG_LIVED_TOKEN_DEFAULT_DAYS: Final = 365
 LONG_LIVED_TOKEN_MAX_DAYS: Final = 3650
 AUTH_RELOAD_INTERVAL: Final = 1.0  # seconds between checks for changes made by the CLI
+# Per user (auth: max_sessions_per_user, ...): at the session cap the least recently used session
+# makes room; at the long-lived cap creation is refused; creations beyond the rate are refused.
+MAX_SESSIONS_PER_USER: Final = 100
+MAX_LONG_LIVED_TOKENS_PER_USER: Final = 50
+TOKEN_CREATIONS_PER_MINUTE: Final = 30
+# Revoked or expired sessions are remembered (ids and secret hashes, nothing usable) this long, so
+# that a client still presenting one is told so instead of being counted as a guesser.
+TOKEN_TOMBSTONE_LIFETIME: Final = timedelta(days=365)
+MAX_TOKEN_TOMBSTONES: Final = 100_000
+
+# The audit log (auth: audit_log_retention, audit_log_max_rows), pruned in the background.
+AUDIT_LOG_RETENTION: Final = 365 * 24 * 60 * 60.0
+AUDIT_LOG_MAX_ROWS: Final = 1_000_000
+STORAGE_UPKEEP_INTERVAL: Final = 3600.0  # seconds between prunes of the audit log and tombstones
 
 # Passwords (OWASP minimum for Argon2id: m=19 MiB, t=2, p=1).
 ARGON2_MEMORY_KIB: Final = 19 * 1024

@@ -38,6 +38,13 @@ class ConfigError(HearthError):
         super().__init__(text)
 
 
+class PrivilegeError(HearthError):
+    """`hearth run` will not run as root, or could not give root up; the message says how to
+    start it instead (hearth.privileges)."""
+
+    code = "privileges"
+
+
 class BadRequest(HearthError):
     """The request is malformed or fails validation."""
 
@@ -119,3 +126,42 @@ class Unavailable(HearthError):
 
     status = 503
     code = "unavailable"
+
+
+class RateLimited(HearthError):
+    """The same thing was asked for too often in a short time; try again later."""
+
+    status = 429
+    code = "rate_limited"
+
+
+class StorageError(Unavailable):
+    """The database could not store a change. Reads keep working; the hub recovers by itself.
+
+    The message is safe to show: it says what happened, never a path or an SQL detail.
+    """
+
+    code = "storage_error"
+
+    def __init__(self, message: str = "storage error: the change was not saved.") -> None:
+        super().__init__(message)
+
+
+class StorageFull(StorageError):
+    """The disk holding the database is full (or the file may not grow)."""
+
+    code = "storage_full"
+
+    def __init__(self, message: str = "storage full: the change was not saved.") -> None:
+        super().__init__(message)
+
+
+class StorageBusy(StorageError):
+    """Another process holds the database's write lock for too long."""
+
+    code = "storage_busy"
+
+    def __init__(
+        self, message: str = "storage busy: the change was not saved; try again shortly."
+    ) -> None:
+        super().__init__(message)

@@ -24,6 +24,12 @@ HOST = "127.0.0.1"
 START_TIMEOUT = 15.0
 STOP_TIMEOUT = 10.0
 CLI_TIMEOUT = 30.0
+# `hearth run` as these tests start it. The suite runs as root, and a hub started as root needs
+# either a user to switch to or --allow-root (as in a container); test_privileges.py covers the
+# switch and the refusal, every other test keeps the hub root explicitly.
+RUN = ("run", "--allow-root")
+LOG_SETTLE = 0.1  # the log file unchanged this long: the hub's logging thread has caught up
+LOG_SETTLE_MAX = 2.0
 
 # Lines that betray an unhandled error or a 500 somewhere in the server.
 _BAD_LOG = re.compile(r"Traceback|Error handling request|Unhandled error|Internal error|\" 500 ")
@@ -136,7 +142,19 @@ class RunningHub:
         return f"ws://{HOST}:{self.port}/api/websocket"
 
     def log(self) -> str:
-        """Everything the hub wrote to stdout and stderr so far."""
+        """Everything the hub wrote to stdout and stderr so far.
+
+        The hub logs from a thread of its own (so that stderr never stalls its event loop):
+        wait, bounded, until the file stops growing, so that lines of what just happened are in.
+        """
+        deadline = time.monotonic() + LOG_SETTLE_MAX
+        size = -1
+        while time.monotonic() < deadline:
+            now = self.log_path.stat().st_size if self.log_path.exists() else 0
+            if now == size:
+                break
+            size = now
+            time.sleep(LOG_SETTLE)
         return self.log_path.read_text(encoding="utf-8", errors="replace")
 
     def stop(self, sig: signal.Signals = signal.SIGTERM) -> int:
@@ -164,7 +182,7 @@ def start_hub(config_dir: Path, port: int, log_path: Path) -> subprocess.Popen[b
     """Start `python -m hearth -c DIR run` with stdout+stderr going to log_path."""
     with log_path.open("wb") as log:
         return subprocess.Popen(
-            [sys.executable, "-m", "hearth", "-c", str(config_dir), "run"],
+            [sys.executable, "-m", "hearth", "-c", str(config_dir), *RUN],
             stdin=subprocess.DEVNULL,
             stdout=log,
             stderr=subprocess.STDOUT,

@@ -17,6 +17,7 @@ import pytest
 from hearth.certs.configure import set_http_keys
 from tests.acceptance.support import (
     HOST,
+    RUN,
     START_TIMEOUT,
     RunningHub,
     hearth,
@@ -95,7 +96,7 @@ def start_tls_hub(config_dir: Path, port: int, token: str, log_path: Path) -> Tl
 def run_to_exit(config_dir: Path) -> subprocess.CompletedProcess[str]:
     """Run `hearth run` where it is expected to refuse to start; bounded."""
     return subprocess.run(
-        [sys.executable, "-m", "hearth", "-c", str(config_dir), "run"],
+        [sys.executable, "-m", "hearth", "-c", str(config_dir), *RUN],
         stdin=subprocess.DEVNULL,
         capture_output=True,
         text=True,

@@ -25,6 +25,7 @@ from hearth import const
 from hearth.http.fd_limit import connection_cap
 from tests.acceptance.support import (
     HOST,
+    RUN,
     RunningHub,
     assert_serving,
     free_port,
@@ -72,7 +73,7 @@ def limited_hub_factory(
         log_path = tmp_path / f"hub{len(started)}.log"
         with log_path.open("wb") as log:
             process = subprocess.Popen(
-                [sys.executable, "-m", "hearth", "-c", str(config_dir), "run"],
+                [sys.executable, "-m", "hearth", "-c", str(config_dir), *RUN],
                 stdin=subprocess.DEVNULL,
                 stdout=log,
                 stderr=subprocess.STDOUT,

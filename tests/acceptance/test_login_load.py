@@ -3,6 +3,7 @@ and a flood of wrong logins neither starves authenticated requests nor grows mem
 
 from __future__ import annotations
 
+import asyncio
 import json
 import math
 import secrets
@@ -60,7 +61,8 @@ def test_unknown_user_costs_the_same_as_a_wrong_password(quiet_hub: RunningHub) 
     auth = AuthManager.open(quiet_hub.config_dir)  # real hashing parameters, as the hub's
     try:
         known = [USERNAME] + [
-            auth.create_user_sync(f"timing{n}", PASSWORD).username for n in range(EXTRA_USERS)
+            asyncio.run(auth.create_user(f"timing{n}", PASSWORD)).username
+            for n in range(EXTRA_USERS)
         ]
     finally:
         auth.close()

@@ -10,6 +10,7 @@ import pytest
 
 from tests.acceptance.nginx import NginxFactory, through
 from tests.acceptance.support import (
+    RUN,
     HttpReply,
     HubFactory,
     assert_error_shape,
@@ -54,7 +55,7 @@ def test_remote_access_without_encryption_refuses_to_start(
     shutil.copytree(hub_template[0], config_dir)
     port = free_port()
     write_config(config_dir, port, http_extra="  remote_access: true\n")
-    result = hearth(config_dir, "run")
+    result = hearth(config_dir, *RUN)
     assert result.returncode == 1
     lines = result.stderr.strip().splitlines()
     assert lines == [

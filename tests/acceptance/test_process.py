@@ -14,6 +14,7 @@ import pytest
 
 from tests.acceptance.support import (
     HOST,
+    RUN,
     START_TIMEOUT,
     STOP_TIMEOUT,
     RunningHub,
@@ -32,7 +33,7 @@ pytestmark = pytest.mark.acceptance
 def run_to_exit(config_dir: Path) -> subprocess.CompletedProcess[str]:
     """Run `hearth run` where it is expected to refuse to start; bounded."""
     return subprocess.run(
-        [sys.executable, "-m", "hearth", "-c", str(config_dir), "run"],
+        [sys.executable, "-m", "hearth", "-c", str(config_dir), *RUN],
         stdin=subprocess.DEVNULL,
         capture_output=True,
         text=True,

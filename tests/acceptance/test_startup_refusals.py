@@ -18,6 +18,7 @@ import pytest
 
 from tests.acceptance.support import (
     CLI_TIMEOUT,
+    RUN,
     START_TIMEOUT,
     HubFactory,
     assert_serving,
@@ -38,7 +39,7 @@ NOBODY = 65534
 def refusal(config_dir: Path, *args: str, prefix: tuple[str, ...] = ()) -> str:
     """Run `hearth run` (or `args`) expecting a refusal: exit 1 and one line; return the line."""
     result = subprocess.run(
-        [*prefix, sys.executable, "-m", "hearth", "-c", str(config_dir), *(args or ("run",))],
+        [*prefix, sys.executable, "-m", "hearth", "-c", str(config_dir), *(args or RUN)],
         stdin=subprocess.DEVNULL,
         capture_output=True,
         text=True,
@@ -225,7 +226,7 @@ def test_a_name_with_control_characters_refuses_to_start(tmp_path: Path) -> None
     assert "\x1b" not in line
 
 
-@pytest.mark.parametrize("command", [("run",), ("user", "list")], ids=["run", "user-list"])
+@pytest.mark.parametrize("command", [RUN, ("user", "list")], ids=["run", "user-list"])
 def test_a_config_path_that_is_a_file_is_one_line(tmp_path: Path, command: tuple[str, ...]) -> None:
     not_a_dir = tmp_path / "configuration.yaml"
     not_a_dir.write_text("homeassistant:\n", encoding="utf-8")

@@ -19,8 +19,8 @@ async def test_list_bans(client: Client, admin_headers: dict[str, str]) -> None:
         assert resp.status == 200
         assert await resp.json() == []
     bans = client.app[KEY_BANS]
-    bans.ban("198.51.100.7", seconds=3600, reason="test", source="cli")
-    bans.ban("2001:db8::9")
+    await bans.ban("198.51.100.7", seconds=3600, reason="test", source="cli")
+    await bans.ban("2001:db8::9")
     async with client.get("/api/bans", headers=admin_headers) as resp:
         listed = await resp.json()
     assert [(b["ip"], b["source"], b["reason"]) for b in listed] == [
@@ -34,12 +34,12 @@ async def test_list_bans(client: Client, admin_headers: dict[str, str]) -> None:
 
 async def test_lift_ban(client: Client, admin_headers: dict[str, str], auth: AuthManager) -> None:
     bans = client.app[KEY_BANS]
-    bans.ban("2001:db8:1:2::/64")
+    await bans.ban("2001:db8:1:2::/64")
     async with client.delete("/api/bans/2001:db8:1:2::77", headers=admin_headers) as resp:
         assert resp.status == 200
         assert (await resp.json())["ip"] == "2001:db8:1:2::/64"
     assert not bans.is_banned(ip_address("2001:db8:1:2::77"))
-    removed = AuditLog(auth.db).query(event="ban_removed")
+    removed = await AuditLog(auth.db).query(event="ban_removed")
     assert [(entry.ip, entry.username) for entry in removed] == [("2001:db8:1:2::/64", "admin")]
     async with client.delete("/api/bans/2001:db8:1:2::77", headers=admin_headers) as resp:
         assert resp.status == 404
@@ -56,7 +56,7 @@ async def test_lift_ban_with_a_bad_address(client: Client, admin_headers: dict[s
 async def test_only_administrators(
     client: Client, user_headers: dict[str, str], admin_headers: dict[str, str]
 ) -> None:
-    client.app[KEY_BANS].ban("198.51.100.7")
+    await client.app[KEY_BANS].ban("198.51.100.7")
     for _ in range(10):
         async with client.get("/api/bans", headers=user_headers) as resp:
             assert resp.status == 403

@@ -28,6 +28,7 @@ EXPECTED_ROUTES = {
     ("GET", "/api/bans"),
     ("DELETE", "/api/bans/{ip}"),
     ("GET", "/api/hearth/check"),
+    ("GET", "/api/openapi.json"),
 }
 
 ADMIN_ONLY = {
@@ -39,6 +40,8 @@ ADMIN_ONLY = {
     ("DELETE", "/api/bans/{ip}"),
     ("GET", "/api/hearth/check"),
     ("HEAD", "/api/hearth/check"),
+    ("GET", "/api/openapi.json"),
+    ("HEAD", "/api/openapi.json"),
 }
 
 ENDPOINTS = [

@@ -11,6 +11,9 @@ import pytest
 from hearth.auth.manager import AuthManager
 from hearth.auth.models import User
 from hearth.auth.passwords import PasswordHasher
+from tests.conftest import reload_soon, settle
+
+__all__ = ["reload_soon", "settle"]
 
 PASSWORD = "correct horse battery staple"
 
@@ -59,5 +62,5 @@ def other_process(tmp_path: Path, clock: FakeClock) -> Iterator[AuthManager]:
 
 
 @pytest.fixture
-def alice(auth: AuthManager) -> User:
-    return auth.create_user_sync("alice", PASSWORD, name="Alice")
+async def alice(auth: AuthManager) -> User:
+    return await auth.create_user("alice", PASSWORD, name="Alice")

@@ -10,13 +10,13 @@ from typing import Any
 
 import pytest
 
-from hearth.auth import mfa_codes
 from hearth.auth.codes import AuthCodes
 from hearth.auth.flow import MAX_STEP_FAILURES, LoginFlow
 from hearth.auth.login import Client, LoginService, Outcome
 from hearth.auth.manager import AuthManager
-from hearth.auth.mfa import MfaManager
-from hearth.auth.mfa_policy import MfaPolicy
+from hearth.auth.mfa import codes as mfa_codes
+from hearth.auth.mfa.manager import MfaManager
+from hearth.auth.mfa.policy import MfaPolicy
 from hearth.auth.models import User
 from hearth.auth.throttle import AccountThrottle, ThrottlePolicy
 from hearth.auth.trusted import TrustedEntry, TrustedNetworks
@@ -75,7 +75,7 @@ async def login(
 
 async def enrol(mfa: MfaManager, user: User, clock: FakeClock) -> str:
     setup = await mfa.begin_totp_setup(user)
-    mfa.activate_totp(user.id, setup.setup_id, current_code(setup.secret, clock))
+    await mfa.activate_totp(user.id, setup.setup_id, current_code(setup.secret, clock))
     clock.advance(60)  # the enrolment code cannot be used again
     return setup.secret
 
@@ -93,7 +93,7 @@ async def test_password_login(service: LoginService, alice: User, auth: AuthMana
     assert grant is not None
     assert grant.user_id == alice.id
     assert len(service.flows) == 0
-    (entry,) = auth.audit.query(event="login")
+    (entry,) = await auth.audit.query(event="login")
     assert (entry.username, entry.ip, entry.user_agent) == ("alice", "192.168.1.20", "test-agent")
     assert entry.details == {"provider": "homeassistant", "client_id": CLIENT_ID, "mfa": False}
 
@@ -116,7 +116,7 @@ async def test_failures_look_alike(
 async def test_inactive_user_fails_like_a_wrong_password(
     service: LoginService, alice: User, auth: AuthManager
 ) -> None:
-    auth.update_user(alice.id, is_active=False)
+    await auth.update_user(alice.id, is_active=False)
     _, outcome = await login(service, "alice", PASSWORD)
     assert outcome.body["errors"] == {"base": "invalid_auth"}
 
@@ -155,7 +155,7 @@ def test_unknown_provider(service: LoginService) -> None:
 
 
 async def test_local_only_user_from_outside(service: LoginService, auth: AuthManager) -> None:
-    auth.create_user_sync("kid", PASSWORD, local_only=True)
+    await auth.create_user("kid", PASSWORD, local_only=True)
     _, outcome = await login(service, "kid", PASSWORD, REMOTE)
     assert outcome.status == 403
     assert "local network" in outcome.body["message"]
@@ -188,7 +188,7 @@ async def test_mfa_step(
     assert (wrong.failure, wrong.username) == ("invalid_mfa_code", "alice")
     done = await service.step(flow, {"code": current_code(secret, clock)}, LAN)
     assert done.body["type"] == "create_entry"
-    assert auth.audit.query(event="login")[0].details["mfa"] is True
+    assert (await auth.audit.query(event="login"))[0].details["mfa"] is True
 
 
 async def test_mfa_too_many_wrong_codes(
@@ -206,7 +206,7 @@ async def test_recovery_code_at_the_mfa_step(
     service: LoginService, alice: User, mfa: MfaManager, clock: FakeClock
 ) -> None:
     setup = await mfa.begin_totp_setup(alice)
-    codes = mfa.activate_totp(alice.id, setup.setup_id, current_code(setup.secret, clock))
+    codes = await mfa.activate_totp(alice.id, setup.setup_id, current_code(setup.secret, clock))
     flow, _ = await login(service, "alice", PASSWORD)
     done = await service.step(flow, {"code": codes[0]}, LAN)
     assert done.body["type"] == "create_entry"
@@ -254,7 +254,7 @@ async def test_mfa_policy(
     admin: bool,
     step: str | None,
 ) -> None:
-    auth.create_user_sync("carol", PASSWORD, is_admin=admin)
+    await auth.create_user("carol", PASSWORD, is_admin=admin)
     _, outcome = await login(make_service(policy), "carol", PASSWORD, client)
     if step is None:
         assert outcome.body["type"] == "create_entry"
@@ -271,8 +271,8 @@ async def test_without_an_mfa_manager(make_service: Factory, alice: User) -> Non
 
 
 @pytest.fixture
-def trusted_service(make_service: Factory, auth: AuthManager) -> LoginService:
-    auth.create_user_sync("kitchen", PASSWORD, name="Kitchen tablet")
+async def trusted_service(make_service: Factory, auth: AuthManager) -> LoginService:
+    await auth.create_user("kitchen", PASSWORD, name="Kitchen tablet")
     networks = TrustedNetworks(
         [TrustedEntry((ip_network("192.168.50.0/24"),), ("kitchen", "ghost"))]
     )
@@ -290,7 +290,7 @@ async def test_trusted_network_login(trusted_service: LoginService, auth: AuthMa
     flow = flow_of(trusted_service, started, KITCHEN)
     done = await trusted_service.step(flow, {"user": kitchen.id}, KITCHEN)
     assert done.body["type"] == "create_entry"
-    assert auth.audit.query(event="login")[0].details["provider"] == "trusted_networks"
+    assert (await auth.audit.query(event="login"))[0].details["provider"] == "trusted_networks"
 
 
 async def test_trusted_network_refuses_others(trusted_service: LoginService, alice: User) -> None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import base64
 import json
 from collections.abc import Callable
@@ -14,14 +15,14 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from hearth import const
-from hearth.auth import sessions as sessions_module
+from hearth.auth import token_checks as token_checks_module
 from hearth.auth import tokens as tokens_module
 from hearth.auth.manager import AuthManager
 from hearth.auth.models import RefreshToken, TokenType, User
 from hearth.auth.tokens import new_secret
 from hearth.exceptions import BadRequest, Conflict, InvalidAuth
 
-from .conftest import PASSWORD, FakeClock
+from .conftest import PASSWORD, FakeClock, reload_soon
 
 
 def b64(data: dict[str, object]) -> str:
@@ -101,15 +102,15 @@ ATTACKS: list[Callable[[RefreshToken, float], str]] = [
 
 
 @pytest.fixture
-def refresh(auth: AuthManager, alice: User) -> tuple[RefreshToken, str]:
-    return auth.create_refresh_token(alice, client_id="https://client.example/")
+async def refresh(auth: AuthManager, alice: User) -> tuple[RefreshToken, str]:
+    return await auth.create_refresh_token(alice, client_id="https://client.example/")
 
 
-def test_access_token_round_trip(
+async def test_access_token_round_trip(
     auth: AuthManager, alice: User, refresh: tuple[RefreshToken, str]
 ) -> None:
     rt, secret = refresh
-    assert auth.validate_refresh_token(secret) == rt
+    assert await auth.validate_refresh_token(secret) == rt
     access = auth.create_access_token(rt, "192.0.2.1")
     user, found = auth.validate_access_token(access) or (None, None)
     assert user == alice
@@ -117,18 +118,19 @@ def test_access_token_round_trip(
     assert found.id == rt.id
     assert jwt.get_unverified_header(access)["alg"] == "HS256"
     assert set(jwt.decode(access, options={"verify_signature": False})) == {"iss", "iat", "exp"}
+    await auth.db.flush()  # the last use is bookkeeping, committed in batches
     stored = auth.list_refresh_tokens(alice.id)[0]
     assert stored.last_used_ip == "192.0.2.1"
     assert stored.last_used_at is not None
 
 
-def test_wrong_refresh_secret_is_rejected(
+async def test_wrong_refresh_secret_is_rejected(
     auth: AuthManager, refresh: tuple[RefreshToken, str]
 ) -> None:
-    assert auth.validate_refresh_token(refresh[1] + "0") is None
-    assert auth.validate_refresh_token("") is None
-    assert auth.validate_refresh_token("x" * 5000) is None
-    assert auth.validate_refresh_token("\ud800") is None
+    assert await auth.validate_refresh_token(refresh[1] + "0") is None
+    assert await auth.validate_refresh_token("") is None
+    assert await auth.validate_refresh_token("x" * 5000) is None
+    assert await auth.validate_refresh_token("\ud800") is None
 
 
 @pytest.mark.parametrize("make", ATTACKS)
@@ -147,7 +149,7 @@ def test_over_long_token_is_rejected_before_decoding(
     def boom(*_args: object, **_kwargs: object) -> None:
         raise AssertionError("decoded")
 
-    monkeypatch.setattr(sessions_module, "peek_token_id", boom)
+    monkeypatch.setattr(token_checks_module, "peek_token_id", boom)
     monkeypatch.setattr(jwt, "decode", boom)
     assert auth.validate_access_token("x" * (tokens_module.MAX_TOKEN_LENGTH + 1)) is None
 
@@ -179,25 +181,25 @@ def test_expired_access_token_is_rejected(
     assert auth.validate_access_token(access) is None
 
 
-def test_expired_refresh_token_is_rejected(
+async def test_expired_refresh_token_is_rejected(
     auth: AuthManager, alice: User, clock: FakeClock
 ) -> None:
     from datetime import UTC, datetime
 
-    rt, secret = auth.create_refresh_token(
+    rt, secret = await auth.create_refresh_token(
         alice, expires_at=datetime.fromtimestamp(clock() + 60, UTC)
     )
     access = auth.create_access_token(rt)
     assert auth.validate_access_token(access) is not None
     clock.advance(61)
     assert auth.validate_access_token(access) is None
-    assert auth.validate_refresh_token(secret) is None
+    assert await auth.validate_refresh_token(secret) is None
     with pytest.raises(InvalidAuth):
         auth.create_access_token(rt)
 
 
 @pytest.mark.parametrize("validate_first", [False, True], ids=["fresh", "cached"])
-def test_revoked_token_is_rejected(
+async def test_revoked_token_is_rejected(
     auth: AuthManager, refresh: tuple[RefreshToken, str], validate_first: bool
 ) -> None:
     rt, secret = refresh
@@ -206,11 +208,12 @@ def test_revoked_token_is_rejected(
     access = auth.create_access_token(rt)
     if validate_first:
         assert auth.validate_access_token(access) is not None
-    assert auth.remove_refresh_token(rt.id)
+    assert await auth.remove_refresh_token(rt.id)
+    await asyncio.sleep(0)  # listeners are told at the next turn of the loop
     assert revoked == [rt.id]
     assert auth.validate_access_token(access) is None
-    assert auth.validate_refresh_token(secret) is None
-    assert not auth.remove_refresh_token(rt.id)
+    assert await auth.validate_refresh_token(secret) is None
+    assert not await auth.remove_refresh_token(rt.id)
     with pytest.raises(InvalidAuth):
         auth.create_access_token(rt)
     unsubscribe()
@@ -218,7 +221,7 @@ def test_revoked_token_is_rejected(
     assert auth.on_revoke == []
 
 
-def test_failing_listener_does_not_stop_others(
+async def test_failing_listener_does_not_stop_others(
     auth: AuthManager, refresh: tuple[RefreshToken, str], caplog: pytest.LogCaptureFixture
 ) -> None:
     seen: list[str] = []
@@ -228,12 +231,13 @@ def test_failing_listener_does_not_stop_others(
 
     auth.add_revoke_listener(broken)
     auth.add_revoke_listener(seen.append)
-    auth.remove_refresh_token(refresh[0].id)
+    await auth.remove_refresh_token(refresh[0].id)
+    await asyncio.sleep(0)
     assert seen == [refresh[0].id]
     assert "Revoke listener failed" in caplog.text
 
 
-def test_revocation_in_another_process_is_picked_up(
+async def test_revocation_in_another_process_is_picked_up(
     auth: AuthManager, other_process: AuthManager, refresh: tuple[RefreshToken, str]
 ) -> None:
     rt = refresh[0]
@@ -241,70 +245,75 @@ def test_revocation_in_another_process_is_picked_up(
     assert auth.validate_access_token(access) is not None
     revoked: list[str] = []
     auth.add_revoke_listener(revoked.append)
-    assert not auth.reload_if_changed()
+    assert not await auth.reload_if_changed()
 
-    assert other_process.remove_refresh_token(rt.id)
-    assert auth.reload_if_changed()
+    assert await other_process.remove_refresh_token(rt.id)
+    assert await reload_soon(auth)
+    await asyncio.sleep(0)
     assert revoked == [rt.id]
     assert auth.validate_access_token(access) is None
-    assert not auth.reload_if_changed()
+    assert not await auth.reload_if_changed()
 
 
-def test_deactivation_in_another_process_is_picked_up(
+async def test_deactivation_in_another_process_is_picked_up(
     auth: AuthManager, other_process: AuthManager, alice: User, refresh: tuple[RefreshToken, str]
 ) -> None:
     access = auth.create_access_token(refresh[0])
     assert auth.validate_access_token(access) is not None
     revoked: list[str] = []
     auth.add_revoke_listener(revoked.append)
-    other_process.set_user_active(alice.id, False)
-    assert auth.reload_if_changed()
+    await other_process.set_user_active(alice.id, False)
+    assert await reload_soon(auth)
+    await asyncio.sleep(0)
     assert revoked == [refresh[0].id]
     assert auth.validate_access_token(access) is None
 
 
-def test_local_deactivation_invalidates_at_once(
+async def test_local_deactivation_invalidates_at_once(
     auth: AuthManager, alice: User, refresh: tuple[RefreshToken, str]
 ) -> None:
     access = auth.create_access_token(refresh[0])
     assert auth.validate_access_token(access) is not None
     revoked: list[str] = []
     auth.add_revoke_listener(revoked.append)
-    auth.set_user_active(alice.id, False)
-    assert revoked == [refresh[0].id]
+    await auth.set_user_active(alice.id, False)
     assert auth.validate_access_token(access) is None
-    auth.set_user_active(alice.id, True)
+    await asyncio.sleep(0)
+    assert revoked == [refresh[0].id]
+    await auth.set_user_active(alice.id, True)
     assert auth.validate_access_token(access) is not None
 
 
-def test_made_local_only_closes_connections_here_and_from_the_cli(
+async def test_made_local_only_closes_connections_here_and_from_the_cli(
     auth: AuthManager, other_process: AuthManager, alice: User, refresh: tuple[RefreshToken, str]
 ) -> None:
     """Connections from outside must end; tokens stay valid (on the local network)."""
     revoked: list[str] = []
     auth.add_revoke_listener(revoked.append)
-    auth.update_user(alice.id, local_only=True)
+    await auth.update_user(alice.id, local_only=True)
+    await asyncio.sleep(0)  # listeners are told at the next turn of the loop
     assert revoked == [refresh[0].id]
-    auth.update_user(alice.id, local_only=False)
-    other_process.update_user(alice.id, local_only=True)
-    assert auth.reload_if_changed()
+    await auth.update_user(alice.id, local_only=False)
+    await other_process.update_user(alice.id, local_only=True)
+    assert await reload_soon(auth)
+    await asyncio.sleep(0)
     assert revoked == [refresh[0].id] * 2
     assert auth.validate_access_token(auth.create_access_token(refresh[0])) is not None
 
 
-def test_token_created_in_another_process_works_at_once(
+async def test_token_created_in_another_process_works_at_once(
     auth: AuthManager, other_process: AuthManager, alice: User
 ) -> None:
     owner = other_process.get_user(alice.id)
     assert owner is not None
-    _rt, access = other_process.create_long_lived_token(owner, "cli")
+    _rt, access = await other_process.create_long_lived_token(owner, "cli")
     result = auth.validate_access_token(access)
     assert result is not None
     assert result[0].id == alice.id
 
 
-def test_long_lived_token(auth: AuthManager, alice: User, clock: FakeClock) -> None:
-    rt, access = auth.create_long_lived_token(alice, "  dashboard  ", days=10)
+async def test_long_lived_token(auth: AuthManager, alice: User, clock: FakeClock) -> None:
+    rt, access = await auth.create_long_lived_token(alice, "  dashboard  ", days=10)
     assert rt.token_type is TokenType.LONG_LIVED
     assert rt.client_name == "dashboard"
     assert rt.access_token_expiration == timedelta(days=10)
@@ -316,50 +325,53 @@ def test_long_lived_token(auth: AuthManager, alice: User, clock: FakeClock) -> N
     assert auth.validate_access_token(access) is None
 
 
-def test_long_lived_default_lifetime(auth: AuthManager, alice: User) -> None:
-    rt, _access = auth.create_long_lived_token(alice, "default")
+async def test_long_lived_default_lifetime(auth: AuthManager, alice: User) -> None:
+    rt, _access = await auth.create_long_lived_token(alice, "default")
     assert rt.access_token_expiration == timedelta(days=const.LONG_LIVED_TOKEN_DEFAULT_DAYS)
 
 
 @pytest.mark.parametrize("days", [1, const.LONG_LIVED_TOKEN_MAX_DAYS])
-def test_long_lived_days_bounds_accepted(auth: AuthManager, alice: User, days: int) -> None:
-    rt, _access = auth.create_long_lived_token(alice, "edge", days=days)
+async def test_long_lived_days_bounds_accepted(auth: AuthManager, alice: User, days: int) -> None:
+    rt, _access = await auth.create_long_lived_token(alice, "edge", days=days)
     assert rt.access_token_expiration == timedelta(days=days)
 
 
 @pytest.mark.parametrize("days", [0, -1, const.LONG_LIVED_TOKEN_MAX_DAYS + 1, True, 1.5, "7"])
-def test_long_lived_days_bounds_rejected(auth: AuthManager, alice: User, days: object) -> None:
+async def test_long_lived_days_bounds_rejected(
+    auth: AuthManager, alice: User, days: object
+) -> None:
     with pytest.raises(BadRequest, match="days"):
-        auth.create_long_lived_token(alice, "bad", days=days)  # type: ignore[arg-type]
+        await auth.create_long_lived_token(alice, "bad", days=days)  # type: ignore[arg-type]
     assert auth.list_refresh_tokens() == []
 
 
 @pytest.mark.parametrize("name", ["", "   ", "x" * 101, "evil\x1b[2J", "tab\there"])
-def test_long_lived_name_is_checked(auth: AuthManager, alice: User, name: str) -> None:
+async def test_long_lived_name_is_checked(auth: AuthManager, alice: User, name: str) -> None:
     with pytest.raises(BadRequest, match="token name"):
-        auth.create_long_lived_token(alice, name)
+        await auth.create_long_lived_token(alice, name)
 
 
-def test_long_lived_name_unique_per_user(auth: AuthManager, alice: User) -> None:
-    auth.create_long_lived_token(alice, "ha")
+async def test_long_lived_name_unique_per_user(auth: AuthManager, alice: User) -> None:
+    await auth.create_long_lived_token(alice, "ha")
     with pytest.raises(Conflict):
-        auth.create_long_lived_token(alice, "ha")
-    bob = auth.create_user_sync("bob", PASSWORD)
-    auth.create_long_lived_token(bob, "ha")
+        await auth.create_long_lived_token(alice, "ha")
+    bob = await auth.create_user("bob", PASSWORD)
+    await auth.create_long_lived_token(bob, "ha")
 
 
-def test_inactive_user_gets_no_tokens(auth: AuthManager, alice: User) -> None:
-    auth.set_user_active(alice.id, False)
+async def test_inactive_user_gets_no_tokens(auth: AuthManager, alice: User) -> None:
+    await auth.set_user_active(alice.id, False)
     with pytest.raises(BadRequest, match="not active"):
-        auth.create_long_lived_token(alice, "x")
+        await auth.create_long_lived_token(alice, "x")
 
 
-def test_database_never_holds_token_secrets(
+async def test_database_never_holds_token_secrets(
     auth: AuthManager, alice: User, refresh: tuple[RefreshToken, str], tmp_path: Path
 ) -> None:
     rt, secret = refresh
     access = auth.create_access_token(rt)
-    _ll, long_lived = auth.create_long_lived_token(alice, "secretless")
+    _ll, long_lived = await auth.create_long_lived_token(alice, "secretless")
+    await auth.db.flush()
     raw = b"".join(p.read_bytes() for p in tmp_path.iterdir() if p.name.startswith("hearth.db"))
     assert tokens_module.hash_secret(secret).encode() in raw  # we searched the right files
     for value in (secret, access, long_lived):
@@ -392,7 +404,7 @@ def test_reprs_hold_no_secrets(auth: AuthManager, refresh: tuple[RefreshToken, s
 )
 def test_garbage_never_raises(auth: AuthManager, garbage: str) -> None:
     assert auth.validate_access_token(garbage) is None
-    assert auth.validate_refresh_token(garbage) is None
+    assert asyncio.run(auth.validate_refresh_token(garbage)) is None
 
 
 def test_a_refused_token_is_not_decoded_again(
@@ -401,13 +413,13 @@ def test_a_refused_token_is_not_decoded_again(
     """A flood of one bad token costs a dict lookup per request, not a JWT decode."""
     forged = tampered_signature(refresh[0], auth._clock())
     calls: list[str] = []
-    real_peek = sessions_module.peek_token_id
+    real_peek = token_checks_module.peek_token_id
 
     def counting_peek(token: str) -> str | None:
         calls.append(token)
         return real_peek(token)
 
-    monkeypatch.setattr(sessions_module, "peek_token_id", counting_peek)
+    monkeypatch.setattr(token_checks_module, "peek_token_id", counting_peek)
     for _ in range(5):
         assert auth.validate_access_token(forged) is None
     assert calls == [forged]

@@ -8,8 +8,8 @@ from urllib.parse import parse_qs, urlsplit
 import pyotp
 import pytest
 
-from hearth.auth import mfa_codes
-from hearth.auth.mfa_codes import CodeKind, classify
+from hearth.auth.mfa import codes as mfa_codes
+from hearth.auth.mfa.codes import CodeKind, classify
 
 SECRET = "JBSWY3DPEHPK3PXPJBSWY3DPEHPK3PXP"
 SVG_NS = "{http://www.w3.org/2000/svg}"

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from hearth.auth.mfa_pause import (
+from hearth.auth.mfa.pause import (
     ACCOUNT_BURST,
     ACCOUNT_INTERVAL,
     FIRST_PAUSE,
@@ -118,7 +118,7 @@ def test_success_clears_only_that_source() -> None:
 
 
 def test_memory_is_bounded(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr("hearth.auth.mfa_pause.MAX_SOURCES", 100)
+    monkeypatch.setattr("hearth.auth.mfa.pause.MAX_SOURCES", 100)
     pause = FailurePause()
     for n in range(1000):
         pause.failure("u", f"s{n}", float(n))

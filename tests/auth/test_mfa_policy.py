@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 from pydantic import ValidationError
 
-from hearth.auth.mfa_policy import MFA_POLICIES, MfaPolicy, mfa_required_for
+from hearth.auth.mfa.policy import MFA_POLICIES, MfaPolicy, mfa_required_for
 from hearth.auth.models import User
 from hearth.config import load_config
 from hearth.config.schema import AuthSection, Config

@@ -29,13 +29,13 @@ def test_codes_are_random_and_readable() -> None:
     assert all(CODE_SHAPE.fullmatch(code) for code in codes)
 
 
-def test_code_exists_only_while_there_is_no_user(auth: AuthManager) -> None:
+async def test_code_exists_only_while_there_is_no_user(auth: AuthManager) -> None:
     onboarding = Onboarding(auth)
     code = onboarding.setup_code()
     assert code is not None
     assert onboarding.setup_code() == code  # stable until used
     assert not onboarding.done
-    auth.create_user_sync("someone", PASSWORD)  # e.g. `hearth user add`
+    await auth.create_user("someone", PASSWORD)  # e.g. `hearth user add`
     assert onboarding.done
     assert onboarding.setup_code() is None
     assert not onboarding.check(code)
@@ -88,8 +88,8 @@ def test_announce_prints_code_and_urls(auth: AuthManager, caplog: pytest.LogCapt
     assert "http://127.0.0.1:8123/onboarding" in caplog.text
 
 
-def test_announce_is_silent_once_onboarded(auth: AuthManager) -> None:
-    auth.create_user_sync("owner", PASSWORD)
+async def test_announce_is_silent_once_onboarded(auth: AuthManager) -> None:
+    await auth.create_user("owner", PASSWORD)
     out = io.StringIO()
     Onboarding(auth).announce([("127.0.0.1", 8123)], stream=out)
     assert out.getvalue() == ""

@@ -208,7 +208,7 @@ def test_long_usernames_are_clipped(throttle: AccountThrottle) -> None:
     assert throttle.failures("x" * 500) == 1
 
 
-def test_escalations_are_audited_and_logged(
+async def test_escalations_are_audited_and_logged(
     clock: Clock, tmp_path: Path, caplog: pytest.LogCaptureFixture
 ) -> None:
     db = Database.open(tmp_path / const.DATABASE_FILE)
@@ -216,7 +216,7 @@ def test_escalations_are_audited_and_logged(
         throttle = AccountThrottle(audit=AuditLog(db), clock=clock)
         for _ in range(12):
             throttle.record_failure("alice")
-        entries = AuditLog(db).query(event="login_throttled")
+        entries = await AuditLog(db).query(event="login_throttled")
     finally:
         db.close()
     delays = sorted(entry.details["delay"] for entry in entries)

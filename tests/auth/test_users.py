@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from pathlib import Path
 
 import argon2
@@ -21,8 +22,8 @@ def stored_hash(auth: AuthManager, user: User) -> str:
     return str(row[0])
 
 
-def test_create_user_normalises(auth: AuthManager) -> None:
-    user = auth.create_user_sync("  Alice@Home.example ", PASSWORD)
+async def test_create_user_normalises(auth: AuthManager) -> None:
+    user = await auth.create_user("  Alice@Home.example ", PASSWORD)
     assert user.username == "alice@home.example"
     assert user.name == "Alice@Home.example"
     assert not user.is_admin
@@ -41,32 +42,32 @@ async def test_create_user_async(auth: AuthManager) -> None:
     assert await auth.authenticate("bob", PASSWORD) == user
 
 
-def test_owner_is_admin_and_unique(auth: AuthManager) -> None:
-    owner = auth.create_user_sync("owner", PASSWORD, is_owner=True)
+async def test_owner_is_admin_and_unique(auth: AuthManager) -> None:
+    owner = await auth.create_user("owner", PASSWORD, is_owner=True)
     assert owner.is_admin
     with pytest.raises(Conflict, match="owner"):
-        auth.create_user_sync("second", PASSWORD, is_owner=True)
+        await auth.create_user("second", PASSWORD, is_owner=True)
     assert [u.username for u in auth.list_users()] == ["owner"]
 
 
 @pytest.mark.parametrize(
     "username", ["", "   ", "a" * 65, "with space", "semi;colon", "ünï", "new\nline", "a/b"]
 )
-def test_bad_usernames_are_rejected_without_echo(auth: AuthManager, username: str) -> None:
+async def test_bad_usernames_are_rejected_without_echo(auth: AuthManager, username: str) -> None:
     with pytest.raises(BadRequest, match="username") as info:
-        auth.create_user_sync(username, PASSWORD)
+        await auth.create_user(username, PASSWORD)
     if username.strip():
         assert username not in info.value.message
 
 
-def test_duplicate_username_is_a_conflict(auth: AuthManager, alice: User) -> None:
+async def test_duplicate_username_is_a_conflict(auth: AuthManager, alice: User) -> None:
     with pytest.raises(Conflict):
-        auth.create_user_sync(" ALICE ", PASSWORD)
+        await auth.create_user(" ALICE ", PASSWORD)
 
 
-def test_bad_password_is_rejected_without_echo(auth: AuthManager) -> None:
+async def test_bad_password_is_rejected_without_echo(auth: AuthManager) -> None:
     with pytest.raises(BadRequest, match="too short") as info:
-        auth.create_user_sync("carol", "Zq9#kX")
+        await auth.create_user("carol", "Zq9#kX")
     assert "Zq9#kX" not in info.value.message
     assert auth.list_users() == []
 
@@ -94,10 +95,10 @@ async def test_unknown_user_verifies_a_dummy_hash(
 
 
 async def test_inactive_user_cannot_log_in(auth: AuthManager, alice: User) -> None:
-    auth.set_user_active(alice.id, False)
+    await auth.set_user_active(alice.id, False)
     assert await auth.authenticate("alice", PASSWORD) is None
     with pytest.raises(NotFound):
-        auth.set_user_active("missing", False)
+        await auth.set_user_active("missing", False)
 
 
 async def test_login_rehashes_weaker_hashes(
@@ -117,3 +118,16 @@ async def test_login_rehashes_weaker_hashes(
         assert stored_hash(strong_auth, alice) == upgraded  # current hashes are left alone
     finally:
         strong_auth.close()
+
+
+async def test_the_first_user_becomes_the_owner_inside_the_transaction(auth: AuthManager) -> None:
+    """Racing first users (two `hearth user add` at once): one owner, both created."""
+    first, second = await asyncio.gather(
+        auth.create_user("first", PASSWORD, owner_if_first=True),
+        auth.create_user("second", PASSWORD, owner_if_first=True),
+    )
+    assert [first.is_owner, second.is_owner].count(True) == 1
+    assert {u.username for u in auth.list_users()} == {"first", "second"}
+    assert sum(u.is_owner for u in auth.list_users()) == 1
+    owner = first if first.is_owner else second
+    assert owner.is_admin

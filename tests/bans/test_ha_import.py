@@ -97,40 +97,40 @@ def db(config_dir: Path) -> Iterator[Database]:
 
 
 def _manager(db: Database) -> BanManager:
-    return BanManager(db, BanPolicy(), audit=AuditLog(db), clock=lambda: NOW)
+    return BanManager(db, BanPolicy(), clock=lambda: NOW)
 
 
-def test_imported_once_and_file_kept(config_dir: Path, db: Database) -> None:
+async def test_imported_once_and_file_kept(config_dir: Path, db: Database) -> None:
     (config_dir / IP_BANS_FILE).write_text(HA_FILE)
     bans = _manager(db)
-    assert bans.import_home_assistant(config_dir) == 5
+    assert await bans.import_home_assistant(config_dir) == 5
     assert bans.is_banned(IPv4Address("192.0.2.1"))
     assert bans.is_banned(IPv6Address("2001:db8:1:2::1"))
     assert (config_dir / IP_BANS_FILE).read_text() == HA_FILE
     # Lifting an imported ban sticks: the file is not read again.
-    assert bans.unban("192.0.2.1") is not None
+    assert await bans.unban("192.0.2.1") is not None
     (config_dir / IP_BANS_FILE).write_text(HA_FILE + "198.51.100.1:\n")
-    assert bans.import_home_assistant(config_dir) is None
-    assert _manager(db).import_home_assistant(config_dir) is None
+    assert await bans.import_home_assistant(config_dir) is None
+    assert await _manager(db).import_home_assistant(config_dir) is None
     assert not bans.is_banned(IPv4Address("192.0.2.1"))
     assert not bans.is_banned(IPv4Address("198.51.100.1"))
-    entries = AuditLog(db).query(event="ban_added")
+    entries = await AuditLog(db).query(event="ban_added")
     assert [entry.details for entry in entries] == [{"source": "import", "count": 5}]
 
 
-def test_existing_bans_are_kept(config_dir: Path, db: Database) -> None:
+async def test_existing_bans_are_kept(config_dir: Path, db: Database) -> None:
     bans = _manager(db)
-    mine = bans.ban("192.0.2.1", seconds=60, reason="mine")
+    mine = await bans.ban("192.0.2.1", seconds=60, reason="mine")
     (config_dir / IP_BANS_FILE).write_text(HA_FILE)
-    assert bans.import_home_assistant(config_dir) == 4
+    assert await bans.import_home_assistant(config_dir) == 4
     assert bans.store.get("192.0.2.1") == mine
 
 
-def test_no_file_is_not_an_import(config_dir: Path, db: Database) -> None:
+async def test_no_file_is_not_an_import(config_dir: Path, db: Database) -> None:
     bans = _manager(db)
-    assert bans.import_home_assistant(config_dir) is None
+    assert await bans.import_home_assistant(config_dir) is None
     (config_dir / IP_BANS_FILE).write_text("192.0.2.9:\n")
-    assert bans.import_home_assistant(config_dir) == 1
+    assert await bans.import_home_assistant(config_dir) == 1
 
 
 @pytest.mark.parametrize(
@@ -142,29 +142,29 @@ def test_no_file_is_not_an_import(config_dir: Path, db: Database) -> None:
         ("#" * (1024 * 1024 + 1), "larger than 1 MiB"),
     ],
 )
-def test_unreadable_file_is_reported_and_retried(
+async def test_unreadable_file_is_reported_and_retried(
     config_dir: Path, db: Database, content: str, logged: str, caplog: pytest.LogCaptureFixture
 ) -> None:
     (config_dir / IP_BANS_FILE).write_text(content)
     bans = _manager(db)
     with caplog.at_level(logging.WARNING):
-        assert bans.import_home_assistant(config_dir) is None
+        assert await bans.import_home_assistant(config_dir) is None
     assert logged in caplog.text
     assert "Traceback" not in caplog.text
     # Fixed later: imported at the next start.
     (config_dir / IP_BANS_FILE).write_text("192.0.2.9:\n")
-    assert bans.import_home_assistant(config_dir) == 1
+    assert await bans.import_home_assistant(config_dir) == 1
 
 
-def test_symlink_is_not_followed(config_dir: Path, db: Database, tmp_path: Path) -> None:
+async def test_symlink_is_not_followed(config_dir: Path, db: Database, tmp_path: Path) -> None:
     outside = tmp_path / "elsewhere.yaml"
     outside.write_text("192.0.2.1:\n")
     (config_dir / IP_BANS_FILE).symlink_to(outside)
-    assert _manager(db).import_home_assistant(config_dir) is None
+    assert await _manager(db).import_home_assistant(config_dir) is None
 
 
-def test_fifo_does_not_hang(config_dir: Path, db: Database) -> None:
+async def test_fifo_does_not_hang(config_dir: Path, db: Database) -> None:
     import os
 
     os.mkfifo(config_dir / IP_BANS_FILE)
-    assert _manager(db).import_home_assistant(config_dir) is None
+    assert await _manager(db).import_home_assistant(config_dir) is None

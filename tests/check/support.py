@@ -2,14 +2,16 @@
 
 from __future__ import annotations
 
+import asyncio
 import os
 from collections.abc import Callable, Mapping
 from datetime import UTC, datetime
+from functools import partial
 from pathlib import Path
 from typing import Final
 
 from hearth.auth.manager import AuthManager
-from hearth.auth.mfa_store import MfaStore
+from hearth.auth.mfa import store as mfa_store
 from hearth.auth.models import User
 from hearth.auth.passwords import PasswordHasher
 from hearth.certs.authority import Hosts, write_self_signed
@@ -74,8 +76,17 @@ def open_auth(path: Path, clock: Callable[[], float] = NOW.timestamp) -> AuthMan
 
 def enroll_mfa(auth: AuthManager, user: User) -> None:
     """Give `user` a TOTP second factor (as auth/setup_mfa would)."""
-    MfaStore(auth.db).enroll(
-        user.id, "JBSWY3DPEHPK3PXP", last_step=0, created_at=NOW, code_hashes=[]
+    asyncio.run(
+        auth.db.write(
+            partial(
+                mfa_store.enroll,
+                user_id=user.id,
+                secret="JBSWY3DPEHPK3PXP",
+                last_step=0,
+                created_at=NOW,
+                code_hashes=[],
+            )
+        )
     )
 
 
@@ -102,7 +113,7 @@ def hardened_dir(tmp_path: Path) -> Path:
     )
     auth = open_auth(path, clock=lambda: datetime.now(UTC).timestamp())
     try:
-        owner = auth.create_user_sync("owner", PASSWORD, is_owner=True)
+        owner = asyncio.run(auth.create_user("owner", PASSWORD, is_owner=True))
         enroll_mfa(auth, owner)
     finally:
         auth.close()

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import sqlite3
 from collections.abc import Callable
 from datetime import timedelta
@@ -28,16 +29,16 @@ Setup = Callable[[AuthManager, Path], None]
 
 
 def owner_with_mfa(auth: AuthManager, _db: Path) -> None:
-    enroll_mfa(auth, auth.create_user_sync("owner", PASSWORD, is_owner=True))
+    enroll_mfa(auth, asyncio.run(auth.create_user("owner", PASSWORD, is_owner=True)))
 
 
 def owner_without_mfa(auth: AuthManager, _db: Path) -> None:
-    auth.create_user_sync("owner", PASSWORD, is_owner=True)
+    asyncio.run(auth.create_user("owner", PASSWORD, is_owner=True))
 
 
 def second_admin_without_mfa(auth: AuthManager, db: Path) -> None:
     owner_with_mfa(auth, db)
-    auth.create_user_sync("bob", PASSWORD, is_admin=True)
+    asyncio.run(auth.create_user("bob", PASSWORD, is_admin=True))
 
 
 def sql(db: Path, statement: str, *params: object) -> None:
@@ -48,7 +49,7 @@ def sql(db: Path, statement: str, *params: object) -> None:
 
 def stale_admin(auth: AuthManager, db: Path) -> None:
     owner_with_mfa(auth, db)
-    enroll_mfa(auth, auth.create_user_sync("bob", PASSWORD, is_admin=True))
+    enroll_mfa(auth, asyncio.run(auth.create_user("bob", PASSWORD, is_admin=True)))
     sql(db, "UPDATE users SET created_at = ? WHERE username = 'bob'", OLD.isoformat())
 
 
@@ -61,24 +62,24 @@ def recently_used_admin(auth: AuthManager, db: Path) -> None:
     stale_admin(auth, db)
     bob = auth.get_user_by_username("bob")
     assert bob is not None
-    auth.create_refresh_token(bob, client_id="http://app/")  # a login now
+    asyncio.run(auth.create_refresh_token(bob, client_id="http://app/"))  # a login now
 
 
 def old_policy(auth: AuthManager, db: Path) -> None:
     owner_with_mfa(auth, db)
-    auth.create_user_sync("carol", PASSWORD)
+    asyncio.run(auth.create_user("carol", PASSWORD))
     sql(db, "UPDATE users SET password_policy_version = 0 WHERE username = 'carol'")
 
 
 def unknown_policy(auth: AuthManager, db: Path) -> None:
     owner_with_mfa(auth, db)
-    auth.create_user_sync("carol", PASSWORD)
+    asyncio.run(auth.create_user("carol", PASSWORD))
     sql(db, "UPDATE users SET password_policy_version = NULL WHERE username = 'carol'")
 
 
 def shorter_minimum(auth: AuthManager, db: Path) -> None:
     owner_with_mfa(auth, db)
-    auth.create_user_sync("carol", PASSWORD)
+    asyncio.run(auth.create_user("carol", PASSWORD))
     sql(db, "UPDATE users SET password_min_length = 8 WHERE username = 'carol'")
 
 
@@ -138,9 +139,9 @@ def long_lived(days: int, *, age: int = 0, used: int | None = None, count: int =
     """Tokens for the owner created `age` days before NOW, last used `used` days before NOW."""
 
     def setup(auth: AuthManager, db: Path) -> None:
-        owner = auth.create_user_sync("owner", PASSWORD, is_owner=True)
+        owner = asyncio.run(auth.create_user("owner", PASSWORD, is_owner=True))
         for index in range(count):
-            token, _access = auth.create_long_lived_token(owner, f"t{index}", days)
+            token, _access = asyncio.run(auth.create_long_lived_token(owner, f"t{index}", days))
             created = NOW - timedelta(days=age)
             last = None if used is None else (NOW - timedelta(days=used)).isoformat()
             sql(
@@ -201,7 +202,7 @@ def test_a_running_hubs_database_is_read_with_its_latest_commits(tmp_path: Path)
         owner_with_mfa(auth, path / "hearth.db")
         assert (path / "hearth.db-wal").exists()
         assert finding_ids(accounts.CHECK, context(path)) == []
-        auth.create_user_sync("dave", PASSWORD, is_admin=True)
+        asyncio.run(auth.create_user("dave", PASSWORD, is_admin=True))
         assert finding_ids(accounts.CHECK, context(path)) == ["accounts.admin_without_mfa"]
     finally:
         auth.close()

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import json
 import sys
 from datetime import date
@@ -106,7 +107,7 @@ def test_never_prints_a_secret(tmp_path: Path) -> None:
         tmp_path, config, **{"secrets.yaml": "".join(f"{k}: {v}\n" for k, v in secrets.items())}
     )
     auth = open_auth(path)
-    auth.create_user_sync("owner", PASSWORD, is_owner=True)
+    asyncio.run(auth.create_user("owner", PASSWORD, is_owner=True))
     auth.close()
     for args in ([], ["--json"]):
         result = hearth("-c", str(path), "check", "--offline", *args)

@@ -23,14 +23,14 @@ def stamp(path: Path, username: str) -> tuple[int | None, int | None]:
 async def test_creation_and_changes_record_the_policy(tmp_path: Path) -> None:
     auth = open_auth(tmp_path)
     try:
-        auth.create_user_sync("alice", PASSWORD)
+        await auth.create_user("alice", PASSWORD)
         assert stamp(tmp_path, "alice") == (const.PASSWORD_POLICY_VERSION, 12)
         auth.policy = PasswordPolicy(min_length=20)
         alice = auth.get_user_by_username("alice")
         assert alice is not None
         await auth.set_password(alice, PASSWORD + "-and-more")
         assert stamp(tmp_path, "alice") == (const.PASSWORD_POLICY_VERSION, 20)
-        auth.create_user_sync("bob", PASSWORD + "-and-more")
+        await auth.create_user("bob", PASSWORD + "-and-more")
         assert stamp(tmp_path, "bob") == (const.PASSWORD_POLICY_VERSION, 20)
     finally:
         auth.close()
@@ -39,7 +39,7 @@ async def test_creation_and_changes_record_the_policy(tmp_path: Path) -> None:
 async def test_a_rehash_at_login_keeps_the_stamp(tmp_path: Path) -> None:
     auth = open_auth(tmp_path)  # a weak hasher: the next default one rehashes at login
     try:
-        auth.create_user_sync("alice", PASSWORD)
+        await auth.create_user("alice", PASSWORD)
         with sqlite3.connect(tmp_path / "hearth.db") as conn:
             conn.execute("UPDATE users SET password_min_length = 8")
         conn.close()

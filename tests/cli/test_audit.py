@@ -11,9 +11,9 @@ from pathlib import Path
 
 import pytest
 
-from hearth.auth import mfa_codes
 from hearth.auth.manager import AuthManager
-from hearth.auth.mfa import MfaManager
+from hearth.auth.mfa import codes as mfa_codes
+from hearth.auth.mfa.manager import MfaManager
 from hearth.cli import main
 from hearth.cli.audit import audit
 from hearth.storage.audit import AuditLog
@@ -41,6 +41,7 @@ def hub(run: Invoke, config_dir: Path) -> Iterator[AuthManager]:
         details={"reason": "invalid_auth"},
         at=NOW - timedelta(minutes=5),
     )
+    asyncio.run(auth.db.flush())  # recorded entries are bookkeeping, committed in batches
     yield auth
     auth.close()
 
@@ -51,7 +52,7 @@ def enrol(auth: AuthManager, username: str) -> tuple[str, list[str]]:
     mfa = MfaManager(auth.db)
     setup = asyncio.run(mfa.begin_totp_setup(user))
     code = mfa_codes.code_at(setup.secret, mfa_codes.time_step(time.time()))
-    return setup.secret, mfa.activate_totp(user.id, setup.setup_id, code)
+    return setup.secret, asyncio.run(mfa.activate_totp(user.id, setup.setup_id, code))
 
 
 def test_table_is_oldest_first_and_terminal_safe(run: Invoke, hub: AuthManager) -> None:
@@ -156,7 +157,7 @@ def test_mfa_reset(run: Invoke, hub: AuthManager) -> None:
     alice = hub.get_user_by_username("alice")
     assert alice is not None
     assert MfaManager(hub.db).has_mfa(alice.id) is False
-    entry = AuditLog(hub.db).query(event="mfa_disabled")[0]
+    entry = asyncio.run(AuditLog(hub.db).query(event="mfa_disabled"))[0]
     assert (entry.username, entry.details) == ("alice", {"method": "totp", "by": "cli"})
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from ipaddress import ip_address
 from pathlib import Path
 
@@ -47,7 +48,7 @@ def test_add_list_remove(run: Invoke, config_dir: Path) -> None:
     try:
         assert bans.is_banned(ip_address("198.51.100.7"))
         assert bans.is_banned(ip_address("2001:db8:1:2::1"))
-        events = [entry.event for entry in AuditLog(bans.store.db).query()]
+        events = [entry.event for entry in asyncio.run(AuditLog(bans.store.db).query())]
     finally:
         bans.store.db.close()
     assert events.count("ban_added") == 2

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from pathlib import Path
 
 import pytest
@@ -9,6 +10,7 @@ import pytest
 from hearth.auth.manager import AuthManager
 from hearth.cli.tokens import token
 from hearth.cli.users import user
+from tests.conftest import reload_soon
 
 from .conftest import PASSWORD, Invoke
 
@@ -99,7 +101,7 @@ def test_revoke(run: Invoke, config_dir: Path) -> None:
         result = run(token, ["revoke", token_id])
         assert result.exit_code == 0, result.output
         assert token_id in result.stdout
-        server.reload_if_changed()
+        assert asyncio.run(reload_soon(server))
         assert server.validate_access_token(access) is None
     finally:
         server.close()

@@ -84,7 +84,7 @@ def test_broken_database_is_one_line_error(run: Invoke, config_dir: Path) -> Non
     (config_dir / "hearth.db").write_bytes(b"garbage" * 1000)
     result = run(user, ["list"])
     assert result.exit_code == 1
-    assert result.stderr.startswith("Error: hearth.db: cannot use the database")
+    assert result.stderr.startswith("Error: hearth.db: not an SQLite database")
     assert result.stderr.count("\n") == 1
 
 

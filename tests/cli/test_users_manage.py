@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from pathlib import Path
 
 from hearth.auth.manager import AuthManager
@@ -22,7 +23,7 @@ def test_passwd_revokes_tokens(run: Invoke, config_dir: Path) -> None:
     try:
         alice = auth.get_user_by_username("alice")
         assert alice is not None
-        auth.create_long_lived_token(alice, "script")
+        asyncio.run(auth.create_long_lived_token(alice, "script"))
     finally:
         auth.close()
     result = run(user, ["passwd", "ALICE", "--password-stdin"], NEW_PASSWORD + "\n")
@@ -35,7 +36,8 @@ def test_passwd_revokes_tokens(run: Invoke, config_dir: Path) -> None:
             auth.db.query_one("SELECT password_hash FROM users")[0], NEW_PASSWORD
         )
         assert auth.list_refresh_tokens() == []
-        assert [e.event for e in auth.audit.query(event="password_changed")] == ["password_changed"]
+        changed = asyncio.run(auth.audit.query(event="password_changed"))
+        assert [e.event for e in changed] == ["password_changed"]
     finally:
         auth.close()
 

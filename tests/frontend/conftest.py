@@ -29,8 +29,8 @@ def auth(tmp_path: Path) -> Iterator[AuthManager]:
 
 
 @pytest.fixture
-def alice(auth: AuthManager) -> User:
-    return auth.create_user_sync("alice", PASSWORD, name="Alice")
+async def alice(auth: AuthManager) -> User:
+    return await auth.create_user("alice", PASSWORD, name="Alice")
 
 
 def assert_strict_page(text: str, headers: object) -> None:

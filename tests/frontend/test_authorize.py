@@ -9,9 +9,9 @@ import pytest
 from aiohttp import web
 from yarl import URL
 
-from hearth.auth import mfa_codes
 from hearth.auth.manager import AuthManager
-from hearth.auth.mfa import MfaManager
+from hearth.auth.mfa import codes as mfa_codes
+from hearth.auth.mfa.manager import MfaManager
 from hearth.auth.models import User
 from hearth.http.keys import KEY_MFA
 
@@ -124,7 +124,7 @@ async def test_mfa_steps(
     mfa: MfaManager = app[KEY_MFA]
     setup = await mfa.begin_totp_setup(alice)
     now = time.time()
-    codes = mfa.activate_totp(
+    codes = await mfa.activate_totp(
         alice.id, setup.setup_id, mfa_codes.code_at(setup.secret, mfa_codes.time_step(now))
     )
     status, text, _ = await submit(
@@ -170,7 +170,7 @@ async def test_keep_me_logged_in_reaches_the_frontend(
 
     mfa: MfaManager = app[KEY_MFA]
     setup = await mfa.begin_totp_setup(alice)
-    codes = mfa.activate_totp(
+    codes = await mfa.activate_totp(
         alice.id, setup.setup_id, mfa_codes.code_at(setup.secret, mfa_codes.time_step(time.time()))
     )
     fields = {**params(client), "username": "alice", "password": PASSWORD, "store_token": "true"}

@@ -11,7 +11,7 @@ import pytest
 
 from hearth.auth.models import User
 from hearth.frontend.ha_index import package_root
-from hearth.frontend.ha_routes import locate, safe_relative
+from hearth.frontend.ha_routes import PackageRoot, locate, safe_relative
 
 from .conftest import Client
 
@@ -152,11 +152,32 @@ def test_path_traversal_through_a_symlink_is_refused(tmp_path: Path) -> None:
     secret.write_text("secret")
     (root / "static" / "link.txt").symlink_to(secret)
     (root / "static" / "dir").symlink_to(tmp_path)
-    resolved = root.resolve()
-    assert locate(resolved, "static/ok.txt") == resolved / "static" / "ok.txt"
-    assert locate(resolved, "static/link.txt") is None
-    assert locate(resolved, "static/dir/secret.txt") is None
-    assert locate(resolved, "static") is None  # a directory is never served
+    held = PackageRoot.open(root)
+    try:
+        found = locate(held, "static/ok.txt")
+        assert found is not None
+        assert found.read_text() == "fine"
+        assert locate(held, "static/link.txt") is None
+        assert locate(held, "static/dir/secret.txt") is None
+        assert locate(held, "static") is None  # a directory is never served
+    finally:
+        held.close()
+
+
+def test_files_are_reached_through_the_held_folder(tmp_path: Path) -> None:
+    """After a move (or a privilege drop that hides the way there), the held folder still
+    serves: nothing above it is looked up again."""
+    root = tmp_path / "root"
+    (root / "static").mkdir(parents=True)
+    (root / "static" / "ok.txt").write_text("fine")
+    held = PackageRoot.open(root)
+    try:
+        root.rename(tmp_path / "moved")
+        found = locate(held, "static/ok.txt")
+        assert found is not None
+        assert found.read_text() == "fine"
+    finally:
+        held.close()
 
 
 @pytest.mark.parametrize(

@@ -76,9 +76,9 @@ async def test_unknown_route_is_404_not_401(http_client: Client) -> None:
 async def test_token_of_a_revoked_refresh_token_is_refused(
     http_client: Client, auth: Any, plain_user: Any
 ) -> None:
-    refresh_token, _ = auth.create_refresh_token(plain_user)
+    refresh_token, _ = await auth.create_refresh_token(plain_user)
     access = auth.create_access_token(refresh_token)
     headers = {"Authorization": f"Bearer {access}"}
     assert (await http_client.get("/private", headers=headers)).status == 200
-    assert auth.remove_refresh_token(refresh_token.id)
+    assert await auth.remove_refresh_token(refresh_token.id)
     assert (await http_client.get("/private", headers=headers)).status == 401

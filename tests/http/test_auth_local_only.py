@@ -23,7 +23,7 @@ def remote(monkeypatch: pytest.MonkeyPatch) -> None:
 
 async def token_for(auth: AuthManager, username: str, *, local_only: bool) -> str:
     user = await auth.create_user(username, STRONG_PASSWORD, local_only=local_only)
-    refresh, _ = auth.create_refresh_token(user)
+    refresh, _ = await auth.create_refresh_token(user)
     return auth.create_access_token(refresh)
 
 
@@ -63,5 +63,6 @@ async def test_local_only_user_is_served_locally(client: Client, auth: AuthManag
 async def test_use_is_recorded(client: Client, auth: AuthManager) -> None:
     token = await token_for(auth, "kid", local_only=False)
     await client.get("/api/", headers={"Authorization": f"Bearer {token}"})
+    await auth.db.flush()  # the last use is bookkeeping, committed in batches
     (refresh,) = auth.list_refresh_tokens()
     assert refresh.last_used_ip == "127.0.0.1"

@@ -42,7 +42,7 @@ async def serve(auth: AuthManager) -> AsyncIterator[Serve]:
             built.append(request.path)
 
         bans = BanManager(auth.db, BanPolicy())
-        bans.ban(HOST, reason="test")
+        await bans.ban(HOST, reason="test")
         app = web.Application(middlewares=[request_gate(target=record, checks=[ban_check(bans)])])
         setup_headers(app)
         setup_ban(app, bans, AccountThrottle())
@@ -131,7 +131,7 @@ async def test_a_lifted_ban_serves_the_same_connection(serve: Serve) -> None:
         writer.write(GET)
         ((status, _, _),) = await _replies(reader, 1)
         assert status == 403
-        bans.unban(HOST)
+        await bans.unban(HOST)
         writer.write(GET)
         ((status, _, body),) = await _replies(reader, 1)
     finally:

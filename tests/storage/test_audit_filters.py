@@ -53,6 +53,8 @@ def test_accepted(text: str, expected: datetime) -> None:
         "1d2h",
         "12345678d",
         "9999999w",  # fits the pattern, but before year 1
+        "0001-01-01T00:00:00+14:00",  # a valid time whose UTC is before year 1
+        "9999-12-31T23:59:59-14:00",  # ... or after year 9999
         "yesterday",
         "2026-13-01",
         "2026-02-30",
@@ -67,16 +69,20 @@ def test_rejected_with_one_line(text: str) -> None:
     assert "\n" not in caught.value.message
 
 
-def test_username_filter(tmp_path: Path) -> None:
-    log = AuditLog(Database.open(tmp_path / "h.db"))
+async def test_username_filter(tmp_path: Path) -> None:
+    db = Database.open(tmp_path / "h.db")
+    log = AuditLog(db)
     log.record("login_failed", username="Alice", ip="203.0.113.9")
     log.record("login", user_id="u1", username="alice")
     log.record("token_created", user_id="u1")
     log.record("login", user_id="u2", username="bob")
-    assert [e.event for e in log.query(username="alice")] == ["login", "login_failed"]
-    assert [e.event for e in log.query(user_id="u1", username="alice")] == [
-        "token_created",
-        "login",
-        "login_failed",
-    ]
-    assert [e.event for e in log.query(user_id="u1")] == ["token_created", "login"]
+    try:
+        assert [e.event for e in await log.query(username="alice")] == ["login", "login_failed"]
+        assert [e.event for e in await log.query(user_id="u1", username="alice")] == [
+            "token_created",
+            "login",
+            "login_failed",
+        ]
+        assert [e.event for e in await log.query(user_id="u1")] == ["token_created", "login"]
+    finally:
+        db.close()

@@ -1,4 +1,4 @@
-"""Tests for hearth.websocket.commands: the core commands over a live connection."""
+"""Tests for hearth.websocket.commands.core: the core commands over a live connection."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""Tests for hearth.websocket.commands_auth: current user and token management."""
+"""Tests for hearth.websocket.commands.auth: current user and token management."""
 
 from __future__ import annotations
 
@@ -70,7 +70,7 @@ async def test_refresh_tokens_lists_own_tokens_without_secrets(
 async def test_delete_refresh_token(
     user_ws: WsClient, connect: Connect, auth: AuthManager, plain_user: User
 ) -> None:
-    refresh, _ = auth.create_refresh_token(plain_user, client_id="http://phone/")
+    refresh, _ = await auth.create_refresh_token(plain_user, client_id="http://phone/")
     phone = await connect(auth.create_access_token(refresh))
     assert await user_ws.ok("auth/delete_refresh_token", refresh_token_id=refresh.id) == {}
     assert (await phone.closed()).data == aiohttp.WSCloseCode.POLICY_VIOLATION
@@ -93,7 +93,7 @@ async def test_delete_current_refresh_token_answers_then_closes(user_ws: WsClien
 async def test_cannot_delete_someone_elses_token(
     user_ws: WsClient, auth: AuthManager, admin_user: User
 ) -> None:
-    refresh, _ = auth.create_refresh_token(admin_user, client_id="http://admin/")
+    refresh, _ = await auth.create_refresh_token(admin_user, client_id="http://admin/")
     error = await user_ws.error("auth/delete_refresh_token", refresh_token_id=refresh.id)
     assert error == {"code": "invalid_token_id", "message": "Received invalid token"}
     assert refresh.id in {t.id for t in auth.list_refresh_tokens(admin_user.id)}

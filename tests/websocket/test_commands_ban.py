@@ -17,7 +17,7 @@ Client = TestClient[web.Request, web.Application]
 async def test_list_and_remove(client: Client, admin_ws: WsClient) -> None:
     assert await admin_ws.ok("ban/list") == []
     bans = client.app[KEY_BANS]
-    bans.ban("198.51.100.7", seconds=60, reason="scanner")
+    await bans.ban("198.51.100.7", seconds=60, reason="scanner")
     listed = await admin_ws.ok("ban/list")
     assert [(b["ip"], b["reason"]) for b in listed] == [("198.51.100.7", "scanner")]
     lifted = await admin_ws.ok("ban/remove", ip="198.51.100.7")
@@ -36,7 +36,7 @@ async def test_remove_errors(admin_ws: WsClient) -> None:
 
 
 async def test_admin_only(client: Client, user_ws: WsClient) -> None:
-    client.app[KEY_BANS].ban("198.51.100.7")
+    await client.app[KEY_BANS].ban("198.51.100.7")
     assert (await user_ws.error("ban/list"))["code"] == "unauthorized"
     assert (await user_ws.error("ban/remove", ip="198.51.100.7"))["code"] == "unauthorized"
     assert client.app[KEY_BANS].is_banned(ip_address("198.51.100.7"))

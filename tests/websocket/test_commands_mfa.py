@@ -8,8 +8,8 @@ from typing import Any
 
 import pytest
 
-from hearth.auth import mfa_codes
 from hearth.auth.manager import AuthManager
+from hearth.auth.mfa import codes as mfa_codes
 from hearth.auth.models import User
 from hearth.storage.audit import AuditLog
 from tests.conftest import STRONG_PASSWORD
@@ -141,11 +141,11 @@ async def test_depose_own_needs_a_current_code(
     done = await user_ws.ok("auth/depose_mfa", mfa_module_id="totp", code=now_code(secret, 1))
     assert done == "done"
     assert (await user_ws.ok("auth/mfa_status"))["mfa_modules"][0]["enabled"] is False
-    events = [e.event for e in AuditLog(auth.db).query(user_id=plain_user.id)]
+    events = [e.event for e in await AuditLog(auth.db).query(user_id=plain_user.id)]
     assert "mfa_disabled" in events
     assert "mfa_enabled" in events
     # The wrong code was a credential failure: it reached the ban/fail2ban path too.
-    failures = AuditLog(auth.db).query(event="login_failed")
+    failures = await AuditLog(auth.db).query(event="login_failed")
     assert [(e.username, e.details.get("reason")) for e in failures] == [
         ("resident", "invalid_mfa_code")
     ]
@@ -204,7 +204,7 @@ async def test_only_the_owner_resets_the_owner(
     admin_ws: WsClient, connect: Connect, auth: AuthManager
 ) -> None:
     owner = await auth.create_user("owner", STRONG_PASSWORD, is_owner=True)
-    refresh, _ = auth.create_refresh_token(owner, client_id="http://test/")
+    refresh, _ = await auth.create_refresh_token(owner, client_id="http://test/")
     owner_ws = await connect(auth.create_access_token(refresh))
     await enrol(owner_ws)
     denied = await admin_ws.error("auth/depose_mfa", mfa_module_id="totp", user_id=owner.id)

@@ -1,11 +1,11 @@
-"""Tests for hearth.websocket.commands_subscribe: events and compressed entity updates."""
+"""Tests for hearth.websocket.commands.subscribe: events and compressed entity updates."""
 
 from __future__ import annotations
 
 import pytest
 
 from hearth.core.hub import Hub
-from hearth.websocket.commands_subscribe import SUBSCRIBE_ALLOWLIST
+from hearth.websocket.commands.subscribe import SUBSCRIBE_ALLOWLIST
 from tests.websocket.conftest import WsClient
 
 LIGHT = "light.demo_light_1"

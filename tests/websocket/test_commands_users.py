@@ -79,7 +79,7 @@ async def test_admin_cannot_lock_themselves_out(admin_ws: WsClient, admin_user: 
 async def test_change_own_password(
     user_ws: WsClient, connect: Connect, auth: AuthManager, plain_user: User
 ) -> None:
-    other, _ = auth.create_refresh_token(plain_user, client_id="http://phone/")
+    other, _ = await auth.create_refresh_token(plain_user, client_id="http://phone/")
     phone = await connect(auth.create_access_token(other))
     result = await user_ws.ok(
         "config/auth_provider/homeassistant/change_password",
@@ -147,9 +147,9 @@ async def test_admin_change_password_is_admin_only(user_ws: WsClient, admin_user
 async def test_delete_all_refresh_tokens(
     user_ws: WsClient, connect: Connect, auth: AuthManager, plain_user: User
 ) -> None:
-    phone, _ = auth.create_refresh_token(plain_user, client_id="http://phone/")
+    phone, _ = await auth.create_refresh_token(plain_user, client_id="http://phone/")
     phone_ws = await connect(auth.create_access_token(phone))
-    _, script = auth.create_long_lived_token(plain_user, "script")
+    _, script = await auth.create_long_lived_token(plain_user, "script")
     assert (
         await user_ws.ok(
             "auth/delete_all_refresh_tokens", token_type="normal", delete_current_token=False

@@ -195,12 +195,12 @@ async def test_too_many_commands_in_flight(
 async def test_revoking_the_token_closes_its_connections(
     connect: Connect, auth: AuthManager, admin_user: User, user_token: str, app: web.Application
 ) -> None:
-    refresh, _ = auth.create_refresh_token(admin_user, client_id="http://other/")
+    refresh, _ = await auth.create_refresh_token(admin_user, client_id="http://other/")
     first = await connect(auth.create_access_token(refresh))
     second = await connect(auth.create_access_token(refresh))
     bystander = await connect(user_token)
     assert app[KEY_WS_CONNECTIONS].count_for_token(refresh.id) == 2
-    auth.remove_refresh_token(refresh.id)
+    await auth.remove_refresh_token(refresh.id)
     for ws in (first, second):
         msg = await ws.closed()
         assert msg.data == aiohttp.WSCloseCode.POLICY_VIOLATION
@@ -212,7 +212,7 @@ async def test_revoking_the_token_closes_its_connections(
 async def test_deactivating_the_user_closes_their_connections(
     user_ws: WsClient, admin_ws: WsClient, auth: AuthManager, plain_user: User
 ) -> None:
-    auth.set_user_active(plain_user.id, False)
+    await auth.set_user_active(plain_user.id, False)
     assert (await user_ws.closed()).extra == "Token revoked."
     assert await admin_ws.command("ping") == {"id": admin_ws.next_id, "type": "pong"}
 
@@ -266,7 +266,7 @@ async def test_bug_in_handshake_closes_with_1011(
     def broken(token: str) -> None:
         raise RuntimeError("database is locked")
 
-    monkeypatch.setattr(auth, "validate_access_token", broken)
+    monkeypatch.setattr(auth, "check_access_token", broken)
     ws = await client.ws_connect(URL)
     await ws.receive_json(timeout=TIMEOUT)
     await ws.send_json({"type": "auth", "access_token": admin_token})

@@ -8,7 +8,7 @@ from aiohttp import web
 from hearth.exceptions import BadRequest
 from hearth.http.view import PUBLIC_ATTR
 from hearth.websocket import COMMANDS, KEY_WS_CONNECTIONS, URL, setup, websocket_view
-from hearth.websocket.commands import ping
+from hearth.websocket.commands.core import ping
 from hearth.websocket.spec import NoParams, Params, build_table
 
 EXPECTED_COMMANDS = {
@@ -38,7 +38,7 @@ EXPECTED_COMMANDS = {
     "auth/mfa_status",
     "audit/log",
     "hearth/check",
-    # The web frontend (hearth.websocket.commands_frontend, _registries, _areas, _lovelace).
+    # The web frontend (hearth.websocket.commands: frontend, registries, areas, lovelace).
     "get_panels",
     "frontend/get_themes",
     "frontend/get_translations",
@@ -69,7 +69,7 @@ EXPECTED_COMMANDS = {
     "lovelace/info",
     "lovelace/resources",
     "lovelace/dashboards/list",
-    # Placeholders for features Hearth lacks (hearth.websocket.commands_placeholders).
+    # Placeholders for features Hearth lacks (hearth.websocket.commands.placeholders).
     "repairs/list_issues",
     "recorder/info",
     "manifest/list",

@@ -22,5 +22,5 @@ async def list_bans(request: web.Request) -> web.Response:
 @admin_only
 async def remove_ban(request: web.Request) -> web.Response:
     """Lift the ban of an address (a remote IPv6 address lifts the ban of its /64)."""
-    lifted = lift_ban(request.app[KEY_BANS], request.match_info["ip"], current_user(request))
+    lifted = await lift_ban(request.app[KEY_BANS], request.match_info["ip"], current_user(request))
     return json_response(lifted.as_dict())

@@ -21,14 +21,14 @@ from hearth.auth.flow import (
     LoginFlows,
     Step,
 )
-from hearth.auth.mfa_policy import mfa_required_for
+from hearth.auth.mfa.policy import mfa_required_for
 from hearth.exceptions import BadRequest, Conflict, HearthError, InvalidCode, NotFound
 
 if TYPE_CHECKING:
     from hearth.auth.codes import AuthCodes
     from hearth.auth.manager import AuthManager
-    from hearth.auth.mfa import MfaManager
-    from hearth.auth.mfa_policy import MfaPolicy
+    from hearth.auth.mfa.manager import MfaManager
+    from hearth.auth.mfa.policy import MfaPolicy
     from hearth.auth.models import User
     from hearth.auth.throttle import AccountThrottle
     from hearth.auth.trusted import TrustedNetworks
@@ -138,7 +138,7 @@ class LoginService:
         if flow.step is Step.INIT:
             return await self._password(flow, data, client)
         if flow.step is Step.MFA:
-            return self._mfa(flow, data, client)
+            return await self._mfa(flow, data, client)
         if flow.step is Step.MFA_SETUP:
             return await self._mfa_setup(flow, data, client)
         return self._finish(flow, client)
@@ -232,7 +232,7 @@ class LoginService:
         body = wire.form(flow, wire.CODE_SCHEMA, errors=errors, placeholders=placeholders)
         return Outcome(body)
 
-    def _mfa(self, flow: LoginFlow, data: dict[str, Any], client: Client) -> Outcome:
+    async def _mfa(self, flow: LoginFlow, data: dict[str, Any], client: Client) -> Outcome:
         user = self._flow_user(flow)
         code = data.get("code")
         if not isinstance(code, str) or len(code) > MAX_USERNAME_INPUT:
@@ -241,7 +241,7 @@ class LoginService:
         form = self._mfa_form(flow, {"base": "invalid_code"})
         if user is None:
             return self._code_failed(flow, user, form)
-        checked = self.mfa.check(
+        checked = await self.mfa.check(
             user.id, code, ip=str(client.ip), user_agent=client.user_agent, remote=client.remote
         )
         if checked.accepted:
@@ -286,7 +286,7 @@ class LoginService:
             self.flows.finish(flow)
             return Outcome(wire.abort(flow, "not_allowed"))
         try:
-            codes = self.mfa.activate_totp(
+            codes = await self.mfa.activate_totp(
                 user.id, flow.setup_id, code, ip=str(client.ip), user_agent=client.user_agent
             )
         except InvalidCode:

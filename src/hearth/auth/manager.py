@@ -1,20 +1,29 @@
-"""Users, refresh tokens and access tokens: the one object the server and CLI talk to."""
+"""Users, refresh tokens and access tokens: the one object the server and CLI talk to.
+
+One async API for both: the hub awaits it on its event loop, each CLI command runs it with
+`asyncio.run`. Reads are indexed lookups or in-memory caches; writes go through the store's
+writer thread (hearth.storage.writer), so nothing here blocks an event loop on SQLite.
+"""
 
 from __future__ import annotations
 
 import logging
+import sqlite3
 import time
 from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
+from functools import partial
 from pathlib import Path
 
 from hearth import const
 from hearth.auth.models import RefreshToken, TokenType, User
 from hearth.auth.passwords import PasswordHasher
-from hearth.auth.sessions import MAX_IP_LENGTH, RevokeListener, Sessions
-from hearth.auth.store import AuthStore, clean_label
+from hearth.auth.sessions import MAX_IP_LENGTH, RevokeListener, used_later
+from hearth.auth.store import AuthStore, clean_label, load_users
+from hearth.auth.token_checks import TokenChecks
+from hearth.auth.token_store import load_tokens, touch_token
 from hearth.auth.tokens import encode_access_token
-from hearth.exceptions import BadRequest, Conflict
+from hearth.exceptions import BadRequest
 from hearth.storage import Database
 from hearth.storage.audit import AuditLog
 
@@ -26,7 +35,11 @@ __all__ = ["AuthManager", "RevokeListener"]
 TOUCH_INTERVAL = 60.0
 
 
-class AuthManager(Sessions):
+def _load_all(conn: sqlite3.Connection) -> tuple[list[User], list[RefreshToken]]:
+    return load_users(conn), load_tokens(conn)
+
+
+class AuthManager(TokenChecks):
     """Owns the auth tables and caches what the hot path (validating access tokens) needs."""
 
     def __init__(
@@ -34,8 +47,9 @@ class AuthManager(Sessions):
     ) -> None:
         super().__init__(AuthStore(db), hasher, AuditLog(db), clock)
         self.db = db
-        self._data_version = db.data_version()
-        self._load()
+        self._changes_seen = db.external_changes
+        self._users = {user.id: user for user in self._store.users()}
+        self._tokens = {token.id: token for token in self._store.tokens()}
 
     @classmethod
     def open(
@@ -54,15 +68,16 @@ class AuthManager(Sessions):
             raise
 
     def close(self) -> None:
-        """Release the database and the hashing threads."""
+        """Release the hashing threads and the database (after committing pending bookkeeping)."""
         self.hasher.close()
         self.db.close()
 
-    def _load(self) -> None:
-        self._users = {user.id: user for user in self._store.users()}
-        self._tokens = {token.id: token for token in self._store.tokens()}
+    async def aclose(self) -> None:
+        """`close` from an event loop, without blocking it."""
+        self.hasher.close()
+        await self.db.aclose()
 
-    def update_user(
+    async def update_user(
         self,
         user_id: str,
         *,
@@ -74,58 +89,21 @@ class AuthManager(Sessions):
     ) -> User:
         """Change a user; deactivation invalidates their tokens (and closes connections) at once."""
         before = self.get_user(user_id)
-        user = super().update_user(
-            user_id, name=name, is_admin=is_admin, is_active=is_active, local_only=local_only
+        user = await super().update_user(
+            user_id,
+            name=name,
+            is_admin=is_admin,
+            is_active=is_active,
+            local_only=local_only,
+            ip=ip,
         )
-        changed = {
-            field: getattr(user, field)
-            for field in ("name", "is_admin", "is_active", "local_only")
-            if before is None or getattr(before, field) != getattr(user, field)
-        }
-        if changed:
-            deactivated = before is not None and before.is_active and not user.is_active
-            self.audit.record(
-                "user_deactivated" if deactivated else "user_updated",
-                user_id=user.id,
-                username=user.username,
-                ip=ip,
-                details=changed,
-            )
-        if not user.is_active:
-            self._notify_revoked([t.id for t in self._tokens.values() if t.user_id == user_id])
-        elif before is not None and _lost_rights(before, user):
+        if not user.is_active or (before is not None and _lost_rights(before, user)):
             # Connections keep the User they authenticated with: close them so that admin rights
-            # (or access from outside) end now, not when the client reconnects.
-            self._notify_revoked([t.id for t in self._tokens.values() if t.user_id == user_id])
+            # (or access from outside the local network) end now, not when the client reconnects.
+            self._notify_revoked(self._store.token_ids(user_id))
         return user
 
-    def _insert_user(self, user: User, password_hash: str) -> User:
-        created = super()._insert_user(user, password_hash)
-        roles = {
-            "is_owner": user.is_owner,
-            "is_admin": user.is_admin,
-            "local_only": user.local_only,
-        }
-        self.audit.record("user_created", user_id=user.id, username=user.username, details=roles)
-        return created
-
-    def _store_password(self, user: User, password_hash: str) -> None:
-        super()._store_password(user, password_hash)
-        self.audit.record("password_changed", user_id=user.id, username=user.username)
-
-    async def change_password(
-        self, user: User, password: str, *, keep_token_id: str | None = None
-    ) -> int:
-        """Set a new password and revoke the user's other tokens; returns how many were revoked."""
-        await self.set_password(user, password)
-        return self.remove_user_tokens(user.id, except_id=keep_token_id)
-
-    def change_password_sync(self, user: User, password: str) -> int:
-        """`change_password` for the CLI: every token of the user is revoked."""
-        self.set_password_sync(user, password)
-        return self.remove_user_tokens(user.id)
-
-    def create_long_lived_token(
+    async def create_long_lived_token(
         self,
         user: User,
         name: str,
@@ -133,19 +111,17 @@ class AuthManager(Sessions):
         *,
         ip: str | None = None,
     ) -> tuple[RefreshToken, str]:
-        """A long-lived token: the refresh-token record and an access token valid for `days`."""
+        """A long-lived token: the refresh-token record and an access token valid for `days`.
+
+        A name already taken is a Conflict (the unique index decides, without a scan).
+        """
         max_days = const.LONG_LIVED_TOKEN_MAX_DAYS
         if isinstance(days, bool) or not isinstance(days, int) or not 1 <= days <= max_days:
             raise BadRequest(f"The lifetime must be a whole number of days from 1 to {max_days}.")
         name = clean_label(name, "token name")
-        if any(
-            t.client_name == name and t.token_type is TokenType.LONG_LIVED
-            for t in self._store.tokens(user.id)
-        ):
-            raise Conflict("This user already has a long-lived token with that name.")
         lifetime = timedelta(days=days)
         now = self._clock()
-        token, _unused_secret = self.create_refresh_token(
+        token, _unused_secret = await self.create_refresh_token(
             user,
             client_name=name,
             token_type=TokenType.LONG_LIVED,
@@ -157,14 +133,14 @@ class AuthManager(Sessions):
         return token, access
 
     def note_token_use(self, token: RefreshToken, ip: str) -> None:
-        """Record that an access token was used from `ip`; cheap unless the IP is new."""
+        """Record that an access token was used from `ip` (bookkeeping: batched, never fails)."""
         now = self._clock()
         previous, last = token.last_used_ip, token.last_used_at
         if previous == ip and last is not None and now - last.timestamp() < TOUCH_INTERVAL:
             return
         ip = ip[:MAX_IP_LENGTH]
         used_at = datetime.fromtimestamp(now, UTC)
-        self._store.touch_token(token.id, used_at, ip)
+        self.db.submit(partial(touch_token, token_id=token.id, used_at=used_at, ip=ip))
         current = self._tokens.get(token.id)
         for record in {id(t): t for t in (token, current) if t is not None}.values():
             record.last_used_at, record.last_used_ip = used_at, ip
@@ -181,14 +157,39 @@ class AuthManager(Sessions):
             details={"token_id": token.id, "previous_ip": previous},
         )
 
-    def reload_if_changed(self) -> bool:
-        """Reload the caches if another process committed since the last check (cheap if not)."""
-        version = self.db.data_version()
-        if version == self._data_version:
+    async def reload_if_changed(self) -> bool:
+        """Reload the caches if another process (the CLI) committed since the last check.
+
+        Cheap when nothing changed (a counter the writer thread keeps); the reload itself reads
+        off the event loop. The hub's own commits never trigger it.
+        """
+        seen = self.db.external_changes
+        if seen == self._changes_seen:
             return False
-        self._data_version = version
+        self._changes_seen = seen
+        before_users, before_tokens = dict(self._users), dict(self._tokens)
+        users, tokens = await self.db.snapshot(_load_all)
+        # What this process changed while the snapshot was read wins over the snapshot.
+        revoked_here = before_tokens.keys() - self._tokens.keys()
+        new_users = {user.id: user for user in users}
+        new_users.update(
+            (user_id, user)
+            for user_id, user in self._users.items()
+            if before_users.get(user_id) is not user
+        )
+        new_tokens = {token.id: token for token in tokens if token.id not in revoked_here}
+        for token_id, token in new_tokens.items():
+            cached = self._tokens.get(token_id)
+            if cached is not None and used_later(cached, token):
+                # Our own last-use bookkeeping may still wait for its batch: keep the newer.
+                token.last_used_at, token.last_used_ip = cached.last_used_at, cached.last_used_ip
+        new_tokens.update(
+            (token_id, token)
+            for token_id, token in self._tokens.items()
+            if before_tokens.get(token_id) is not token
+        )
         old_tokens, old_users = self._tokens, self._users
-        self._load()
+        self._users, self._tokens = new_users, new_tokens
         self._validated.clear()
         gone = [
             token_id

@@ -1,36 +1,49 @@
-"""Refresh tokens and access tokens: creation, validation, rotation and revocation."""
+"""Refresh tokens (login sessions and long-lived tokens): creation, rotation and revocation.
+
+Every change is one durable transaction of the writer thread (with its audit entries); the
+caches the hot path reads change only once it is committed. A revoked or expired session leaves
+tombstones (its id and its secrets' hashes) so that a client still presenting it is recognised.
+"""
 
 from __future__ import annotations
 
-import hmac
+import asyncio
 import logging
+import sqlite3
 import time
 from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
+from functools import partial
+from typing import Final
 
 from hearth import const
 from hearth.auth.models import RefreshToken, TokenType, User
 from hearth.auth.passwords import PasswordHasher
 from hearth.auth.store import MAX_CLIENT_ID_LENGTH, AuthStore, clean_label
+from hearth.auth.token_limits import CreationRate, TokenLimits
+from hearth.auth.token_store import (
+    bury_token,
+    count_tokens,
+    insert_token,
+    least_used_sessions,
+    touch_token,
+)
 from hearth.auth.tokens import (
-    MAX_TOKEN_LENGTH,
     RejectedTokens,
     ValidatedTokens,
     encode_access_token,
     hash_secret,
     new_secret,
     new_token_id,
-    peek_token_id,
-    verify_access_token,
 )
 from hearth.auth.users import UserAccounts
-from hearth.exceptions import BadRequest, InvalidAuth
-from hearth.storage.audit import AuditLog
+from hearth.exceptions import BadRequest, Conflict, InvalidAuth
+from hearth.storage.audit import AuditLog, audit_row, insert_audit
 
 _LOGGER = logging.getLogger(__name__)
 
 RevokeListener = Callable[[str], None]
-MAX_IP_LENGTH = 64
+MAX_IP_LENGTH: Final = 64
 
 
 class Sessions(UserAccounts):
@@ -45,6 +58,9 @@ class Sessions(UserAccounts):
     ) -> None:
         super().__init__(store, hasher, clock)
         self.audit = audit
+        # Replaced at startup with `auth:` max_sessions_per_user and friends.
+        self.limits = TokenLimits()
+        self._rate = CreationRate()
         self.on_revoke: list[RevokeListener] = []
         self._validated = ValidatedTokens()
         self._rejected = RejectedTokens()
@@ -56,7 +72,7 @@ class Sessions(UserAccounts):
             raise BadRequest("The user does not exist or is not active.")
         return current
 
-    def create_refresh_token(
+    async def create_refresh_token(
         self,
         user: User,
         *,
@@ -67,7 +83,11 @@ class Sessions(UserAccounts):
         expires_at: datetime | None = None,
         ip: str | None = None,
     ) -> tuple[RefreshToken, str]:
-        """A new refresh token and its secret; the secret is returned here once, stored hashed."""
+        """A new refresh token and its secret; the secret is returned here once, stored hashed.
+
+        At the user's session cap the least recently used session is revoked to make room; at
+        the long-lived cap, Conflict; beyond the creation rate, RateLimited.
+        """
         owner = self._active_user(user)
         if client_id is not None:
             client_id = clean_label(client_id, "client id", MAX_CLIENT_ID_LENGTH)
@@ -77,6 +97,7 @@ class Sessions(UserAccounts):
             raise BadRequest("A long-lived token needs a name.")
         if access_token_expiration <= timedelta(0):
             raise BadRequest("The access token lifetime must be positive.")
+        self._rate.check(owner.id, self.limits.per_minute)
         secret = new_secret()
         token = RefreshToken(
             id=new_token_id(),
@@ -89,27 +110,59 @@ class Sessions(UserAccounts):
             expires_at=expires_at,
             jwt_key=new_secret(),
         )
-        self._store.add_token(token, hash_secret(secret), owner.username)
-        self._tokens[token.id] = token
-        _LOGGER.info("Created %s token %s for %s", token.token_type, token.id, owner.username)
-        self.audit.record(
-            "token_created",
-            user_id=owner.id,
-            username=owner.username,
-            ip=ip,
-            details={"token_id": token.id, "type": str(token.token_type), "client_id": client_id},
+        details = {"token_id": token.id, "type": str(token.token_type), "client_id": client_id}
+        created = audit_row(
+            "token_created", user_id=owner.id, username=owner.username, ip=ip, details=details
         )
+        now = self._clock()
+
+        def create(conn: sqlite3.Connection) -> list[str]:
+            evicted = self._make_room(conn, owner, token.token_type, now)
+            insert_token(conn, token, hash_secret(secret))
+            insert_audit(conn, created)
+            return evicted
+
+        evicted = await self._db.write(create)
+        self._tokens[token.id] = token
+        self._forget(evicted)
+        _LOGGER.info("Created %s token %s for %s", token.token_type, token.id, owner.username)
         return token, secret
 
+    def _make_room(
+        self, conn: sqlite3.Connection, owner: User, token_type: TokenType, now: float
+    ) -> list[str]:
+        """Inside the creating transaction: enforce the user's cap for this type of token."""
+        count = count_tokens(conn, owner.id, token_type)
+        if token_type is TokenType.LONG_LIVED:
+            if count >= self.limits.max_long_lived:
+                raise Conflict(
+                    f"This user already has {count} long-lived tokens, the most allowed "
+                    "(auth: max_long_lived_tokens_per_user); delete one first."
+                )
+            return []
+        excess = count - self.limits.max_sessions + 1
+        if excess <= 0:
+            return []
+        evicted = []
+        for token_id in least_used_sessions(conn, owner.id, excess):
+            if bury_token(conn, token_id, now):
+                evicted.append(token_id)
+                details = {"token_id": token_id, "reason": "session_limit"}
+                row = audit_row(
+                    "token_revoked", user_id=owner.id, username=owner.username, details=details
+                )
+                insert_audit(conn, row)
+        return evicted
+
     def create_access_token(self, refresh_token: RefreshToken, remote_ip: str | None = None) -> str:
-        """Sign a new access token under a refresh token and record its use."""
+        """Sign a new access token under a refresh token; its use is recorded as bookkeeping."""
         current = self._cached_token(refresh_token.id)
         now = self._clock()
         if current is None or self._usable(current, now) is None:
             raise InvalidAuth("The refresh token is no longer valid.")
         used_at = datetime.fromtimestamp(now, UTC)
         ip = remote_ip if remote_ip is None or len(remote_ip) <= MAX_IP_LENGTH else None
-        self._store.touch_token(current.id, used_at, ip)
+        self._db.submit(partial(touch_token, token_id=current.id, used_at=used_at, ip=ip))
         for token in (current, refresh_token):
             token.last_used_at, token.last_used_ip = used_at, ip
         return encode_access_token(
@@ -152,159 +205,22 @@ class Sessions(UserAccounts):
             self._users[user.id] = user
         return user if user.is_active else None
 
-    def validate_access_token(self, token: str) -> tuple[User, RefreshToken] | None:
-        """The user and refresh token behind a valid access token, else None (never raises)."""
-        # Length first: nothing longer is hashed, decoded or looked up.
-        if not isinstance(token, str) or len(token) > MAX_TOKEN_LENGTH or not token.isascii():
-            return None
-        if token in self._rejected:
-            return None
-        now = self._clock()
-        hit = self._validated.get(token)
-        result = self._recheck(hit, now) if hit is not None else self._full_check(token, now)
-        if result is None and hit is not None:
-            self._validated.discard(token)
-        return result
-
-    def _recheck(self, hit: tuple[str, float], now: float) -> tuple[User, RefreshToken] | None:
-        """A cache hit skips the JWT decode but still checks expiry and revocation."""
-        token_id, expires = hit
-        refresh = self._tokens.get(token_id) if expires > now else None
-        if refresh is None:
-            return None
-        user = self._usable(refresh, now)
-        return None if user is None else (user, refresh)
-
-    def _full_check(self, token: str, now: float) -> tuple[User, RefreshToken] | None:
-        token_id = peek_token_id(token)
-        refresh = None if token_id is None else self._cached_token(token_id)
-        if refresh is None:
-            # Garbage, or an issuer that does not exist: an id is never reused, so this is final.
-            self._rejected.add(token)
-            return None
-        expires = verify_access_token(token, refresh.jwt_key, refresh.id, now)
-        if expires is None:
-            # A bad signature or an expired token: final too.
-            self._rejected.add(token)
-            return None
-        user = self._usable(refresh, now)
-        if user is None:
-            return None
-        self._validated.put(token, refresh.id, expires)
-        return user, refresh
-
-    def validate_refresh_token(self, secret: str) -> RefreshToken | None:
-        """The refresh token for a secret if it is valid and its user active, else None."""
-        token = self.find_refresh_token(secret)
-        if token is None or self._usable(token, self._clock()) is None:
-            return None
-        return token
-
-    def find_refresh_token(self, secret: str) -> RefreshToken | None:
-        """The unexpired login session a secret belongs to, whatever its user's state; a
-        rotated-out secret revokes its session (see rotate_refresh_token) and gives None."""
-        if (
-            not isinstance(secret, str)
-            or not 0 < len(secret) <= MAX_TOKEN_LENGTH
-            or not secret.isascii()
-        ):
-            return None
-        digest = hash_secret(secret)
-        found = self._store.token_by_hash(digest)
-        if found is None:
-            self._check_reuse(digest)
-            return None
-        if not hmac.compare_digest(found[1], digest):
-            return None
-        token = found[0]
-        # Long-lived tokens are used only through their access token; their secret is discarded.
-        if token.token_type is TokenType.LONG_LIVED or not self._alive(token, self._clock()):
-            return None
-        self._tokens[token.id] = token
-        return token
-
     def list_refresh_tokens(self, user_id: str | None = None) -> list[RefreshToken]:
-        """Refresh tokens of one user or all users, oldest first."""
-        return self._store.tokens(user_id)
+        """Refresh tokens of one user or all users, oldest first; the last use as this process
+        knows it (its bookkeeping may still wait for its batch)."""
+        tokens = self._store.tokens(user_id)
+        for token in tokens:
+            cached = self._tokens.get(token.id)
+            if cached is not None and used_later(cached, token):
+                token.last_used_at, token.last_used_ip = cached.last_used_at, cached.last_used_ip
+        return tokens
 
-    def rotate_refresh_token(self, token: RefreshToken, secret: str) -> str:
-        """Replace the token's secret with a new one (returned once); the old one stops working
-        and using it again later revokes the token. InvalidAuth if another use won the race."""
-        new = new_secret()
-        if not self._store.rotate_token(
-            token.id, hash_secret(secret), hash_secret(new), self._now()
-        ):
-            # Two uses of the same secret at once: one of them is not the legitimate client.
-            self._reuse_detected(token.id)
-            raise InvalidAuth("The refresh token is no longer valid.")
-        return new
-
-    def _check_reuse(self, digest: str) -> None:
-        token_id = self._store.rotated_token_id(digest)
-        if token_id is not None:
-            self._reuse_detected(token_id)
-
-    def _reuse_detected(self, token_id: str) -> None:
-        """A rotated-out secret came back: someone copied it. End the whole session."""
-        token = self._cached_token(token_id)
-        user = None if token is None else self._users.get(token.user_id)
-        _LOGGER.warning(
-            "Refresh token reuse detected for token %s of %s; revoking it",
-            token_id,
-            user.username if user is not None else "?",
-        )
-        self.audit.record(
-            "token_reuse_detected",
-            user_id=None if token is None else token.user_id,
-            username=None if user is None else user.username,
-            details={"token_id": token_id},
-        )
-        self.remove_refresh_token(token_id)
-
-    def remove_refresh_token(self, token_id: str, *, ip: str | None = None) -> bool:
-        """Revoke a refresh token and every access token issued under it."""
-        token = self._cached_token(token_id) if isinstance(token_id, str) else None
-        if not isinstance(token_id, str) or not self._store.delete_token(token_id):
-            return False
-        self._tokens.pop(token_id, None)
-        _LOGGER.info("Revoked token %s", token_id)
-        user = None if token is None else self._users.get(token.user_id)
-        self.audit.record(
-            "token_revoked",
-            user_id=None if token is None else token.user_id,
-            username=None if user is None else user.username,
-            ip=ip,
-            details={"token_id": token_id},
-        )
-        self._notify_revoked([token_id])
-        return True
-
-    def prune_dead_tokens(self) -> int:
-        """Delete tokens that expired or sat unused too long (they can never work again)."""
-        now = self._clock()
-        dead = [token.id for token in self._store.tokens() if not self._alive(token, now)]
-        for token_id in dead:
-            self._store.delete_token(token_id)
+    def _forget(self, token_ids: list[str]) -> None:
+        """Drop revoked tokens from the caches and tell the listeners (WebSockets close)."""
+        for token_id in token_ids:
             self._tokens.pop(token_id, None)
-        if dead:
-            _LOGGER.info("Removed %d expired token(s)", len(dead))
-        return len(dead)
-
-    def remove_user_tokens(
-        self,
-        user_id: str,
-        *,
-        token_type: TokenType | None = None,
-        except_id: str | None = None,
-        ip: str | None = None,
-    ) -> int:
-        """Revoke a user's tokens (of one type, or all), except `except_id`; returns how many."""
-        doomed = [
-            token.id
-            for token in self._store.tokens(user_id)
-            if token.id != except_id and (token_type is None or token.token_type is token_type)
-        ]
-        return sum(self.remove_refresh_token(token_id, ip=ip) for token_id in doomed)
+            _LOGGER.info("Revoked token %s", token_id)
+        self._notify_revoked(token_ids)
 
     # Revocation listeners
 
@@ -319,9 +235,28 @@ class Sessions(UserAccounts):
         return unsubscribe
 
     def _notify_revoked(self, token_ids: list[str]) -> None:
+        """Tell the listeners, at the next turn of the event loop: whoever revoked the tokens
+        can still queue its answer (a WebSocket revoking its own token gets the result first)."""
+        if not token_ids or not self.on_revoke:
+            return
+        try:
+            loop = asyncio.get_running_loop()
+        except RuntimeError:
+            self._call_listeners(token_ids)
+            return
+        loop.call_soon(self._call_listeners, list(token_ids))
+
+    def _call_listeners(self, token_ids: list[str]) -> None:
         for token_id in token_ids:
             for listener in list(self.on_revoke):
                 try:
                     listener(token_id)
                 except Exception:
                     _LOGGER.exception("Revoke listener failed")
+
+
+def used_later(mine: RefreshToken, stored: RefreshToken) -> bool:
+    """Whether this process saw a use of the token later than the store has."""
+    if mine.last_used_at is None:
+        return False
+    return stored.last_used_at is None or mine.last_used_at > stored.last_used_at

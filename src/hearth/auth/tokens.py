@@ -71,8 +71,8 @@ def peek_token_id(token: str) -> str | None:
     return None
 
 
-def verify_access_token(token: str, key: str, token_id: str, now: float) -> float | None:
-    """Check signature (HS256 only), issuer and expiry; return the expiry time, or None."""
+def decode_access_token(token: str, key: str, token_id: str) -> float | None:
+    """Check signature (HS256 only) and issuer; the expiry time, passed or not, or None (forged)."""
     if not _plausible(token):
         return None
     try:
@@ -82,15 +82,21 @@ def verify_access_token(token: str, key: str, token_id: str, now: float) -> floa
             # Pinning the algorithm rules out alg=none and algorithm-confusion tricks.
             algorithms=[ALGORITHM],
             issuer=token_id,
-            # Expiry is checked below against our own clock, with no leeway.
+            # Expiry is checked by the caller against our own clock, with no leeway.
             options={"require": _REQUIRED_CLAIMS, "verify_exp": False, "verify_iat": False},
         )
     except (jwt.PyJWTError, ValueError, TypeError):
         return None
     exp = claims.get("exp")
-    if isinstance(exp, bool) or not isinstance(exp, int | float) or exp <= now:
+    if isinstance(exp, bool) or not isinstance(exp, int | float):
         return None
     return float(exp)
+
+
+def verify_access_token(token: str, key: str, token_id: str, now: float) -> float | None:
+    """Check signature, issuer and expiry; return the expiry time, or None."""
+    exp = decode_access_token(token, key, token_id)
+    return None if exp is None or exp <= now else exp
 
 
 class ValidatedTokens:
@@ -131,7 +137,8 @@ class ValidatedTokens:
 
 
 class RejectedTokens:
-    """A bounded LRU of access tokens that can never become valid (garbage, forged, expired).
+    """A bounded LRU of access tokens that can never become valid, with whether each counts as a
+    guess (garbage, forged) or was really issued here (expired, revoked).
 
     Threat: a flood of the same bad token. Decoding a JWT and looking up its issuer costs tens of
     microseconds; remembering the verdict makes a repeat cost one dict lookup. Only permanent
@@ -141,7 +148,7 @@ class RejectedTokens:
 
     def __init__(self, size: int = REJECTED_CACHE_SIZE) -> None:
         self._size = size
-        self._entries: OrderedDict[str, None] = OrderedDict()
+        self._entries: OrderedDict[str, bool] = OrderedDict()
 
     def __len__(self) -> int:
         return len(self._entries)
@@ -149,11 +156,15 @@ class RejectedTokens:
     def __contains__(self, token: str) -> bool:
         return token in self._entries
 
-    def add(self, token: str) -> None:
+    def get(self, token: str) -> bool | None:
+        """Whether a remembered token counts as a guess; None if it is not remembered."""
+        return self._entries.get(token)
+
+    def add(self, token: str, *, guess: bool = True) -> None:
         """Remember a permanently invalid token (long ones are not kept)."""
         if len(token) > REJECTED_MAX_LENGTH:
             return
-        self._entries[token] = None
+        self._entries[token] = guess
         self._entries.move_to_end(token)
         while len(self._entries) > self._size:
             self._entries.popitem(last=False)

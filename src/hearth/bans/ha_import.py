@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import logging
+import sqlite3
+from collections.abc import Callable
 from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import Any, Final
@@ -10,9 +12,10 @@ from typing import Any, Final
 import yaml
 
 from hearth.bans.policy import BanPolicy, BanRecord, client_text
-from hearth.bans.store import BanStore
+from hearth.bans.store import BanStore, mark_imported, put_bans
 from hearth.config.files import UnusableFileError, read_text
 from hearth.config.parse import HearthLoader
+from hearth.storage.audit import AuditRow, insert_audit
 
 _LOGGER = logging.getLogger(__name__)
 
@@ -71,11 +74,18 @@ def parse_ip_bans(text: str, now: float, policy: BanPolicy) -> tuple[list[BanRec
     return list(records.values()), skipped
 
 
-def import_ha_bans(store: BanStore, config_dir: Path, now: float, policy: BanPolicy) -> int | None:
+async def import_ha_bans(
+    store: BanStore,
+    config_dir: Path,
+    now: float,
+    policy: BanPolicy,
+    audit: Callable[[int], AuditRow] | None = None,
+) -> int | None:
     """Import ip_bans.yaml from `config_dir` unless done before; the number imported, or None.
 
     The user's file is left in place. A file that cannot be read is reported and retried at the
-    next start; once imported, later edits of the file are ignored (use `hearth ban add`).
+    next start; once imported, later edits of the file are ignored (use `hearth ban add`). The
+    bans, the import marker and the audit entry `audit(count)` commit together.
     """
     path = config_dir / IP_BANS_FILE
     if store.imported(IP_BANS_FILE) or not path.exists():
@@ -90,8 +100,15 @@ def import_ha_bans(store: BanStore, config_dir: Path, now: float, policy: BanPol
         _LOGGER.warning("Cannot import %s: %s", IP_BANS_FILE, problem)
         return None
     fresh = [record for record in records if store.get(record.client) is None]
-    count = store.put_many(fresh)
-    store.mark_imported(IP_BANS_FILE, count)
+
+    def store_all(conn: sqlite3.Connection) -> int:
+        count = put_bans(conn, fresh)
+        mark_imported(conn, IP_BANS_FILE, count)
+        if audit is not None and count:
+            insert_audit(conn, audit(count))
+        return count
+
+    count = await store.db.write(store_all)
     _LOGGER.info(
         "Imported %d ban(s) from %s (%d invalid entries skipped); the file is no longer read",
         count,

@@ -15,10 +15,10 @@ NOT_AN_ADDRESS = "Expected an IP address or an IPv6 /64 network."
 NOT_BANNED = "This address is not banned."
 
 
-def lift_ban(bans: BanManager, client: str, user: User) -> BanRecord:
+async def lift_ban(bans: BanManager, client: str, user: User) -> BanRecord:
     """Lift the ban of `client` for `user` (audited); BadRequest or NotFound otherwise."""
     try:
-        lifted = bans.unban(client, user_id=user.id, username=user.username)
+        lifted = await bans.unban(client, user_id=user.id, username=user.username)
     except ValueError:
         raise BadRequest(NOT_AN_ADDRESS) from None
     if lifted is None:

@@ -1,10 +1,18 @@
-"""Bans in memory for the hot path, backed by the store; counting failures and lifting bans."""
+"""Bans in memory for the hot path, backed by the store; counting failures and lifting bans.
+
+Failures are counted in memory (the ban decision is exact and immediate) and persisted as
+batched bookkeeping. A ban applies in memory at once; it is written durably before it is logged
+or audited, so a ban that was reported survives a crash.
+"""
 
 from __future__ import annotations
 
+import asyncio
 import logging
+import sqlite3
 import time
 from collections.abc import Callable
+from functools import partial
 from pathlib import Path
 from typing import Final
 
@@ -18,9 +26,10 @@ from hearth.bans.policy import (
     client_text,
     stored_key,
 )
-from hearth.bans.store import BanStore
+from hearth.bans.store import BanStore, add_failure, delete_ban, get_ban, prune_bans, put_ban
 from hearth.config.duration import format_duration
-from hearth.storage.audit import AuditLog
+from hearth.exceptions import StorageError
+from hearth.storage.audit import AuditRow, audit_row, insert_audit
 from hearth.storage.db import Database
 
 _LOGGER = logging.getLogger(__name__)
@@ -28,7 +37,6 @@ _LOGGER = logging.getLogger(__name__)
 # Clients whose failures are remembered at once; beyond this the longest-idle is forgotten, so a
 # flood of one-off addresses cannot grow memory without bound.
 MAX_TRACKED_CLIENTS: Final = 100_000
-MAX_REASON_LENGTH: Final = 200
 
 
 class BanManager:
@@ -42,25 +50,30 @@ class BanManager:
         db: Database,
         policy: BanPolicy,
         *,
-        audit: AuditLog | None = None,
         clock: Callable[[], float] = time.time,
     ) -> None:
         self.store = BanStore(db)
+        self.db = db
         self.policy = policy
-        self.audit = audit
         self.clock = clock
         self.banned: dict[ClientKey, float] = {}
         self.refused: dict[ClientKey, int] = {}
         self._failures: dict[ClientKey, list[float]] = {}
-        self._data_version = db.data_version()
+        self._changes_seen = db.external_changes
         self._seq = self.store.last_change()
+        self._writes: set[asyncio.Task[None]] = set()
+        self._storing: dict[str, BanRecord] = {}  # automatic bans applied, not yet stored
         self.load()
 
-    def import_home_assistant(self, config_dir: Path) -> int | None:
+    async def import_home_assistant(self, config_dir: Path) -> int | None:
         """Import ip_bans.yaml from the config dir once; the number of bans imported, or None."""
-        count = import_ha_bans(self.store, config_dir, self.clock(), self.policy)
+
+        def entry(count: int) -> AuditRow:
+            details = {"source": "import", "count": count}
+            return audit_row("ban_added", ip=IP_BANS_FILE, details=details)
+
+        count = await import_ha_bans(self.store, config_dir, self.clock(), self.policy, entry)
         if count is not None:
-            self._audit("ban_added", IP_BANS_FILE, {"source": "import", "count": count})
             self.load()
         return count
 
@@ -116,10 +129,10 @@ class BanManager:
 
     def reload_if_changed(self) -> bool:
         """Apply bans added or lifted by another process (the CLI); cheap when nothing changed."""
-        version = self.store.db.data_version()
-        if version == self._data_version:
+        seen = self.db.external_changes
+        if seen == self._changes_seen:
             return False
-        self._data_version = version
+        self._changes_seen = seen
         clients, self._seq, missed = self.store.changes_since(self._seq)
         if missed or "*" in clients:
             self.load()
@@ -158,6 +171,8 @@ class BanManager:
         expired = [key for key, expiry in self.banned.items() if expiry <= now]
         for key in expired:
             del self.banned[key]
+        for client in [c for c, record in self._storing.items() if not record.active(now)]:
+            del self._storing[client]
         return len(expired)
 
     def take_refused(self) -> dict[ClientKey, int]:
@@ -166,11 +181,13 @@ class BanManager:
         self.refused.clear()
         return refused
 
-    def prune(self) -> None:
+    async def prune(self) -> None:
         """Forget old failures, old offences and old change-log rows."""
         now = self.clock()
-        self.store.prune(now, max(self.policy.max_duration, self.policy.duration))
-        self.store.prune_failures(now - self.policy.window)
+        remember = max(self.policy.max_duration, self.policy.duration)
+        await self.db.write(
+            partial(prune_bans, now=now, remember=remember, window=self.policy.window)
+        )
         cutoff = now - self.policy.window
         for key in [k for k, times in self._failures.items() if not times or times[-1] <= cutoff]:
             del self._failures[key]
@@ -189,12 +206,24 @@ class BanManager:
         client = client_text(key)
         if reached:
             reason = f"{self.policy.threshold} failed logins"
-            return self._ban(key, now, None, source="auto", reason=reason)
+            record = self._record(key, now, None, source="auto", reason=reason)
+            self._apply_now(record, now)
+            # Durable before it is logged or audited; meanwhile it already applies in memory.
+            self._storing[record.client] = record
+            task = asyncio.get_running_loop().create_task(self._store(record))
+            self._writes.add(task)
+            task.add_done_callback(self._writes.discard)
+            return record
         self._failures[key] = times  # re-inserted last: the dict is ordered by last failure
         if len(self._failures) > MAX_TRACKED_CLIENTS:
             del self._failures[next(iter(self._failures))]
-        self.store.add_failure(client, now, self.policy.window)
+        self.db.submit(partial(add_failure, client=client, at=now, window=self.policy.window))
         return None
+
+    async def drain(self) -> None:
+        """Wait for the bans still being written (at shutdown, and in tests)."""
+        while self._writes:
+            await asyncio.gather(*self._writes, return_exceptions=True)
 
     def failures(self, ip: IPAddress) -> int:
         """Failures from the client of `ip` still inside the window."""
@@ -203,7 +232,7 @@ class BanManager:
 
     # Bans by hand and lifting
 
-    def ban(
+    async def ban(
         self,
         client: str,
         *,
@@ -213,92 +242,108 @@ class BanManager:
         user_id: str | None = None,
         username: str | None = None,
     ) -> BanRecord:
-        """Ban an address or IPv6 /64 for `seconds` (None = permanent); ValueError if invalid."""
+        """Ban an address or IPv6 /64 for `seconds` (None = permanent); ValueError if invalid.
+
+        Durable when this returns (StorageError if it could not be stored: then nothing changed).
+        """
         key = self.policy.parse(client)
         if seconds is not None and seconds <= 0:
             raise ValueError("the ban duration must be positive")
-        return self._ban(
-            key,
-            self.clock(),
-            seconds,
-            source=source,
-            reason=reason,
-            user_id=user_id,
-            username=username,
-        )
-
-    def _ban(
-        self,
-        key: ClientKey,
-        now: float,
-        seconds: float | None,
-        *,
-        source: str,
-        reason: str,
-        user_id: str | None = None,
-        username: str | None = None,
-    ) -> BanRecord:
-        client = client_text(key)
-        previous = self.store.get(client)
-        if source == "auto":
-            offence = self.policy.next_offence(previous, now)
-            length = self.policy.ban_seconds(offence)
-        else:
-            offence = 1 if previous is None else previous.offences
-            length = PERMANENT if seconds is None else seconds
-        expires_at = None if length == PERMANENT else now + length
-        reason = "".join(ch if ch.isprintable() else "?" for ch in reason[:MAX_REASON_LENGTH])
-        record = BanRecord(client, now, expires_at, offence, source, reason)
-        self.store.put(record)
-        self._failures.pop(key, None)
-        self._apply(record, now)
-        _LOGGER.warning(
-            "Banned %s %s (%s)",
-            client,
-            "permanently" if expires_at is None else f"for {format_duration(length)}",
-            reason or source,
-        )
-        self._audit(
-            "ban_added",
-            client,
-            {**record.as_dict(), "seconds": None if expires_at is None else length},
-            user_id=user_id,
-            username=username,
-        )
+        await self.drain()  # so that this ban, not an automatic one being written, is the last
+        now = self.clock()
+        record = self._record(key, now, seconds, source=source, reason=reason)
+        await self._store(record, user_id=user_id, username=username, raise_errors=True)
+        self._apply_now(record, now)
         return record
 
-    def unban(
+    def _record(
+        self, key: ClientKey, now: float, seconds: float | None, *, source: str, reason: str
+    ) -> BanRecord:
+        previous = self.store.get(client_text(key))
+        return self.policy.new_ban(key, previous, now, seconds, source=source, reason=reason)
+
+    def _apply_now(self, record: BanRecord, now: float) -> None:
+        self._failures.pop(record.key, None)
+        self._apply(record, now)
+
+    async def _store(
+        self,
+        record: BanRecord,
+        *,
+        user_id: str | None = None,
+        username: str | None = None,
+        raise_errors: bool = False,
+    ) -> None:
+        """Write a ban (and its audit entry) durably, then log it."""
+        length = None if record.expires_at is None else record.expires_at - record.banned_at
+        entry = audit_row(
+            "ban_added",
+            user_id=user_id,
+            username=username,
+            ip=record.client,
+            details={**record.as_dict(), "seconds": length},
+        )
+
+        def store(conn: sqlite3.Connection) -> None:
+            put_ban(conn, record)
+            insert_audit(conn, entry)
+
+        try:
+            await self.db.write(store)
+        except StorageError as err:
+            if raise_errors:
+                raise
+            # It still applies (and is listed) until it ends or the hub restarts.
+            _LOGGER.warning(
+                "Banned %s in memory only (%s); the ban ends if the hub restarts",
+                record.client,
+                err.message,
+            )
+            return
+        self._storing.pop(record.client, None)
+        _LOGGER.warning(
+            "Banned %s %s (%s)",
+            record.client,
+            "permanently" if length is None else f"for {format_duration(length)}",
+            record.reason or record.source,
+        )
+
+    async def unban(
         self, client: str, *, user_id: str | None = None, username: str | None = None
     ) -> BanRecord | None:
         """Lift a ban and forget the client's offences and failures; the lifted ban, or None."""
         keys = self.policy.lookup_keys(client)
+        await self.drain()  # an automatic ban still being written must not outlive this
         for key in keys:
             text = client_text(key)
-            record = self.store.get(text)
-            if record is not None or key == keys[-1]:
+            if self.store.get(text) is not None or key == keys[-1]:
                 break
-        removed = self.store.delete(text)
+        now = self.clock()
+
+        def lift(conn: sqlite3.Connection) -> BanRecord | None:
+            record = get_ban(conn, text)
+            if not delete_ban(conn, text) or record is None or not record.active(now):
+                return None
+            entry = audit_row(
+                "ban_removed", user_id=user_id, username=username, ip=text, details=record.as_dict()
+            )
+            insert_audit(conn, entry)
+            return record
+
+        lifted = await self.db.write(lift)
         self.banned.pop(key, None)
+        self._storing.pop(text, None)
         for candidate in keys:
             self._failures.pop(candidate, None)
-        if record is None or not removed or not record.active(self.clock()):
-            return None
-        _LOGGER.warning("Ban of %s lifted", text)
-        self._audit("ban_removed", text, record.as_dict(), user_id=user_id, username=username)
-        return record
+        if lifted is not None:
+            _LOGGER.warning("Ban of %s lifted", text)
+        return lifted
 
     def list(self) -> list[BanRecord]:
-        """The bans in force now, oldest first (from the store: includes other processes' bans)."""
-        return self.store.active(self.clock())
-
-    def _audit(
-        self,
-        event: str,
-        client: str,
-        details: dict[str, object],
-        *,
-        user_id: str | None = None,
-        username: str | None = None,
-    ) -> None:
-        if self.audit is not None:
-            self.audit.record(event, user_id=user_id, username=username, ip=client, details=details)
+        """The bans in force now, oldest first: the store's (other processes' too) and those
+        applied here that are still being written."""
+        now = self.clock()
+        stored = self.store.active(now)
+        known = {record.client for record in stored}
+        storing = [r for r in self._storing.values() if r.client not in known and r.active(now)]
+        return sorted([*stored, *storing], key=lambda record: (record.banned_at, record.client))

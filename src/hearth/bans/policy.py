@@ -30,6 +30,7 @@ IPV6_PREFIX: Final = 64
 _SUFFIX: Final = f"/{IPV6_PREFIX}"
 PERMANENT: Final = math.inf  # expiry of a ban that never ends
 _MAX_DOUBLINGS: Final = 64  # 2**64 times any duration is past every cap
+MAX_REASON_LENGTH: Final = 200
 
 KeyRange = tuple[ClientKey, ClientKey]
 
@@ -170,6 +171,28 @@ class BanPolicy:
         if now - previous.expires_at > max(self.max_duration, self.duration):
             return 1
         return previous.offences + 1
+
+    def new_ban(
+        self,
+        key: ClientKey,
+        previous: BanRecord | None,
+        now: float,
+        seconds: float | None,
+        *,
+        source: str,
+        reason: str,
+    ) -> BanRecord:
+        """The ban of a client: automatic ones grow with repeat offences; by hand, `seconds`
+        (None = permanent) and the client's offence count kept."""
+        if source == "auto":
+            offence = self.next_offence(previous, now)
+            length = self.ban_seconds(offence)
+        else:
+            offence = 1 if previous is None else previous.offences
+            length = PERMANENT if seconds is None else seconds
+        expires_at = None if length == PERMANENT else now + length
+        reason = "".join(ch if ch.isprintable() else "?" for ch in reason[:MAX_REASON_LENGTH])
+        return BanRecord(client_text(key), now, expires_at, offence, source, reason)
 
     def count_failure(self, times: Sequence[float], now: float) -> tuple[list[float], bool]:
         """The failure times still inside the window after one more at `now`; True if it bans."""

@@ -1,7 +1,12 @@
-"""SQLite persistence of bans, failure counters and the change log other processes follow."""
+"""SQLite persistence of bans, failure counters and the change log other processes follow.
+
+Reads are methods (the event loop's connection); writes are functions of a connection that the
+manager runs in the writer thread: bans durably, failure counters as batched bookkeeping.
+"""
 
 from __future__ import annotations
 
+import sqlite3
 from collections import defaultdict
 from collections.abc import Iterable
 from datetime import UTC, datetime
@@ -22,7 +27,7 @@ def _record(row: tuple[str, float, float | None, int, str, str]) -> BanRecord:
 
 
 class BanStore:
-    """Reads and writes the ban tables; every ban change also appends to `ip_ban_changes`."""
+    """Reads the ban tables; every ban change (below) also appends to `ip_ban_changes`."""
 
     def __init__(self, db: Database) -> None:
         self.db = db
@@ -40,13 +45,11 @@ class BanStore:
 
     def expiries(self, now: float) -> list[tuple[str, float | None]]:
         """(client, expires_at) of the bans in force: the lean query for loading many bans."""
-        cursor = self.db.execute(
+        # Plain tuples: several times faster than sqlite3.Row.
+        return self.db.query_tuples(
             "SELECT client, expires_at FROM ip_bans WHERE expires_at IS NULL OR expires_at > ?",
             (now,),
         )
-        cursor.row_factory = None  # plain tuples: several times faster than sqlite3.Row
-        rows: list[tuple[str, float | None]] = cursor.fetchall()
-        return rows
 
     def get(self, client: str) -> BanRecord | None:
         """The stored ban of a client (active or expired), if any."""
@@ -56,78 +59,7 @@ class BanStore:
         )
         return None if row is None else _record(tuple(row))
 
-    def put(self, record: BanRecord) -> None:
-        """Store a ban, replacing the client's previous one, and clear its failure counter."""
-        with self.db.transaction() as conn:
-            conn.execute(
-                f"INSERT OR REPLACE INTO ip_bans ({_BAN_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?)",  # noqa: S608 - fixed columns
-                (
-                    record.client,
-                    record.banned_at,
-                    record.expires_at,
-                    record.offences,
-                    record.source,
-                    record.reason,
-                ),
-            )
-            conn.execute("DELETE FROM ip_ban_failures WHERE client = ?", (record.client,))
-            self._changed(record.client)
-
-    def put_many(self, records: Iterable[BanRecord]) -> int:
-        """Store many bans in one transaction (an import); returns how many."""
-        count = 0
-        with self.db.transaction() as conn:
-            for record in records:
-                conn.execute(
-                    f"INSERT OR REPLACE INTO ip_bans ({_BAN_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?)",  # noqa: S608 - fixed columns
-                    (
-                        record.client,
-                        record.banned_at,
-                        record.expires_at,
-                        record.offences,
-                        record.source,
-                        record.reason,
-                    ),
-                )
-                count += 1
-            if count:
-                # One marker that no single client matches: followers reload everything.
-                self._changed("*")
-        return count
-
-    def delete(self, client: str) -> bool:
-        """Lift a ban and forget the client's offences and failures; False if it had none."""
-        with self.db.transaction() as conn:
-            deleted = conn.execute("DELETE FROM ip_bans WHERE client = ?", (client,)).rowcount
-            conn.execute("DELETE FROM ip_ban_failures WHERE client = ?", (client,))
-            if deleted:
-                self._changed(client)
-        return bool(deleted)
-
-    def prune(self, now: float, remember: float) -> None:
-        """Forget bans that ended more than `remember` seconds ago, and old change-log rows."""
-        with self.db.transaction() as conn:
-            conn.execute(
-                "DELETE FROM ip_bans WHERE expires_at IS NOT NULL AND expires_at < ?",
-                (now - remember,),
-            )
-            conn.execute(
-                "DELETE FROM ip_ban_changes WHERE seq <= (SELECT max(seq) FROM ip_ban_changes) - ?",
-                (MAX_CHANGES_KEPT,),
-            )
-
     # Failure counters
-
-    def add_failure(self, client: str, at: float, window: float) -> None:
-        """Record one failure and drop the client's failures that left the window."""
-        with self.db.transaction() as conn:
-            conn.execute(
-                "DELETE FROM ip_ban_failures WHERE client = ? AND failed_at <= ?",
-                (client, at - window),
-            )
-            conn.execute(
-                "INSERT INTO ip_ban_failures (client, failed_at) VALUES (?, ?)", (client, at)
-            )
 
     def failures(self, since: float) -> dict[str, list[float]]:
         """Failure times after `since`, by client, oldest first."""
@@ -141,15 +73,7 @@ class BanStore:
             found[client].append(failed_at)
         return dict(found)
 
-    def prune_failures(self, before: float) -> None:
-        """Forget failures older than the window."""
-        with self.db.transaction() as conn:
-            conn.execute("DELETE FROM ip_ban_failures WHERE failed_at <= ?", (before,))
-
     # Changes, for processes that keep bans in memory
-
-    def _changed(self, client: str) -> None:
-        self.db.execute("INSERT INTO ip_ban_changes (client) VALUES (?)", (client,))
 
     def last_change(self) -> int:
         """The newest change number (0 when nothing ever changed)."""
@@ -176,11 +100,91 @@ class BanStore:
             is not None
         )
 
-    def mark_imported(self, source: str, count: int) -> None:
-        """Remember that `source` was imported, so that it is never imported again."""
-        with self.db.transaction() as conn:
-            conn.execute(
-                "INSERT OR REPLACE INTO ip_ban_imports (source, imported_at, count)"
-                " VALUES (?, ?, ?)",
-                (source, datetime.now(UTC).isoformat(), count),
-            )
+
+# Writes: each runs inside a transaction of the writer thread.
+
+
+def _changed(conn: sqlite3.Connection, client: str) -> None:
+    conn.execute("INSERT INTO ip_ban_changes (client) VALUES (?)", (client,))
+
+
+def _insert(conn: sqlite3.Connection, record: BanRecord) -> None:
+    conn.execute(
+        f"INSERT OR REPLACE INTO ip_bans ({_BAN_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?)",  # noqa: S608 - fixed columns
+        (
+            record.client,
+            record.banned_at,
+            record.expires_at,
+            record.offences,
+            record.source,
+            record.reason,
+        ),
+    )
+
+
+def get_ban(conn: sqlite3.Connection, client: str) -> BanRecord | None:
+    """The stored ban of a client, read inside a write."""
+    row = conn.execute(
+        f"SELECT {_BAN_COLUMNS} FROM ip_bans WHERE client = ?",  # noqa: S608 - fixed columns
+        (client,),
+    ).fetchone()
+    return None if row is None else _record(tuple(row))
+
+
+def put_ban(conn: sqlite3.Connection, record: BanRecord) -> None:
+    """Store a ban, replacing the client's previous one, and clear its failure counter."""
+    _insert(conn, record)
+    conn.execute("DELETE FROM ip_ban_failures WHERE client = ?", (record.client,))
+    _changed(conn, record.client)
+
+
+def put_bans(conn: sqlite3.Connection, records: Iterable[BanRecord]) -> int:
+    """Store many bans (an import); returns how many."""
+    count = 0
+    for record in records:
+        _insert(conn, record)
+        count += 1
+    if count:
+        # One marker that no single client matches: followers reload everything.
+        _changed(conn, "*")
+    return count
+
+
+def delete_ban(conn: sqlite3.Connection, client: str) -> bool:
+    """Lift a ban and forget the client's offences and failures; False if it had none."""
+    deleted = conn.execute("DELETE FROM ip_bans WHERE client = ?", (client,)).rowcount
+    conn.execute("DELETE FROM ip_ban_failures WHERE client = ?", (client,))
+    if deleted:
+        _changed(conn, client)
+    return bool(deleted)
+
+
+def prune_bans(conn: sqlite3.Connection, now: float, remember: float, window: float) -> None:
+    """Forget bans that ended more than `remember` seconds ago, failures that left the window,
+    and old change-log rows."""
+    conn.execute(
+        "DELETE FROM ip_bans WHERE expires_at IS NOT NULL AND expires_at < ?",
+        (now - remember,),
+    )
+    conn.execute(
+        "DELETE FROM ip_ban_changes WHERE seq <= (SELECT max(seq) FROM ip_ban_changes) - ?",
+        (MAX_CHANGES_KEPT,),
+    )
+    conn.execute("DELETE FROM ip_ban_failures WHERE failed_at <= ?", (now - window,))
+
+
+def add_failure(conn: sqlite3.Connection, client: str, at: float, window: float) -> None:
+    """Record one failure and drop the client's failures that left the window."""
+    conn.execute(
+        "DELETE FROM ip_ban_failures WHERE client = ? AND failed_at <= ?",
+        (client, at - window),
+    )
+    conn.execute("INSERT INTO ip_ban_failures (client, failed_at) VALUES (?, ?)", (client, at))
+
+
+def mark_imported(conn: sqlite3.Connection, source: str, count: int) -> None:
+    """Remember that `source` was imported, so that it is never imported again."""
+    conn.execute(
+        "INSERT OR REPLACE INTO ip_ban_imports (source, imported_at, count) VALUES (?, ?, ?)",
+        (source, datetime.now(UTC).isoformat(), count),
+    )

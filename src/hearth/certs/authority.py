@@ -16,6 +16,7 @@ from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.x509.oid import ExtendedKeyUsageOID, NameOID
 
 from hearth import const
+from hearth.privileges.ownership import match_directory_owner
 
 CA_CERTIFICATE: Final = "ca.crt"
 CA_KEY: Final = "ca.key"
@@ -286,6 +287,7 @@ def _write_atomic(path: Path, data: bytes, mode: int) -> None:
     fd = os.open(temp, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_CLOEXEC, mode)
     try:
         with os.fdopen(fd, "wb") as file:
+            match_directory_owner(file.fileno(), path.parent)
             file.write(data)
             file.flush()
             os.fsync(file.fileno())

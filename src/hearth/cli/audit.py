@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -88,8 +89,10 @@ def audit_log(
             # A known user's own events, plus failed logins tried under that name.
             found = auth.get_user_by_username(username)
             user_id, username = (None, username) if found is None else (found.id, found.username)
-        entries = AuditLog(auth.db).query(
-            since=moment, user_id=user_id, username=username, event=event, limit=limit
+        entries = asyncio.run(
+            AuditLog(auth.db).query(
+                since=moment, user_id=user_id, username=username, event=event, limit=limit
+            )
         )
     entries.reverse()
     if as_json:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime
@@ -17,7 +18,6 @@ from hearth.cli.users import echo_table, open_auth
 from hearth.config.duration import DURATION_FORMS, format_duration, parse_duration
 from hearth.exceptions import HearthError
 from hearth.http.network import LOCAL_NETWORKS
-from hearth.storage.audit import AuditLog
 
 
 def cli_policy(config_dir: Path) -> BanPolicy:
@@ -39,8 +39,8 @@ def cli_policy(config_dir: Path) -> BanPolicy:
 def open_bans(config_dir: Path) -> Iterator[BanManager]:
     """The ban manager of a config dir (Home Assistant's ip_bans.yaml imported once)."""
     with open_auth(config_dir) as auth:
-        bans = BanManager(auth.db, cli_policy(config_dir), audit=AuditLog(auth.db))
-        bans.import_home_assistant(config_dir)
+        bans = BanManager(auth.db, cli_policy(config_dir))
+        asyncio.run(bans.import_home_assistant(config_dir))
         yield bans
 
 
@@ -104,7 +104,7 @@ def add_ban(config_dir: Path, address: str, duration: float | None, reason: str)
     """Ban an IP address; a remote IPv6 address bans its whole /64."""
     with open_bans(config_dir) as bans:
         try:
-            record = bans.ban(address, seconds=duration, source="cli", reason=reason)
+            record = asyncio.run(bans.ban(address, seconds=duration, source="cli", reason=reason))
         except ValueError:
             raise click.ClickException(
                 "Expected an IP address or an IPv6 /64 network, such as 192.0.2.7 or "
@@ -127,7 +127,7 @@ def remove_ban(config_dir: Path, address: str) -> None:
     """Lift the ban of an IP address (a remote IPv6 address lifts the ban of its /64)."""
     with open_bans(config_dir) as bans:
         try:
-            lifted = bans.unban(address)
+            lifted = asyncio.run(bans.unban(address))
         except ValueError:
             raise click.ClickException("Expected an IP address or an IPv6 /64 network.") from None
     if lifted is None:

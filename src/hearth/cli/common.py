@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import importlib
 import os
 import stat
 from collections.abc import Callable
@@ -88,3 +89,25 @@ def _config_option(*, warn: bool) -> Callable[[F], F]:
 # warn about files others may write; `run` refuses them (hearth.bootstrap).
 config_option = _config_option(warn=True)
 run_config_option = _config_option(warn=False)
+
+
+class LazyGroup(click.Group):
+    """A group whose subcommands are imported when they are used, so that `hearth user add`
+    does not load the web server, TLS or the configuration schema. `lazy` maps each command's
+    name to `module:attribute`."""
+
+    def __init__(self, *args: Any, lazy: dict[str, str] | None = None, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self._lazy = dict(lazy or {})
+
+    def list_commands(self, ctx: click.Context) -> list[str]:
+        return sorted({*super().list_commands(ctx), *self._lazy})
+
+    def get_command(self, ctx: click.Context, cmd_name: str) -> click.Command | None:
+        target = self._lazy.pop(cmd_name, None)
+        if target is not None:
+            module, _, attribute = target.partition(":")
+            command = getattr(importlib.import_module(module), attribute)
+            assert isinstance(command, click.Command)  # noqa: S101 - a table in our own code
+            self.add_command(command, cmd_name)
+        return super().get_command(ctx, cmd_name)

@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+import asyncio
 from pathlib import Path
 
 import click
 
-from hearth.auth.mfa import MfaManager
+from hearth.auth.mfa.manager import MfaManager
 from hearth.cli.common import config_option
 from hearth.cli.users import open_auth
 
@@ -21,7 +22,7 @@ def mfa_reset(config_dir: Path, username: str) -> None:
         if found is None:
             raise click.ClickException("No such user; see `hearth user list`.")
         # Access to the host's configuration directory is the authority here: no code is asked.
-        removed = MfaManager(auth.db).disable(found.id, by="cli")
+        removed = asyncio.run(MfaManager(auth.db).disable(found.id, by="cli"))
     if not removed:
         click.echo(f"User '{found.username}' has no MFA set up; nothing to reset.", err=True)
         return

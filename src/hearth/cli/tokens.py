@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+import asyncio
 from pathlib import Path
 
 import click
 
 from hearth import const
 from hearth.cli.common import config_option
-from hearth.cli.users import echo_table, open_auth, when
+from hearth.cli.users import apply_limits, echo_table, open_auth, when
 
 
 @click.group()
@@ -33,7 +34,8 @@ def create_token(config_dir: Path, username: str, name: str, days: int) -> None:
         owner = auth.get_user_by_username(username)
         if owner is None:
             raise click.ClickException("No such user; see `hearth user list`.")
-        record, access_token = auth.create_long_lived_token(owner, name, days)
+        apply_limits(auth, config_dir)
+        record, access_token = asyncio.run(auth.create_long_lived_token(owner, name, days))
     click.echo(
         f"Created long-lived token '{record.client_name}' (id {record.id}) for "
         f"'{owner.username}', valid until {when(record.expires_at)}.",
@@ -80,7 +82,7 @@ def list_tokens(config_dir: Path, username: str | None) -> None:
 def revoke_token(config_dir: Path, token_id: str) -> None:
     """Revoke a token by id; a running hub stops accepting it within a second."""
     with open_auth(config_dir) as auth:
-        if not auth.remove_refresh_token(token_id):
+        if not asyncio.run(auth.remove_refresh_token(token_id)):
             # The argument is not echoed: it might be a pasted secret rather than an id.
             raise click.ClickException("No token with that id; see `hearth token list`.")
     click.echo(f"Revoked token {token_id}.")

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import sqlite3
 import sys
 from collections.abc import Iterator, Sequence
@@ -16,7 +17,8 @@ from hearth.auth.manager import AuthManager
 from hearth.auth.models import User
 from hearth.auth.policy import PasswordPolicy
 from hearth.auth.store import normalize_username
-from hearth.cli.common import config_option
+from hearth.auth.token_limits import token_limits
+from hearth.cli.common import LazyGroup, config_option
 from hearth.exceptions import HearthError
 
 
@@ -60,6 +62,20 @@ def apply_policy(auth: AuthManager, config_dir: Path) -> None:
     )
 
 
+def apply_limits(auth: AuthManager, config_dir: Path) -> None:
+    """Use the token caps of `auth:` when configuration.yaml can be read; else the defaults."""
+    if not (config_dir / const.CONFIG_FILE).exists():
+        return
+    from hearth.config import load_config
+
+    try:
+        config = load_config(config_dir)
+    except HearthError as err:
+        click.echo(f"Note: the default token limits apply; {err.message}", err=True)
+        return
+    auth.limits = token_limits(config.auth)
+
+
 def when(moment: datetime | None) -> str:
     """A timestamp for tables: UTC, to the minute; '-' for none."""
     return "-" if moment is None else moment.astimezone(UTC).strftime("%Y-%m-%d %H:%M UTC")
@@ -84,7 +100,7 @@ def _read_password(from_stdin: bool) -> str:
     return line
 
 
-@click.group()
+@click.group(cls=LazyGroup, lazy={"mfa-reset": "hearth.cli.mfa:mfa_reset"})
 def user() -> None:
     """Manage user accounts."""
 
@@ -117,14 +133,17 @@ def add_user(
         if auth.get_user_by_username(normalize_username(username)) is not None:
             raise click.ClickException(f"A user named '{normalize_username(username)}' exists.")
         password = _read_password(password_stdin)
-        first = not auth.list_users()
-        created = auth.create_user_sync(
-            username,
-            password,
-            name=name,
-            is_admin=admin or first,
-            is_owner=first,
-            local_only=local_only,
+        # Whether this is the first user (the owner) is decided inside the write transaction:
+        # two `user add` racing on an empty hub make exactly one owner and two users.
+        created = asyncio.run(
+            auth.create_user(
+                username,
+                password,
+                name=name,
+                is_admin=admin,
+                local_only=local_only,
+                owner_if_first=True,
+            )
         )
     roles = ", ".join(
         role for role, flag in (("owner", created.is_owner), ("admin", created.is_admin)) if flag
@@ -177,7 +196,7 @@ def change_password(config_dir: Path, username: str, password_stdin: bool) -> No
         apply_policy(auth, config_dir)
         target = _find(auth, username)
         password = _read_password(password_stdin)
-        revoked = auth.change_password_sync(target, password)
+        revoked = asyncio.run(auth.change_password(target, password))
     click.echo(f"Changed the password of '{target.username}'; revoked {revoked} token(s).")
 
 
@@ -205,8 +224,10 @@ def set_user(
         raise click.UsageError("Nothing to change: give --name, --admin, --active or --local-only.")
     with open_auth(config_dir) as auth:
         target = _find(auth, username)
-        changed = auth.update_user(
-            target.id, name=name, is_admin=admin, is_active=active, local_only=local_only
+        changed = asyncio.run(
+            auth.update_user(
+                target.id, name=name, is_admin=admin, is_active=active, local_only=local_only
+            )
         )
     flags = [
         "admin" if changed.is_admin else "not admin",

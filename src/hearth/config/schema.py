@@ -21,8 +21,9 @@ from pydantic import (
 from pydantic_core import PydanticCustomError
 
 from hearth import const
-from hearth.auth.mfa_policy import MfaPolicy
+from hearth.auth.mfa.policy import MfaPolicy
 from hearth.config import ban_fields, net_fields, net_rules, tls_fields
+from hearth.config.duration import duration_between, parse_duration
 
 _HOSTNAME_CHARACTERS = frozenset(string.ascii_letters + string.digits + "-")
 
@@ -97,6 +98,11 @@ Number = BeforeValidator(_not_bool)
 Host = Annotated[str, AfterValidator(_check_host)]
 TimeZone = Annotated[str, AfterValidator(_check_time_zone)]
 Count = Annotated[int, Number, Field(ge=0, le=100_000)]
+AuditRetention = Annotated[
+    float,
+    BeforeValidator(parse_duration),
+    AfterValidator(duration_between(1, 100 * 365 * 86400.0)),
+]
 
 
 class CoreSection(BaseModel):
@@ -265,9 +271,23 @@ class AuthSection(BaseModel):
     refresh_token_rotation: bool = False
     allow_user_long_lived_tokens: bool = True
     trusted_networks: list[TrustedNetwork] = Field(default_factory=list)
-    # None: administrators, once any administrator has set up MFA (see hearth.auth.mfa_policy).
+    # None: administrators, once any administrator has set up MFA (see hearth.auth.mfa.policy).
     mfa_required: MfaPolicy | None = None
     account_throttle: AccountThrottleSection = AccountThrottleSection()
+    # Per user (see hearth.auth.token_limits), and how long the audit log is kept.
+    max_sessions_per_user: Annotated[int, Number, Field(ge=1, le=10_000)] = (
+        const.MAX_SESSIONS_PER_USER
+    )
+    max_long_lived_tokens_per_user: Annotated[int, Number, Field(ge=1, le=10_000)] = (
+        const.MAX_LONG_LIVED_TOKENS_PER_USER
+    )
+    token_creations_per_minute: Annotated[int, Number, Field(ge=1, le=1000)] = (
+        const.TOKEN_CREATIONS_PER_MINUTE
+    )
+    audit_log_retention: AuditRetention = const.AUDIT_LOG_RETENTION
+    audit_log_max_rows: Annotated[int, Number, Field(ge=10, le=1_000_000_000)] = (
+        const.AUDIT_LOG_MAX_ROWS
+    )
 
 
 class Config(BaseModel):

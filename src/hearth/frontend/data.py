@@ -32,23 +32,25 @@ class FrontendData:
         self._user_watchers: dict[str, list[Watcher]] = {}
         self._system_watchers: list[Watcher] = []
 
-    def set_user_data(self, user_id: str, key: str, value: Any) -> None:
+    async def set_user_data(self, user_id: str, key: str, value: Any) -> None:
         """Save one key for one user, within the limits; tells the user's watchers."""
-        current = self.store.user_data(user_id)
-        if value is not None and key not in current and len(current) >= MAX_KEYS:
-            raise Unavailable(f"At most {MAX_KEYS} settings can be stored per user.")
         check_size(value, MAX_VALUE_BYTES, "The value")
-        self.store.set_user_data(user_id, key, value)
+        async with self.store.lock:
+            current = self.store.user_data(user_id)
+            if value is not None and key not in current and len(current) >= MAX_KEYS:
+                raise Unavailable(f"At most {MAX_KEYS} settings can be stored per user.")
+            await self.store.set_user_data(user_id, key, value)
         for watcher in list(self._user_watchers.get(user_id, ())):
             watcher()
 
-    def set_system_data(self, key: str, value: Any) -> None:
+    async def set_system_data(self, key: str, value: Any) -> None:
         """Save one system-wide key, within the limits; tells the watchers."""
-        current = self.store.system_data()
-        if value is not None and key not in current and len(current) >= MAX_KEYS:
-            raise Unavailable(f"At most {MAX_KEYS} system settings can be stored.")
         check_size(value, MAX_VALUE_BYTES, "The value")
-        self.store.set_system_data(key, value)
+        async with self.store.lock:
+            current = self.store.system_data()
+            if value is not None and key not in current and len(current) >= MAX_KEYS:
+                raise Unavailable(f"At most {MAX_KEYS} system settings can be stored.")
+            await self.store.set_system_data(key, value)
         for watcher in list(self._system_watchers):
             watcher()
 

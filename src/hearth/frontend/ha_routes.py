@@ -3,16 +3,18 @@ files, the service worker, the web app manifest and robots.txt. All public (the 
 in by itself, over the API); none of them ever counts toward a ban.
 
 Threat: a route that maps URL paths to files invites traversal (`..`, encoded slashes, symlinks
-out of the tree). Names are checked segment by segment, then the resolved path must still lie
-inside the package's folder and be a regular file; anything else is a 404. There are no
-directory listings.
+out of the tree). Names are checked segment by segment, then looked up one folder at a time from
+the package's folder, following no link, and must end at a regular file; anything else is a 404.
+There are no directory listings.
 """
 
 from __future__ import annotations
 
 import asyncio
 import gzip
+import os
 import re
+import stat
 from dataclasses import dataclass
 from pathlib import Path
 from typing import IO, Any, Final
@@ -64,7 +66,7 @@ MANIFEST: Final = {
 class Served:
     """What start-up prepared: the package's folder, the page in two encodings, the policies."""
 
-    root: Path
+    root: PackageRoot
     index: IndexPage
     index_gzip: bytes
     page_csp: str
@@ -89,8 +91,10 @@ def setup(app: web.Application) -> None:
     index = load_index()
     config = app.get(KEY_CONFIG)
     frame_options = config.http.use_x_frame_options if config is not None else True
+    root = PackageRoot.open(package_root())
+    app.on_cleanup.append(root.close_on_cleanup)
     app[KEY_SERVED] = Served(
-        root=package_root(),
+        root=root,
         index=index,
         index_gzip=gzip.compress(index.html, mtime=0),
         page_csp=dashboard_csp(index.script_hashes, frame_options=frame_options),
@@ -157,17 +161,60 @@ def safe_relative(relative: str) -> bool:
     return all(_SEGMENT.match(segment) for segment in relative.split("/"))
 
 
-def locate(root: Path, relative: str) -> Path | None:
-    """The file for `relative` inside `root`, or None; follows no link out of `root`."""
+class PackageRoot:
+    """The frontend package's folder, held open as a directory descriptor.
+
+    Threat model note: a hub started as root gives root up after start-up (hearth.privileges),
+    and its checkout may sit where its own user cannot enter (under /root). Files are found
+    relative to this descriptor, opened while still root, and served through /proc/self/fd,
+    so only the package's own folders (world-readable) need to be readable by the hub's user.
+    """
+
+    def __init__(self, fd: int) -> None:
+        self.fd = fd
+
+    @classmethod
+    def open(cls, path: Path) -> PackageRoot:
+        """Hold `path` open (a directory; links are not followed)."""
+        flags = os.O_PATH | os.O_DIRECTORY | os.O_NOFOLLOW | os.O_CLOEXEC
+        return cls(os.open(path, flags))
+
+    def path(self, relative: str) -> Path:
+        """A path that reaches `relative` through the held descriptor."""
+        return Path(f"/proc/self/fd/{self.fd}") / relative
+
+    def close(self) -> None:
+        """Release the descriptor (idempotent)."""
+        fd, self.fd = self.fd, -1
+        if fd >= 0:
+            os.close(fd)
+
+    async def close_on_cleanup(self, _app: web.Application) -> None:
+        """aiohttp cleanup hook."""
+        self.close()
+
+
+def locate(root: PackageRoot, relative: str) -> Path | None:
+    """The file for `relative` inside `root`, or None; follows no link at all."""
     if not safe_relative(relative):
         return None
+    *folders, name = relative.split("/")
+    opened: list[int] = []
+    current = root.fd
     try:
-        candidate = (root / relative).resolve(strict=True)
-    except (OSError, RuntimeError):
+        for folder in folders:
+            flags = os.O_PATH | os.O_DIRECTORY | os.O_NOFOLLOW | os.O_CLOEXEC
+            current = os.open(folder, flags, dir_fd=current)
+            opened.append(current)
+        found = os.stat(name, dir_fd=current, follow_symlinks=False)
+    except OSError:
         return None
-    if not candidate.is_relative_to(root) or not candidate.is_file():
+    finally:
+        for fd in opened:
+            os.close(fd)
+    if not stat.S_ISREG(found.st_mode):
         return None
-    return candidate
+    return root.path(relative)
 
 
 async def _serve(request: web.Request, relative: str, *, immutable: bool) -> web.StreamResponse:

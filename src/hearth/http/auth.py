@@ -70,13 +70,14 @@ def check_auth(request: web.Request) -> web.Response | None:
     token = bearer_token(request)
     if token is None:
         return MISSING_TOKEN.response()
-    result = request.app[KEY_AUTH].validate_access_token(token)
-    if result is None:
-        # A presented token that is wrong is a guess and counts toward the IP ban; a missing one
-        # (a client that has not logged in yet) does not.
-        record_auth_failure(request, reason="invalid_access_token")
+    checked = request.app[KEY_AUTH].check_access_token(token)
+    if checked.result is None:
+        # A token that was never valid is a guess and counts toward the IP ban; one this hub
+        # issued (expired, revoked, its user deactivated) and a missing one do not.
+        if checked.guess:
+            record_auth_failure(request, reason="invalid_access_token")
         return INVALID_TOKEN.response()
-    user, refresh_token = result
+    user, refresh_token = checked.result
     if user.local_only and not request_is_local(request):
         # A policy refusal, not a wrong credential: 403, never counted toward a ban.
         return LOCAL_USER.response()

@@ -15,7 +15,7 @@ from hearth.auth.throttle import AccountThrottle
 from hearth.auth.username_hash import UsernameMask
 from hearth.bans.manager import BanManager
 from hearth.bans.policy import BanPolicy, IPAddress, client_text, policy_allowlist
-from hearth.http.keys import KEY_AUDIT, KEY_AUTH
+from hearth.http.keys import KEY_AUDIT
 from hearth.http.network import LOCAL_NETWORKS, parse_networks
 from hearth.http.refusals import Refusal
 from hearth.http.view import client_ip
@@ -60,11 +60,9 @@ def ban_policy(http: HttpSection) -> BanPolicy:
     )
 
 
-def open_bans(db: Database, http: HttpSection, audit: AuditLog | None) -> BanManager:
-    """The ban manager for a hub: bans from the store, plus ip_bans.yaml imported once."""
-    bans = BanManager(db, ban_policy(http), audit=audit)
-    bans.import_home_assistant(db.path.parent)
-    return bans
+def open_bans(db: Database, http: HttpSection) -> BanManager:
+    """The ban manager for a hub: bans from the store (ip_bans.yaml is imported at start-up)."""
+    return BanManager(db, ban_policy(http))
 
 
 def ban_check(bans: BanManager) -> Callable[[web.Request], web.Response | None]:
@@ -99,11 +97,14 @@ def setup_ban(app: web.Application, bans: BanManager, throttle: AccountThrottle)
 
 
 async def _maintain(app: web.Application) -> AsyncIterator[None]:
-    task = asyncio.create_task(_maintenance_loop(app[KEY_BANS]), name="hearth-bans")
+    bans = app[KEY_BANS]
+    await bans.import_home_assistant(bans.db.path.parent)
+    task = asyncio.create_task(_maintenance_loop(bans), name="hearth-bans")
     yield
     task.cancel()
     with contextlib.suppress(asyncio.CancelledError):
         await task
+    await bans.drain()
 
 
 async def _maintenance_loop(bans: BanManager) -> None:
@@ -119,7 +120,7 @@ async def _maintenance_loop(bans: BanManager) -> None:
                 bans.sweep()
             if now - last_prune >= PRUNE_INTERVAL:
                 last_prune = now
-                bans.prune()
+                await bans.prune()
         except Exception:
             _LOGGER.exception("Could not update the IP bans")
 
@@ -172,16 +173,12 @@ def record_auth_failure(request: web.Request, *, reason: str, username: str | No
     # No reverse DNS: the address as is. The format is what deploy/fail2ban matches.
     _LOGGER.warning("Login failed for user '%s' from %s: %s", quote_username(username), ip, reason)
     app = request.app
-    audit = app.get(KEY_AUDIT)
-    bans = app.get(KEY_BANS)
-    auth = app.get(KEY_AUTH)
-    # One commit for the audit entry and the failure counter instead of one each: this is the
-    # path a credential-stuffing flood hits (the inner writes become savepoints).
+    # Counted in memory (a ban starts at once); the audit entry and the counter are bookkeeping
+    # that the store's writer commits in batches: this path never waits for the disk.
     try:
-        with auth.db.transaction() if auth is not None else contextlib.nullcontext():
-            _count_failure(request, audit, bans, ip, reason, username)
+        _count_failure(request, app.get(KEY_AUDIT), app.get(KEY_BANS), ip, reason, username)
     except Exception:
-        _LOGGER.exception("Could not store the failed login from %s", ip)
+        _LOGGER.exception("Could not count the failed login from %s", ip)
 
 
 def _count_failure(

@@ -9,7 +9,7 @@ from aiohttp import web
 
 if TYPE_CHECKING:
     from hearth.auth.manager import AuthManager
-    from hearth.auth.mfa import MfaManager
+    from hearth.auth.mfa.manager import MfaManager
     from hearth.auth.models import RefreshToken, User
     from hearth.config.schema import Config
     from hearth.core.hub import Hub

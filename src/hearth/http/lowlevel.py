@@ -5,13 +5,14 @@ from __future__ import annotations
 from http import HTTPStatus
 from typing import Any
 
-from aiohttp import hdrs, web, web_protocol, web_response
-from aiohttp.http import HttpVersion10
+from aiohttp import hdrs, web, web_protocol, web_response, web_urldispatcher
+from aiohttp.http import HttpVersion10, HttpVersion11
 
 from hearth.http.headers import BASE_HEADERS
 from hearth.http.view import json_bytes
 
 _ORIGINAL_HANDLE_ERROR = web_protocol.RequestHandler.handle_error
+_JSON = "application/json"
 # The status line of every reply aiohttp makes on its own (parser errors, HTTP/0.9).
 STATUS_VERSION = "HTTP/1.1"
 
@@ -41,7 +42,7 @@ def error_reply(status: int) -> RawErrorResponse:
     except ValueError:
         phrase = "Error"
     reply = RawErrorResponse(
-        status=status, body=json_bytes({"message": phrase}), content_type="application/json"
+        status=status, body=json_bytes({"message": phrase}), content_type=_JSON
     )
     reply.headers.update(BASE_HEADERS)
     reply.headers[hdrs.CONNECTION] = "close"  # said explicitly: HTTP/1.1 means keep-alive
@@ -66,6 +67,23 @@ def predates_http10(request: web.BaseRequest) -> bool:
     return request.version < HttpVersion10
 
 
+async def _expect_handler(request: web.Request) -> web.StreamResponse | None:
+    """`Expect: 100-continue` as aiohttp does; any other expectation: 417 with a fixed message.
+
+    Threat: aiohttp answers Expect before any middleware runs, echoing the header in a text/plain
+    417, and a header that is not UTF-8 made building that reply fail: a 500 and a traceback in
+    the log for anyone, without a token.
+    """
+    if request.version != HttpVersion11:
+        return None
+    if request.headers.get(hdrs.EXPECT, "").lower() == "100-continue":
+        await request.writer.write(b"HTTP/1.1 100 Continue\r\n\r\n")
+        request.writer.output_size = 0  # the 100 is not part of the response that follows
+        return None
+    message = "Only Expect: 100-continue is supported."
+    return web.Response(status=417, body=json_bytes({"message": message}), content_type=_JSON)
+
+
 def install() -> None:
     """Patch aiohttp once per process (idempotent)."""
     # Threat: fingerprinting. aiohttp announces "Python/3.x aiohttp/3.x" in a Server header on every
@@ -77,3 +95,5 @@ def install() -> None:
     handler: Any = web_protocol.RequestHandler
     if handler.handle_error is not _handle_error:
         handler.handle_error = _handle_error
+    # Read when each route is made, so this must run before the routes are added (create_app).
+    web_urldispatcher._default_expect_handler = _expect_handler  # type: ignore[assignment]

@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING
 from aiohttp import web
 
 from hearth import const
-from hearth.auth.mfa import MfaManager
+from hearth.auth.mfa.manager import MfaManager
 from hearth.auth.throttle import AccountThrottle
 from hearth.certs.validate import dns_names
 from hearth.exceptions import ConfigError
@@ -75,7 +75,7 @@ def create_app(
     # Slow clients and the connection caps are handled below the application, in the request
     # handler that HttpServer installs (hearth.http.slow_clients).
     check_remote_access(config)
-    bans = open_bans(auth.db, config.http, AuditLog(auth.db))
+    bans = open_bans(auth.db, config.http)
     hosts = AllowedHosts.from_config(config.http, _certificate_names(tls))
     checks = [
         host_check(hosts),
@@ -126,6 +126,25 @@ def _certificate_names(tls: CertificateReloader | None) -> Callable[[], list[str
     return names
 
 
+class _BoundTCPSite(web.TCPSite):
+    """A TCPSite that binds in start() and accepts only once its server's start_serving() runs."""
+
+    async def start(self) -> None:
+        """Bind, without accepting yet."""
+        await web.BaseSite.start(self)  # registers the site with its runner
+        server = self._runner.server
+        if server is None:
+            raise RuntimeError("the runner is not set up")
+        self._server = await asyncio.get_running_loop().create_server(
+            server,
+            self._host,
+            self._port,
+            backlog=self._backlog,
+            reuse_address=self._reuse_address,
+            start_serving=False,
+        )
+
+
 class HttpServer:
     """Listens on the configured hosts and port with bounded request sizes."""
 
@@ -141,10 +160,15 @@ class HttpServer:
         self._port = port
         self._ssl_context = ssl_context  # HTTPS only when set (hearth.http.tls_reload)
         self._runner: web.AppRunner | None = None
+        self._sites: list[web.BaseSite] = []
         self.bound: list[tuple[str, int]] = []
 
-    async def start(self) -> None:
-        """Bind every host; a host that cannot be bound is a clear error (ConfigError)."""
+    async def start(self, *, serve: bool = True) -> None:
+        """Bind every host; a host that cannot be bound is a clear error (ConfigError).
+
+        With serve=False nothing is accepted until serve(): a hub started as root binds every
+        address, gives root up, and only then serves (hearth.privileges).
+        """
         config = self._app.get(KEY_CONFIG)
         # Threat: descriptor exhaustion. Use every descriptor the system allows, and keep the
         # connections well below that, so the hub can still open its database and log.
@@ -181,10 +205,13 @@ class HttpServer:
                         host,
                         self._port,
                         self._ssl_context,
+                        start_serving=serve,
                         host_allowed=None if allowed is None else allowed.allows,
                     )
-                else:
+                elif serve:
                     site = web.TCPSite(runner, host, self._port, reuse_address=True)
+                else:
+                    site = _BoundTCPSite(runner, host, self._port, reuse_address=True)
                 try:
                     await site.start()
                 except OSError as err:
@@ -192,6 +219,7 @@ class HttpServer:
                         _LOGGER.warning("IPv6 is not available here; listening on IPv4 only")
                         continue
                     raise _listen_error(err, host, self._port) from None
+                self._sites.append(site)
                 server = site._server
                 if server is not None:
                     for sock in getattr(server, "sockets", ()):
@@ -202,6 +230,12 @@ class HttpServer:
             raise
         if allowed is not None:
             allowed.add_bound(self.bound)
+
+    async def serve(self) -> None:
+        """Start accepting on every site bound by start(serve=False)."""
+        for site in self._sites:
+            if site._server is not None:
+                await site._server.start_serving()
 
     async def stop(self) -> None:
         """Stop listening and finish open requests (bounded by the shutdown timeout)."""

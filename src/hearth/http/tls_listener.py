@@ -150,7 +150,9 @@ class SniffingServer(asyncio.AbstractServer):
         return any(not task.done() for task in self._accepting)
 
     async def start_serving(self) -> None:
-        """Serving starts in start(); nothing to do."""
+        """Start accepting, unless start() already did."""
+        if not self._accepting:
+            self.start()
 
     async def serve_forever(self) -> None:
         """Wait until the server is closed."""
@@ -279,7 +281,7 @@ class SniffingServer(asyncio.AbstractServer):
 class TlsSite(web.BaseSite):
     """An aiohttp site on host:port serving HTTPS through a SniffingServer."""
 
-    __slots__ = ("_host", "_host_allowed", "_port", "_timeouts")
+    __slots__ = ("_host", "_host_allowed", "_port", "_serve_at_start", "_timeouts")
 
     def __init__(
         self,
@@ -292,12 +294,14 @@ class TlsSite(web.BaseSite):
         first_byte_timeout: float = const.TLS_FIRST_BYTE_TIMEOUT,
         handshake_timeout: float = const.TLS_HANDSHAKE_TIMEOUT,
         host_allowed: Callable[[str], bool] | None = None,
+        start_serving: bool = True,
     ) -> None:
         super().__init__(runner, ssl_context=ssl_context, backlog=backlog)
         self._host = host
         self._port = port
         self._timeouts = (first_byte_timeout, handshake_timeout)
         self._host_allowed = host_allowed
+        self._serve_at_start = start_serving  # False: accept once the server's start_serving()
 
     @property
     def name(self) -> str:
@@ -324,5 +328,6 @@ class TlsSite(web.BaseSite):
             counter=counter if isinstance(counter, ConnectionCounter) else None,
             host_allowed=self._host_allowed,
         )
-        sniffing.start()
+        if self._serve_at_start:
+            sniffing.start()
         self._server = sniffing

@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import logging
+import sqlite3
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from functools import partial
 from typing import Any, Final
 
 import orjson
@@ -15,6 +17,7 @@ _LOGGER = logging.getLogger(__name__)
 
 MAX_TEXT: Final = 200  # usernames and user agents are attacker-chosen: keep them short
 MAX_QUERY_LIMIT: Final = 10_000
+PRUNE_BATCH: Final = 500  # entries deleted per transaction when pruning
 
 
 @dataclass(frozen=True, slots=True)
@@ -51,6 +54,66 @@ def _clip(text: str | None) -> str | None:
     return cleaned
 
 
+@dataclass(frozen=True, slots=True)
+class AuditRow:
+    """One entry ready to insert (clipped, details serialised)."""
+
+    at: str
+    event: str
+    user_id: str | None
+    username: str | None
+    ip: str | None
+    user_agent: str | None
+    details: str
+
+
+def audit_row(
+    event: str,
+    *,
+    user_id: str | None = None,
+    username: str | None = None,
+    ip: str | None = None,
+    user_agent: str | None = None,
+    details: dict[str, Any] | None = None,
+    at: datetime | None = None,
+) -> AuditRow:
+    """An entry for `insert_audit`. Never pass secrets in `details`."""
+    return AuditRow(
+        at=(at or datetime.now(UTC)).isoformat(),
+        event=event,
+        user_id=user_id,
+        username=_clip(username),
+        ip=ip,
+        user_agent=_clip(user_agent),
+        details=orjson.dumps(details or {}).decode(),
+    )
+
+
+def insert_audit(conn: sqlite3.Connection, row: AuditRow) -> None:
+    """Insert an entry inside a write, so that it commits (or not) with the change it describes."""
+    conn.execute(
+        "INSERT INTO audit_log (at, event, user_id, username, ip, user_agent, details)"
+        " VALUES (?, ?, ?, ?, ?, ?, ?)",
+        (row.at, row.event, row.user_id, row.username, row.ip, row.user_agent, row.details),
+    )
+
+
+def _prune_batch(conn: sqlite3.Connection, cutoff: str, keep_after_id: int, batch: int) -> int:
+    """Delete up to `batch` entries older than `cutoff` or with an id up to `keep_after_id`."""
+    deleted = conn.execute(
+        "DELETE FROM audit_log WHERE id IN"
+        " (SELECT id FROM audit_log WHERE at < ? ORDER BY at LIMIT ?)",
+        (cutoff, batch),
+    ).rowcount
+    if deleted < batch:
+        deleted += conn.execute(
+            "DELETE FROM audit_log WHERE id IN"
+            " (SELECT id FROM audit_log WHERE id <= ? ORDER BY id LIMIT ?)",
+            (keep_after_id, batch - deleted),
+        ).rowcount
+    return deleted
+
+
 class AuditLog:
     """Record and query security events. Never pass secrets in `details`."""
 
@@ -68,20 +131,41 @@ class AuditLog:
         details: dict[str, Any] | None = None,
         at: datetime | None = None,
     ) -> None:
-        """Append one event in its own transaction; a storage failure is logged, not raised."""
-        when = (at or datetime.now(UTC)).isoformat()
-        payload = orjson.dumps(details or {}).decode()
-        try:
-            with self._db.transaction() as conn:
-                conn.execute(
-                    "INSERT INTO audit_log (at, event, user_id, username, ip, user_agent, details)"
-                    " VALUES (?, ?, ?, ?, ?, ?, ?)",
-                    (when, event, user_id, _clip(username), ip, _clip(user_agent), payload),
-                )
-        except Exception:
-            _LOGGER.exception("Could not write the audit log entry %r", event)
+        """Append one event with the next batch (bookkeeping: never fails, never waits).
 
-    def query(
+        Events that describe an acknowledged change are inserted with the change instead
+        (`insert_audit` inside the write), so that both are durable together.
+        """
+        row = audit_row(
+            event,
+            user_id=user_id,
+            username=username,
+            ip=ip,
+            user_agent=user_agent,
+            details=details,
+            at=at,
+        )
+        self._db.submit(partial(insert_audit, row=row))
+
+    async def prune(self, *, before: datetime, max_rows: int, batch: int = PRUNE_BATCH) -> int:
+        """Delete entries older than `before` and beyond the newest `max_rows`, in small batches
+        (one short transaction each, off the event loop); returns how many were deleted."""
+        cutoff = before.astimezone(UTC).isoformat()
+        total = 0
+        while True:
+            top = self._db.query_one("SELECT coalesce(max(id), 0) FROM audit_log")
+            keep_after = (0 if top is None else int(top[0])) - max_rows
+            deleted = await self._db.write(
+                partial(_prune_batch, cutoff=cutoff, keep_after_id=keep_after, batch=batch)
+            )
+            total += deleted
+            if deleted < batch:
+                break
+        if total:
+            _LOGGER.info("Pruned %d old audit log entries", total)
+        return total
+
+    async def query(
         self,
         *,
         since: datetime | None = None,
@@ -93,8 +177,10 @@ class AuditLog:
         """Entries, newest first, filtered by time, user and event type.
 
         With both `user_id` and `username`, an entry matches either: a user's own events and
-        failed logins under their name (which carry no user id).
+        failed logins under their name (which carry no user id). Entries still waiting for their
+        batch are committed first, so a query sees every event recorded before it.
         """
+        await self._db.flush()
         clauses: list[str] = []
         params: list[Any] = []
         if since is not None:
@@ -114,21 +200,25 @@ class AuditLog:
             params.append(event)
         where = f" WHERE {' AND '.join(clauses)}" if clauses else ""
         params.append(max(1, min(limit, MAX_QUERY_LIMIT)))
-        rows = self._db.query(
+        sql = (
             "SELECT id, at, event, user_id, username, ip, user_agent, details FROM audit_log"  # noqa: S608 - clauses are fixed strings
-            f"{where} ORDER BY id DESC LIMIT ?",
-            tuple(params),
+            f"{where} ORDER BY id DESC LIMIT ?"
         )
-        return [
-            AuditEntry(
-                id=row["id"],
-                at=datetime.fromisoformat(row["at"]),
-                event=row["event"],
-                user_id=row["user_id"],
-                username=row["username"],
-                ip=row["ip"],
-                user_agent=row["user_agent"],
-                details=orjson.loads(row["details"]),
-            )
-            for row in rows
-        ]
+        # Up to MAX_QUERY_LIMIT entries, decoded off the event loop.
+        return await self._db.snapshot(partial(_entries, sql=sql, params=tuple(params)))
+
+
+def _entries(conn: sqlite3.Connection, sql: str, params: tuple[Any, ...]) -> list[AuditEntry]:
+    return [
+        AuditEntry(
+            id=row["id"],
+            at=datetime.fromisoformat(row["at"]),
+            event=row["event"],
+            user_id=row["user_id"],
+            username=row["username"],
+            ip=row["ip"],
+            user_agent=row["user_agent"],
+            details=orjson.loads(row["details"]),
+        )
+        for row in conn.execute(sql, params)
+    ]

@@ -37,4 +37,8 @@ def parse_since(text: str, now: datetime) -> datetime:
         raise BadRequest(f"Invalid since: {SINCE_HELP}.") from None
     if moment.tzinfo is None:
         moment = moment.replace(tzinfo=UTC)
-    return moment
+    try:
+        # Queries compare in UTC: year 1 at +14:00, or 9999-12-31 at -14:00, has no UTC time.
+        return moment.astimezone(UTC)
+    except OverflowError:
+        raise BadRequest("Invalid since: that time is out of range.") from None

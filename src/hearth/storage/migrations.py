@@ -174,4 +174,18 @@ MIGRATIONS: Final[tuple[Migration, ...]] = (
         ) STRICT
         """,
     ),
+    # 8: a user's tokens of one type without a scan (caps, listing, the long-lived name check),
+    # and tombstones: ids of revoked or expired sessions and hashes of their secrets, so that a
+    # client still presenting one is told it expired instead of being counted as a guesser.
+    (
+        "DROP INDEX refresh_tokens_user",
+        "CREATE INDEX refresh_tokens_user_type ON refresh_tokens (user_id, token_type, created_at)",
+        """
+        CREATE TABLE revoked_tokens (
+            key TEXT PRIMARY KEY,
+            revoked_at REAL NOT NULL
+        ) STRICT, WITHOUT ROWID
+        """,
+        "CREATE INDEX revoked_tokens_at ON revoked_tokens (revoked_at)",
+    ),
 )

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import functools
 import logging
-from collections.abc import Callable, Mapping
-from typing import Any, Final
+from collections.abc import Callable
+from typing import Final
 
 from aiohttp import web
 
@@ -13,26 +13,11 @@ from hearth import const
 from hearth.exceptions import BadRequest
 from hearth.http.keys import KEY_AUTH, KEY_HUB
 from hearth.http.view import public
-from hearth.websocket import (
-    commands,
-    commands_areas,
-    commands_audit,
-    commands_auth,
-    commands_ban,
-    commands_check,
-    commands_frontend,
-    commands_lovelace,
-    commands_mfa,
-    commands_placeholders,
-    commands_registries,
-    commands_subscribe,
-    commands_users,
-    protocol,
-)
+from hearth.websocket import protocol
+from hearth.websocket.commands import COMMANDS
 from hearth.websocket.connection import CLOSE_TIMEOUT, Connection, close_websocket
 from hearth.websocket.handshake import authenticate
 from hearth.websocket.registry import ConnectionRegistry
-from hearth.websocket.spec import CommandSpec, build_table
 
 _LOGGER = logging.getLogger(__name__)
 
@@ -42,23 +27,6 @@ SHUTDOWN_REASON: Final = "Server shutting down."
 KEY_WS_CONNECTIONS: web.AppKey[ConnectionRegistry] = web.AppKey("hearth_ws_connections")
 # Filled at startup; a list because application state must not be replaced once started.
 _KEY_REVOKE_UNSUB: web.AppKey[list[Callable[[], None]]] = web.AppKey("hearth_ws_revoke_unsub")
-
-COMMANDS: Final[Mapping[str, CommandSpec[Any]]] = commands_placeholders.with_fallbacks(
-    build_table(
-        commands.COMMANDS,
-        commands_subscribe.COMMANDS,
-        commands_auth.COMMANDS,
-        commands_mfa.COMMANDS,
-        commands_audit.COMMANDS,
-        commands_ban.COMMANDS,
-        commands_users.COMMANDS,
-        commands_frontend.COMMANDS,
-        commands_registries.COMMANDS,
-        commands_areas.COMMANDS,
-        commands_lovelace.COMMANDS,
-        commands_check.COMMANDS,
-    )
-)
 
 __all__ = ["COMMANDS", "KEY_WS_CONNECTIONS", "URL", "setup", "websocket_view"]
 

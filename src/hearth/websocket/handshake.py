@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING
 from aiohttp import WSMsgType, web
 
 from hearth import const
+from hearth.exceptions import StorageError
 from hearth.http.ban import record_auth_failure
 from hearth.http.network import request_is_local
 from hearth.http.view import client_ip
@@ -21,6 +22,7 @@ if TYPE_CHECKING:
 
 _LOGGER = logging.getLogger(__name__)
 
+CLOSE_TRY_AGAIN_LATER = 1013
 INVALID_TOKEN_MESSAGE = "Invalid access token or password"  # noqa: S105 - a message
 LOCAL_ONLY_MESSAGE = "This user may use the hub only from the local network."
 
@@ -64,11 +66,21 @@ async def _authenticate(
         _LOGGER.info("Malformed WebSocket auth message from %s", request.remote)
         await _reject(ws, request, err.reason)
         return None
-    validated = auth.validate_access_token(token)
+    try:
+        checked = auth.check_access_token(token)
+    except StorageError:
+        # The store could not be read (very rare in WAL mode): not the client's fault, and not
+        # an internal error either. 1013 tells it to come back.
+        reason = "Storage unavailable; try again shortly."
+        await close_websocket(ws, request, CLOSE_TRY_AGAIN_LATER, reason)
+        return None
+    validated = checked.result
     if validated is None:
-        # One fail2ban-friendly line with the client address and the reason (never the token),
-        # an audit entry, and a count toward the IP ban.
-        record_auth_failure(request, reason="invalid_access_token")
+        # A token that was never valid: one fail2ban-friendly line with the client address and
+        # the reason (never the token), an audit entry, and a count toward the IP ban. A token
+        # this hub issued (expired, revoked, user deactivated) is refused without counting.
+        if checked.guess:
+            record_auth_failure(request, reason="invalid_access_token")
         await _reject(ws, request, INVALID_TOKEN_MESSAGE)
         return None
     user, refresh_token = validated

@@ -54,7 +54,7 @@ async def test_failed_step_is_200_with_invalid_auth(
     # The username as tried (stripped), the address, the reason: one line, never the password.
     assert "Login failed for user 'Alice' from 127.0.0.1: invalid_auth" in caplog.text
     assert "not it at all" not in caplog.text
-    (failed,) = auth.audit.query(event="login_failed")
+    (failed,) = await auth.audit.query(event="login_failed")
     assert (failed.username, failed.ip) == ("Alice", "127.0.0.1")
     status, result = await step(client, flow["flow_id"], username="alice", password=PASSWORD)
     assert (status, result["type"]) == (200, "create_entry")

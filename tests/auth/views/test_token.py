@@ -36,6 +36,7 @@ async def test_authorization_code_grant(client: Client, alice: User, auth: AuthM
     )
     api = await client.get("/api/", headers={"Authorization": f"Bearer {body['access_token']}"})
     assert api.status == 200
+    await auth.db.flush()  # the last use is bookkeeping, committed in batches
     (session,) = auth.list_refresh_tokens(alice.id)
     assert session.client_id == client_id(client)
     assert session.last_used_ip == "127.0.0.1"
@@ -99,6 +100,7 @@ async def test_refresh_grant(client: Client, alice: User, auth: AuthManager) -> 
     assert set(body) == {"access_token", "token_type", "expires_in", "ha_auth_provider"}
     api = await client.get("/api/", headers={"Authorization": f"Bearer {body['access_token']}"})
     assert api.status == 200
+    await auth.db.flush()
     assert auth.list_refresh_tokens(alice.id)[0].last_used_at is not None
 
 
@@ -120,7 +122,7 @@ async def test_refresh_for_an_inactive_user_is_denied(
     client: Client, alice: User, auth: AuthManager
 ) -> None:
     first = await tokens(client, await log_in(client))
-    auth.update_user(alice.id, is_active=False)
+    await auth.update_user(alice.id, is_active=False)
     resp = await client.post(
         "/auth/token",
         data={

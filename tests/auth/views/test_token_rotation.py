@@ -48,6 +48,8 @@ async def test_rotation_and_reuse(
     status, after = await refresh(client, third["refresh_token"])
     assert (status, after) == (400, {"error": "invalid_grant"})
     assert "Refresh token reuse detected" in caplog.text
-    assert auth.audit.query(event="token_reuse_detected")[0].details == {"token_id": session.id}
+    assert (await auth.audit.query(event="token_reuse_detected"))[0].details == {
+        "token_id": session.id
+    }
     api = await client.get("/api/", headers={"Authorization": f"Bearer {third['access_token']}"})
     assert api.status == 401

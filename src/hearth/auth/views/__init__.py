@@ -11,6 +11,7 @@ from hearth.auth.login import Client, LoginService
 from hearth.auth.onboarding import Onboarding
 from hearth.auth.policy import PasswordPolicy
 from hearth.auth.throttle import ThrottlePolicy
+from hearth.auth.token_limits import token_limits
 from hearth.auth.trusted import TrustedNetworks
 from hearth.auth.username_hash import UsernameMask
 from hearth.http.ban import KEY_ACCOUNT_THROTTLE, KEY_USERNAME_MASK
@@ -58,6 +59,7 @@ def setup(app: web.Application) -> None:
             max_delay=config.auth.account_throttle.max_delay,
             queue=config.auth.account_throttle.queue,
         )
+    auth.limits = token_limits(config.auth)
     app[KEY_LOGIN] = LoginService(
         auth,
         AuthCodes(),
@@ -75,4 +77,4 @@ def setup(app: web.Application) -> None:
 
 async def _prune_tokens(app: web.Application) -> None:
     """Expired sessions and tokens are deleted at every start."""
-    app[KEY_AUTH].prune_dead_tokens()
+    await app[KEY_AUTH].prune_dead_tokens()

@@ -98,7 +98,7 @@ async def _authorization_code(request: web.Request, data: FormData) -> web.Respo
     refused = _refused(request, user)
     if refused is not None or user is None:
         return refused or _error("access_denied")
-    refresh, secret = auth.create_refresh_token(
+    refresh, secret = await auth.create_refresh_token(
         user, client_id=client_id, ip=str(client_of(request).ip)
     )
     return _tokens(request, refresh, secret, grant.provider)
@@ -112,9 +112,13 @@ async def _refresh_token(request: web.Request, data: FormData) -> web.Response:
     if secret is None:
         return _error("invalid_request")
     auth = request.app[KEY_AUTH]
-    refresh = auth.find_refresh_token(secret)
+    checked = await auth.check_refresh_token(secret)
+    refresh = checked.token
     if refresh is None:
-        record_auth_failure(request, reason="invalid_refresh_token")
+        # Only a secret this hub never issued is a guess: a session revoked (by a password
+        # change, say) or expired is refused without counting toward a ban.
+        if checked.guess:
+            record_auth_failure(request, reason="invalid_refresh_token")
         return _error("invalid_grant")
     if refresh.client_id != client_id:
         return _error("invalid_request")
@@ -124,9 +128,10 @@ async def _refresh_token(request: web.Request, data: FormData) -> web.Response:
     new_secret = None
     if request.app[KEY_CONFIG].auth.refresh_token_rotation:
         try:
-            new_secret = auth.rotate_refresh_token(refresh, secret)
+            new_secret = await auth.rotate_refresh_token(refresh, secret)
         except InvalidAuth:
-            record_auth_failure(request, reason="refresh_token_reused")
+            # A real secret used twice at once (a copy, or a client racing itself): the session
+            # is revoked (audited), but this is no guess and does not count toward a ban.
             return _error("invalid_grant")
     return _tokens(request, refresh, new_secret)
 
@@ -142,10 +147,10 @@ async def revoke(request: web.Request) -> web.Response:
     if value is None:
         return web.Response(status=200)
     auth = request.app[KEY_AUTH]
-    refresh = auth.find_refresh_token(value)
+    refresh = await auth.find_refresh_token(value)
     if refresh is None:
         validated = auth.validate_access_token(value)
         refresh = None if validated is None else validated[1]
     if refresh is not None:
-        auth.remove_refresh_token(refresh.id, ip=str(client_of(request).ip))
+        await auth.remove_refresh_token(refresh.id, ip=str(client_of(request).ip))
     return web.Response(status=200)

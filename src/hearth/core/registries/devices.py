@@ -57,28 +57,29 @@ class DeviceRegistry:
         """Every device, as config/device_registry/list shows them."""
         return [dict(device) for device in self._devices.values()]
 
-    def update(self, device_id: str, changes: Mapping[str, Any]) -> dict[str, Any]:
+    async def update(self, device_id: str, changes: Mapping[str, Any]) -> dict[str, Any]:
         """Name a device, move it to an area or label it."""
-        device = self._devices.get(device_id)
-        if device is None:
-            raise NotFound("No device with this id.")
-        unknown = set(changes) - EDITABLE
-        if unknown:
-            raise BadRequest(f"Cannot change {', '.join(sorted(unknown))} of a device.")
-        area_id = changes.get("area_id")
-        if area_id is not None and not self._exists("area", area_id):
-            raise NotFound("No area with this id.")
-        old = {key: device[key] for key, value in changes.items() if device[key] != value}
-        if not old:
-            return dict(device)
-        updated = {**device, **changes, "modified_at": time.time()}
-        self._store.write([(REGISTRY, device_id, _stored(updated))])
-        self._devices[device_id] = updated
-        self._bus.fire(
-            EVENT_DEVICE_REGISTRY_UPDATED,
-            {"action": "update", "device_id": device_id, "changes": old},
-        )
-        return dict(updated)
+        async with self._store.lock:
+            device = self._devices.get(device_id)
+            if device is None:
+                raise NotFound("No device with this id.")
+            unknown = set(changes) - EDITABLE
+            if unknown:
+                raise BadRequest(f"Cannot change {', '.join(sorted(unknown))} of a device.")
+            area_id = changes.get("area_id")
+            if area_id is not None and not self._exists("area", area_id):
+                raise NotFound("No area with this id.")
+            old = {key: device[key] for key, value in changes.items() if device[key] != value}
+            if not old:
+                return dict(device)
+            updated = {**device, **changes, "modified_at": time.time()}
+            await self._store.write([(REGISTRY, device_id, _stored(updated))])
+            self._devices[device_id] = updated
+            self._bus.fire(
+                EVENT_DEVICE_REGISTRY_UPDATED,
+                {"action": "update", "device_id": device_id, "changes": old},
+            )
+            return dict(updated)
 
     def clear_reference(self, field: str, value: str) -> list[Change]:
         """The changes that remove a deleted area or label from every device (not applied)."""

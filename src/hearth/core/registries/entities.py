@@ -108,38 +108,44 @@ class EntityRegistry:
 
     # Integrations.
 
-    def register(self, registrations: Iterable[Registration]) -> None:
+    async def register(self, registrations: Iterable[Registration]) -> None:
         """Add new entities and refresh what their integration says about known ones."""
-        changes: list[Change] = []
-        now = time.time()
-        created = []
-        for reg in registrations:
-            entry = self._entries.get(reg.entity_id)
-            described = {
-                "platform": reg.platform,
-                "unique_id": reg.unique_id,
-                "original_name": reg.original_name,
-                "original_icon": reg.original_icon,
-                "original_device_class": reg.original_device_class,
-            }
-            if entry is None:
-                entry = _complete(
-                    reg.entity_id,
-                    {**described, "id": uuid.uuid4().hex, "created_at": now, "modified_at": now},
+        async with self._store.lock:
+            changes: list[Change] = []
+            now = time.time()
+            created = []
+            for reg in registrations:
+                entry = self._entries.get(reg.entity_id)
+                described = {
+                    "platform": reg.platform,
+                    "unique_id": reg.unique_id,
+                    "original_name": reg.original_name,
+                    "original_icon": reg.original_icon,
+                    "original_device_class": reg.original_device_class,
+                }
+                if entry is None:
+                    entry = _complete(
+                        reg.entity_id,
+                        {
+                            **described,
+                            "id": uuid.uuid4().hex,
+                            "created_at": now,
+                            "modified_at": now,
+                        },
+                    )
+                    created.append(reg.entity_id)
+                elif all(entry[key] == value for key, value in described.items()):
+                    continue
+                else:
+                    entry = {**entry, **described, "modified_at": now}
+                self._entries[reg.entity_id] = entry
+                changes.append((REGISTRY, reg.entity_id, _stored(entry)))
+            if changes:
+                await self._store.write(changes)
+            for entity_id in created:
+                self._bus.fire(
+                    EVENT_ENTITY_REGISTRY_UPDATED, {"action": "create", "entity_id": entity_id}
                 )
-                created.append(reg.entity_id)
-            elif all(entry[key] == value for key, value in described.items()):
-                continue
-            else:
-                entry = {**entry, **described, "modified_at": now}
-            self._entries[reg.entity_id] = entry
-            changes.append((REGISTRY, reg.entity_id, _stored(entry)))
-        if changes:
-            self._store.write(changes)
-        for entity_id in created:
-            self._bus.fire(
-                EVENT_ENTITY_REGISTRY_UPDATED, {"action": "create", "entity_id": entity_id}
-            )
 
     def track(self, entity_id: str, rewrite: Callable[[], object]) -> Callable[[], None]:
         """Call `rewrite` when people change the entry (so the integration writes its state)."""
@@ -219,45 +225,49 @@ class EntityRegistry:
             shown.append(item)
         return {"entity_categories": dict(enumerate(ENTITY_CATEGORIES)), "entities": shown}
 
-    def update(self, entity_id: str, changes: Mapping[str, Any]) -> dict[str, Any]:
+    async def update(self, entity_id: str, changes: Mapping[str, Any]) -> dict[str, Any]:
         """Change what people may change; fires entity_registry_updated with the old values."""
-        entry = self.get(entity_id)
-        unknown = set(changes) - EDITABLE
-        if unknown:
-            raise BadRequest(f"Cannot change {', '.join(sorted(unknown))} of an entity.")
-        area_id = changes.get("area_id")
-        if area_id is not None and not self._exists("area", area_id):
-            raise NotFound("No area with this id.")
-        for label_id in changes.get("labels") or ():
-            if not self._exists("label", label_id):
-                raise NotFound(f"No label with the id {label_id!r}.")
-        if changes.get("hidden_by") not in (None, "user"):
-            raise BadRequest("hidden_by: only 'user' or null can be set.")
-        old = {key: entry[key] for key, value in changes.items() if entry[key] != value}
-        if not old:
-            return entry
-        updated = {**entry, **{key: changes[key] for key in old}, "modified_at": time.time()}
-        self._store.write([(REGISTRY, entity_id, _stored(updated))])
-        self._entries[entity_id] = updated
-        self._bus.fire(
-            EVENT_ENTITY_REGISTRY_UPDATED,
-            {"action": "update", "entity_id": entity_id, "changes": old},
-        )
-        for rewrite in list(self._trackers.get(entity_id, ())):
-            rewrite()
-        return updated
-
-    def remove(self, entity_id: str, *, provided: bool) -> None:
-        """Forget an entry; refused while an integration still provides the entity."""
-        self.get(entity_id)
-        if provided:
-            raise BadRequest(
-                "This entity is provided by an integration; remove it there, not here."
+        async with self._store.lock:
+            entry = self.get(entity_id)
+            unknown = set(changes) - EDITABLE
+            if unknown:
+                raise BadRequest(f"Cannot change {', '.join(sorted(unknown))} of an entity.")
+            area_id = changes.get("area_id")
+            if area_id is not None and not self._exists("area", area_id):
+                raise NotFound("No area with this id.")
+            for label_id in changes.get("labels") or ():
+                if not self._exists("label", label_id):
+                    raise NotFound(f"No label with the id {label_id!r}.")
+            if changes.get("hidden_by") not in (None, "user"):
+                raise BadRequest("hidden_by: only 'user' or null can be set.")
+            old = {key: entry[key] for key, value in changes.items() if entry[key] != value}
+            if not old:
+                return entry
+            updated = {**entry, **{key: changes[key] for key in old}, "modified_at": time.time()}
+            await self._store.write([(REGISTRY, entity_id, _stored(updated))])
+            self._entries[entity_id] = updated
+            self._bus.fire(
+                EVENT_ENTITY_REGISTRY_UPDATED,
+                {"action": "update", "entity_id": entity_id, "changes": old},
             )
-        self._store.write([(REGISTRY, entity_id, None)])
-        del self._entries[entity_id]
-        self._trackers.pop(entity_id, None)
-        self._bus.fire(EVENT_ENTITY_REGISTRY_UPDATED, {"action": "remove", "entity_id": entity_id})
+            for rewrite in list(self._trackers.get(entity_id, ())):
+                rewrite()
+            return updated
+
+    async def remove(self, entity_id: str, *, provided: bool) -> None:
+        """Forget an entry; refused while an integration still provides the entity."""
+        async with self._store.lock:
+            self.get(entity_id)
+            if provided:
+                raise BadRequest(
+                    "This entity is provided by an integration; remove it there, not here."
+                )
+            await self._store.write([(REGISTRY, entity_id, None)])
+            del self._entries[entity_id]
+            self._trackers.pop(entity_id, None)
+            self._bus.fire(
+                EVENT_ENTITY_REGISTRY_UPDATED, {"action": "remove", "entity_id": entity_id}
+            )
 
     def clear_reference(self, field: str, value: str) -> list[Change]:
         """The changes that remove a deleted area ("area_id") or label ("labels") from every

@@ -92,45 +92,49 @@ class ItemRegistry:
             candidate, number = f"{base}_{number}", number + 1
         return candidate
 
-    def create(self, name: str, fields: Mapping[str, Any]) -> dict[str, Any]:
+    async def create(self, name: str, fields: Mapping[str, Any]) -> dict[str, Any]:
         """Add an item; Conflict if the name is taken, Unavailable beyond the limit."""
-        if len(self._items) >= self.kind.max_items:
-            raise Unavailable(f"At most {self.kind.max_items} {self.kind.name}s can be stored.")
-        self._check_name(name)
-        item_id = self._new_id(name)
-        now = time.time()
-        item = self._complete(
-            item_id, {**self._known(fields), "name": name, "created_at": now, "modified_at": now}
-        )
-        self._store.write([(self.kind.name, item_id, self._stored(item))])
-        self._items[item_id] = item
-        self._announce("create", item_id)
-        return dict(item)
+        async with self._store.lock:
+            if len(self._items) >= self.kind.max_items:
+                raise Unavailable(f"At most {self.kind.max_items} {self.kind.name}s can be stored.")
+            self._check_name(name)
+            item_id = self._new_id(name)
+            now = time.time()
+            item = self._complete(
+                item_id,
+                {**self._known(fields), "name": name, "created_at": now, "modified_at": now},
+            )
+            await self._store.write([(self.kind.name, item_id, self._stored(item))])
+            self._items[item_id] = item
+            self._announce("create", item_id)
+            return dict(item)
 
-    def update(self, item_id: str, changes: Mapping[str, Any]) -> dict[str, Any]:
+    async def update(self, item_id: str, changes: Mapping[str, Any]) -> dict[str, Any]:
         """Change some fields of an item; NotFound, or Conflict for a name that is taken."""
-        current = self.get(item_id)
-        known = self._known(changes)
-        if "name" in changes:
-            self._check_name(str(changes["name"]), item_id)
-            known["name"] = str(changes["name"])
-        if all(current.get(field) == value for field, value in known.items()):
-            return current
-        item = {**current, **known, "modified_at": time.time()}
-        self._store.write([(self.kind.name, item_id, self._stored(item))])
-        self._items[item_id] = item
-        self._announce("update", item_id)
-        return dict(item)
+        async with self._store.lock:
+            current = self.get(item_id)
+            known = self._known(changes)
+            if "name" in changes:
+                self._check_name(str(changes["name"]), item_id)
+                known["name"] = str(changes["name"])
+            if all(current.get(field) == value for field, value in known.items()):
+                return current
+            item = {**current, **known, "modified_at": time.time()}
+            await self._store.write([(self.kind.name, item_id, self._stored(item))])
+            self._items[item_id] = item
+            self._announce("update", item_id)
+            return dict(item)
 
-    def delete(self, item_id: str) -> None:
+    async def delete(self, item_id: str) -> None:
         """Remove an item, and every reference to it that `on_remove` hooks clear."""
-        self.get(item_id)
-        changes: list[Change] = [(self.kind.name, item_id, None)]
-        for hook in self.on_remove:
-            changes.extend(hook(item_id))
-        self._store.write(changes)
-        self.take(changes)
-        self._announce("remove", item_id)
+        async with self._store.lock:
+            self.get(item_id)
+            changes: list[Change] = [(self.kind.name, item_id, None)]
+            for hook in self.on_remove:
+                changes.extend(hook(item_id))
+            await self._store.write(changes)
+            self.take(changes)
+            self._announce("remove", item_id)
 
     def take_own(self, changes: Iterable[Change]) -> None:
         """Apply written changes of this registry to the items in memory."""

@@ -1,11 +1,15 @@
 """Where registry items live: one SQLite table, items as JSON by registry and id.
 
-Every write goes through `write()`, one transaction per batch, so that moving writes off the
-event loop (to a writer thread) touches this one method.
+Every write goes through `write()`, one transaction of the database's writer thread per batch
+(durable when it returns; never on the event loop). A registry holds `lock` from its checks to
+the end of its write, so that two changes awaiting the writer cannot both pass a check that only
+one of them may pass (two areas of the same name).
 """
 
 from __future__ import annotations
 
+import asyncio
+import sqlite3
 from collections.abc import Iterable, Mapping
 from typing import TYPE_CHECKING, Any, Protocol
 
@@ -21,11 +25,13 @@ Change = tuple[str, str, Mapping[str, Any] | None]
 class ItemStore(Protocol):
     """What the registries need from their storage."""
 
+    lock: asyncio.Lock
+
     def load(self, registry: str) -> dict[str, dict[str, Any]]:
         """Every stored item of `registry`, by id."""
         ...
 
-    def write(self, changes: Iterable[Change]) -> None:
+    async def write(self, changes: Iterable[Change]) -> None:
         """Apply upserts and deletions atomically."""
         ...
 
@@ -33,11 +39,14 @@ class ItemStore(Protocol):
 class MemoryStore:
     """Keeps nothing: registries of a hub without a database (tests, tools)."""
 
+    def __init__(self) -> None:
+        self.lock = asyncio.Lock()
+
     def load(self, registry: str) -> dict[str, dict[str, Any]]:
         """Nothing is stored."""
         return {}
 
-    def write(self, changes: Iterable[Change]) -> None:
+    async def write(self, changes: Iterable[Change]) -> None:
         """Forget the changes."""
 
 
@@ -46,6 +55,7 @@ class RegistryStore:
 
     def __init__(self, db: Database) -> None:
         self._db = db
+        self.lock = asyncio.Lock()
 
     def load(self, registry: str) -> dict[str, dict[str, Any]]:
         """Every stored item of `registry`, by id; rows that are not JSON objects are skipped."""
@@ -59,11 +69,16 @@ class RegistryStore:
                 items[row["item_id"]] = data
         return items
 
-    def write(self, changes: Iterable[Change]) -> None:
-        """Apply upserts and deletions in one transaction."""
-        with self._db.transaction() as conn:
-            for registry, item_id, data in changes:
-                if data is None:
+    async def write(self, changes: Iterable[Change]) -> None:
+        """Apply upserts and deletions in one transaction of the writer thread."""
+        rows = [
+            (registry, item_id, None if data is None else orjson.dumps(dict(data)).decode())
+            for registry, item_id, data in changes
+        ]
+
+        def apply(conn: sqlite3.Connection) -> None:
+            for registry, item_id, text in rows:
+                if text is None:
                     conn.execute(
                         "DELETE FROM registry_items WHERE registry = ? AND item_id = ?",
                         (registry, item_id),
@@ -72,5 +87,7 @@ class RegistryStore:
                     conn.execute(
                         "INSERT INTO registry_items (registry, item_id, data) VALUES (?, ?, ?) "
                         "ON CONFLICT (registry, item_id) DO UPDATE SET data = excluded.data",
-                        (registry, item_id, orjson.dumps(dict(data)).decode()),
+                        (registry, item_id, text),
                     )
+
+        await self._db.write(apply)

@@ -59,7 +59,7 @@ async def async_setup(hub: Hub, conf: DemoSection) -> DemoEntities:
         *entities.switches.values(),
         *entities.sensors.values(),
     ]
-    hub.registries.entities.register(
+    await hub.registries.entities.register(
         Registration(entity.entity_id, DOMAIN, entity.entity_id, entity.name)
         for entity in everything
     )

@@ -1,0 +1,1 @@
+"""The soak run (`make soak`): hours of life in minutes, watched for leaks and stalls."""

@@ -1,0 +1,42 @@
+"""The WebSocket commands, one module per family, joined into the table the connection serves."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any, Final
+
+from hearth.websocket.commands import (
+    areas,
+    audit,
+    auth,
+    ban,
+    check,
+    core,
+    frontend,
+    lovelace,
+    mfa,
+    placeholders,
+    registries,
+    subscribe,
+    users,
+)
+from hearth.websocket.spec import CommandSpec, build_table
+
+COMMANDS: Final[Mapping[str, CommandSpec[Any]]] = placeholders.with_fallbacks(
+    build_table(
+        core.COMMANDS,
+        subscribe.COMMANDS,
+        auth.COMMANDS,
+        mfa.COMMANDS,
+        audit.COMMANDS,
+        ban.COMMANDS,
+        users.COMMANDS,
+        frontend.COMMANDS,
+        registries.COMMANDS,
+        areas.COMMANDS,
+        lovelace.COMMANDS,
+        check.COMMANDS,
+    )
+)
+
+__all__ = ["COMMANDS"]
