@@ -100,7 +100,7 @@ def under_callgrind(
 
 def start_hub(hub: Hub, root: Path) -> Server:
     """`hearth run` for a prepared hub, under callgrind, once it answers."""
-    command = procs.python_command("-m", "hearth", "-c", str(hub.config_dir), "run")
+    command = procs.python_command("-m", "hearth", "-c", str(hub.config_dir), "run", "--allow-root")
     wrapped, prefix, out = under_callgrind(command, root, hub.name)
     hub.process = procs.start(wrapped, hub.log, cwd=hub.config_dir.parent)
     hub.began = time.perf_counter()
@@ -111,7 +111,7 @@ def start_hub(hub: Hub, root: Path) -> Server:
 def startup(template: Template, root: Path) -> int:
     """Instructions from exec to the first 200 for an authenticated GET /api/."""
     hub = Hub.prepare(template, root, "startup", 200)
-    command = procs.python_command("-m", "hearth", "-c", str(hub.config_dir), "run")
+    command = procs.python_command("-m", "hearth", "-c", str(hub.config_dir), "run", "--allow-root")
     wrapped, prefix, out = under_callgrind(command, root, hub.name, from_start=True)
     hub.process = procs.start(wrapped, hub.log, cwd=hub.config_dir.parent)
     server = Server(hub.process, hub.port, prefix, out)
