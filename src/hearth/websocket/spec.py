@@ -20,9 +20,13 @@ Handler = Callable[["Connection", int, M], Awaitable[None] | None]
 
 
 class Params(BaseModel):
-    """Base of command schemas: unknown fields are errors, types are not coerced."""
+    """Base of command schemas: unknown fields are errors, types are not coerced.
 
-    model_config = ConfigDict(extra="forbid", strict=True, frozen=True)
+    Validators are built on a command's first use, not at start-up: most connections use a few
+    of the commands, and building them all cost start-up time and memory (issue 14).
+    """
+
+    model_config = ConfigDict(extra="forbid", strict=True, frozen=True, defer_build=True)
 
 
 class NoParams(Params):
