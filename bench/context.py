@@ -62,14 +62,7 @@ class Bench:
         """Write the fixtures and start the bare aiohttp app on the server CPU."""
         fixtures = self.root / "fixtures"
         fixtures.mkdir(exist_ok=True)
-        table = {}
-        for number, (path, (status, body)) in enumerate(routes.items()):
-            name = f"route{number}.json"
-            (fixtures / name).write_bytes(body)
-            table[path] = [status, name]
-        (fixtures / "routes.json").write_text(json.dumps(table), encoding="utf-8")
-        for name, body in extras.items():
-            (fixtures / name).write_bytes(body)
+        self.write_fixtures(fixtures, routes, extras)
         self.ceiling_port = procs.free_port()
         log = self.root / "ceiling.log"
         tls_args = []
@@ -81,6 +74,20 @@ class Bench:
         )
         self.ceiling = procs.start(command, log, cwd=procs.REPO, pinning=self.pinning)
         procs.wait_port(self.ceiling, self.ceiling_port, log, timeout=30)
+
+    @staticmethod
+    def write_fixtures(
+        fixtures: Path, routes: dict[str, tuple[int, bytes]], extras: dict[str, bytes]
+    ) -> None:
+        """What bench.ceiling serves: routes.json, one file per route, and the extras."""
+        table = {}
+        for number, (path, (status, body)) in enumerate(routes.items()):
+            name = f"route{number}.json"
+            (fixtures / name).write_bytes(body)
+            table[path] = [status, name]
+        (fixtures / "routes.json").write_text(json.dumps(table), encoding="utf-8")
+        for name, body in extras.items():
+            (fixtures / name).write_bytes(body)
 
     def stop_all(self) -> None:
         """Stop every process this run started (all signalled first, then awaited)."""

@@ -1,10 +1,10 @@
-"""In-process microbenchmark of the middleware stack: no sockets, no client, µs per request.
+"""In-process microbenchmark of the request path: no sockets, no client, µs per request.
 
 `python -m bench.micro [--requests N]` builds the real application (create_app on a demo
 config with the bench user's token), hands it pre-built requests and times `app._handle` plus
-the response-prepare signal (the security headers). It prints the cost of each layer (full
-stack minus the stack without that layer), of the 401 and banned paths, of the token check,
-and a bare aiohttp application's cost for the same bytes. Socket-level work (parsing, the
+the response-prepare signal (the security headers). It prints the cost of each check of the
+gate on its own, of the 401 and banned paths, of the token check, and a bare aiohttp
+application's cost for the same bytes. Socket-level work (parsing, the
 per-address connection cap, writing) is not in these numbers: `make bench` has those.
 """
 
@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import functools
+import inspect
 import logging
 import os
 import tempfile
@@ -45,7 +45,7 @@ class Protocol:
 
 
 class Transport:
-    """Just enough of a transport for the middleware: a peer address, no I/O."""
+    """Just enough of a transport for the checks: a peer address, no I/O."""
 
     def __init__(self, peer: str) -> None:
         self.peer = (peer, 40000)
@@ -82,7 +82,7 @@ def requests(app: web.Application, path: str, token: str | None, peers: list[str
 
 
 async def per_request(app: web.Application, make: Factory, count: int) -> float:
-    """Best of a few runs, in µs per request, of routing + middleware + handler + headers.
+    """Best of a few runs, in µs per request, of routing + gate + handler + headers.
 
     CPU time of this thread, not wall time: other processes on a shared machine preempt us
     without adding to the number.
@@ -116,35 +116,28 @@ def bare_app(body: bytes) -> web.Application:
     return app
 
 
-async def layer_costs(app: web.Application, make: Factory, count: int) -> list[tuple[str, float]]:
-    """Each middleware alone around a trivial handler, minus the trivial handler alone."""
-    response = web.Response(body=b"{}", content_type="application/json")
-
-    async def final(_request: web.Request) -> web.StreamResponse:
-        return response
-
+async def check_costs(app: web.Application, make: Factory, count: int) -> list[tuple[str, float]]:
+    """Each step of the gate alone (hearth.http.gate), on requests that passed the steps before."""
+    (gate,) = app.middlewares
+    steps = inspect.getclosurevars(gate).nonlocals
+    forwarded = steps["forwarded"]
     match_info = await app.router.resolve(make(0))
     match_info.add_app(app)
     match_info.freeze()
-
-    async def timed(call: Callable[[web.Request], Any]) -> float:
+    rows = []
+    for check in (steps["target"], forwarded, *steps["after"]):
         best = float("inf")
         for _ in range(REPEATS):
             batch = [make(n) for n in range(count)]
             for request in batch:
                 request._match_info = match_info
+                if check is not forwarded:
+                    forwarded(request)  # the real client, as every check after it sees it
             began = time.thread_time()
             for request in batch:
-                await call(request)
+                check(request)
             best = min(best, (time.thread_time() - began) / count * 1e6)
-        return best
-
-    baseline = await timed(final)
-    rows = []
-    for layer in app.middlewares:
-        name = getattr(layer, "__name__", repr(layer))
-        cost = await timed(functools.partial(layer, handler=final))
-        rows.append((f"  layer {name} (alone)", cost - baseline))
+        rows.append((f"  check {check.__name__} (alone)", best))
     return rows
 
 
@@ -177,11 +170,11 @@ async def measure(config_dir: Path, token: str, count: int) -> list[tuple[str, f
         full = await app_with()
         api = requests(full, "/api/", token, local)
         rows.append(("GET /api/, full stack", await per_request(full, api, count)))
-        rows += await layer_costs(full, api, count)
+        rows += await check_costs(full, api, count)
         bare_stack = await app_with(middlewares=False)
         rows.append(
             (
-                "GET /api/, no middleware (routing, view, headers signal)",
+                "GET /api/, no gate (routing, view, headers signal)",
                 await per_request(bare_stack, requests(bare_stack, "/api/", None, local), count),
             )
         )

@@ -244,3 +244,30 @@ def test_a_token_that_was_never_valid_still_counts(shared_hub: RunningHub) -> No
     line = "Login failed for user '' from 127.0.0.26: invalid_access_token"
     wait_for(lambda: line in hub.log(), "the failure lines")  # logged from a thread of its own
     assert_not_banned(hub, "127.0.0.27")
+
+
+def test_a_revoked_token_in_use_is_refused_at_once(shared_hub: RunningHub) -> None:
+    """Validated access tokens are cached (issue 14); revoking their session must end that at
+    once, with no wait for the cache to expire: the very next request gets 401."""
+    hub, source = shared_hub, "127.0.0.28"
+    long_lived = admin_command(
+        hub, "auth/long_lived_access_token", client_name="in use", lifespan=1
+    )
+    session = log_in_from(hub, source)["access_token"]
+    for token in (long_lived["result"], session):
+        for _ in range(2):  # validated, then served from the cache
+            assert call(hub, "/api/", token=token, source=source).status == 200
+        token_id = jwt.decode(token, options={"verify_signature": False})["iss"]
+        assert admin_command(hub, "auth/delete_refresh_token", refresh_token_id=token_id)["success"]
+        assert call(hub, "/api/", token=token, source=source).status == 401
+        assert call(hub, "/api/states", token=token, source=source).status == 401
+
+        async def handshake(token: str = token) -> str:
+            async with aiohttp.ClientSession() as client, client.ws_connect(hub.ws_url) as ws:
+                assert (await ws.receive_json(timeout=5))["type"] == "auth_required"
+                await ws.send_json({"type": "auth", "access_token": token})
+                reply: str = (await ws.receive_json(timeout=5))["type"]
+                return reply
+
+        assert asyncio.run(handshake()) == "auth_invalid"
+    assert_not_banned(hub, source)

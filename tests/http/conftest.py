@@ -9,8 +9,8 @@ from aiohttp.test_utils import TestClient
 from hearth import const
 from hearth.auth.manager import AuthManager
 from hearth.exceptions import BadRequest
-from hearth.http.auth import auth_middleware
-from hearth.http.errors import error_middleware
+from hearth.http.auth import check_auth
+from hearth.http.gate import request_gate
 from hearth.http.headers import setup_headers
 from hearth.http.keys import KEY_AUTH
 from hearth.http.lowlevel import install as harden_aiohttp
@@ -46,10 +46,10 @@ async def crash_view(_request: web.Request) -> web.Response:
 
 @pytest.fixture
 def http_app(auth: AuthManager) -> web.Application:
-    """The middleware stack in production order, with probe routes."""
+    """The gate with the auth check, with probe routes."""
     harden_aiohttp()
     app = web.Application(
-        middlewares=[error_middleware, auth_middleware], client_max_size=const.MAX_REQUEST_BODY
+        middlewares=[request_gate(checks=[check_auth])], client_max_size=const.MAX_REQUEST_BODY
     )
     app[KEY_AUTH] = auth
     setup_headers(app)

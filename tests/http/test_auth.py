@@ -1,4 +1,4 @@
-"""The auth middleware: every non-public route needs a valid bearer token."""
+"""The auth check: every non-public route needs a valid bearer token."""
 
 from __future__ import annotations
 

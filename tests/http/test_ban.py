@@ -1,4 +1,4 @@
-"""The ban middleware and record_auth_failure, in a bare app with only the layers they need."""
+"""The ban check and record_auth_failure, in a bare app with only the checks they need."""
 
 from __future__ import annotations
 
@@ -20,20 +20,20 @@ from hearth.bans.manager import BanManager
 from hearth.bans.policy import BanPolicy, client_key, policy_allowlist
 from hearth.config.schema import HttpSection
 from hearth.http import ban as ban_module
-from hearth.http.auth import auth_middleware
+from hearth.http.auth import check_auth
 from hearth.http.ban import (
     BANNED_MESSAGE,
     KEY_BANS,
-    ban_middleware,
+    ban_check,
     ban_policy,
     log_refused_summary,
     quote_username,
     record_auth_failure,
     setup_ban,
 )
-from hearth.http.errors import error_middleware
+from hearth.http.gate import request_gate
 from hearth.http.keys import KEY_AUDIT, KEY_AUTH, REQ_CLIENT_IP
-from hearth.http.view import Handler, admin_only, json_response, public
+from hearth.http.view import admin_only, json_response, public
 from hearth.storage.audit import AuditLog
 from hearth.storage.db import Database
 from tests.conftest import AiohttpClient
@@ -42,12 +42,11 @@ Client = TestClient[Any, Any]
 TEST_CLIENT_HEADER = "X-Test-Client"
 
 
-@web.middleware
-async def fake_forwarded(request: web.Request, handler: Handler) -> web.StreamResponse:
-    """Stands in for the forwarded layer: lets a test pick the client address."""
+def fake_forwarded(request: web.Request) -> web.Request:
+    """Stands in for the forwarded step: lets a test pick the client address."""
     if TEST_CLIENT_HEADER in request.headers:
         request[REQ_CLIENT_IP] = ip_address(request.headers[TEST_CLIENT_HEADER])
-    return await handler(request)
+    return request
 
 
 async def private_view(_request: web.Request) -> web.Response:
@@ -74,7 +73,9 @@ def make_client(aiohttp_client: AiohttpClient, auth: AuthManager) -> AppFactory:
     async def factory(**policy: Any) -> tuple[Client, BanManager]:
         bans = BanManager(auth.db, BanPolicy(**policy))
         app = web.Application(
-            middlewares=[error_middleware, fake_forwarded, ban_middleware(bans), auth_middleware]
+            middlewares=[
+                request_gate(forwarded=fake_forwarded, checks=[ban_check(bans), check_auth])
+            ]
         )
         app[KEY_AUTH] = auth
         app[KEY_AUDIT] = AuditLog(auth.db)

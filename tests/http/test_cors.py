@@ -10,9 +10,9 @@ from aiohttp.test_utils import TestClient
 
 from hearth.auth.manager import AuthManager
 from hearth.config.schema import HttpSection
-from hearth.http.auth import auth_middleware
-from hearth.http.cors import cors_middleware, setup_cors
-from hearth.http.errors import error_middleware
+from hearth.http.auth import check_auth
+from hearth.http.cors import cors_preflight, setup_cors
+from hearth.http.gate import request_gate
 from hearth.http.keys import KEY_AUTH
 from hearth.http.view import json_response
 from tests.conftest import AiohttpClient
@@ -31,8 +31,9 @@ async def _private(_request: web.Request) -> web.Response:
 
 async def _client(aiohttp_client: AiohttpClient, auth: AuthManager, origins: list[str]) -> Client:
     http = HttpSection(cors_allowed_origins=origins)
-    layers = [error_middleware, cors_middleware(http), auth_middleware]
-    app = web.Application(middlewares=[layer for layer in layers if layer is not None])
+    checks = [cors_preflight(http), check_auth]
+    gate = request_gate(checks=[check for check in checks if check is not None])
+    app = web.Application(middlewares=[gate])
     app[KEY_AUTH] = auth
     setup_cors(app, http.cors_allowed_origins)
     app.router.add_get("/api/private", _private)
@@ -45,7 +46,7 @@ def _no_wildcard_no_credentials(resp: Any) -> None:
 
 
 async def test_no_cors_by_default(aiohttp_client: AiohttpClient, auth: AuthManager) -> None:
-    assert cors_middleware(HttpSection()) is None
+    assert cors_preflight(HttpSection()) is None
     client = await _client(aiohttp_client, auth, [])
     resp = await client.get("/api/private", headers={"Origin": ALLOWED})
     assert resp.status == 401

@@ -9,8 +9,8 @@ from aiohttp import web
 from aiohttp.test_utils import TestClient
 
 from hearth.config.schema import HttpSection
-from hearth.http.csrf import csrf_middleware, require_json
-from hearth.http.errors import error_middleware
+from hearth.http.csrf import csrf_check, require_json
+from hearth.http.gate import request_gate
 from tests.conftest import AiohttpClient
 
 Client = TestClient[Any, Any]
@@ -30,7 +30,7 @@ async def _json(request: web.Request) -> web.Response:
 @pytest.fixture
 async def client(aiohttp_client: AiohttpClient) -> Client:
     http = HttpSection(cors_allowed_origins=[ALLOWED])
-    app = web.Application(middlewares=[error_middleware, csrf_middleware(http)])
+    app = web.Application(middlewares=[request_gate(checks=[csrf_check(http)])])
     app.router.add_route("*", "/", _ok)
     app.router.add_post("/json", _json)
     return await aiohttp_client(app)

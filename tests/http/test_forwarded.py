@@ -11,8 +11,8 @@ from aiohttp import web
 from aiohttp.test_utils import TestClient
 
 from hearth.config.schema import HttpSection
-from hearth.http.errors import error_middleware
-from hearth.http.forwarded import ForwardedError, forwarded_middleware, resolve, valid_host
+from hearth.http.forwarded import ForwardedError, forwarded_relay, resolve, valid_host
+from hearth.http.gate import request_gate
 from hearth.http.network import NetworkSet, parse_networks
 from hearth.http.view import client_ip
 from tests.conftest import AiohttpClient
@@ -163,7 +163,7 @@ def test_multiple_forwarded_host_headers() -> None:
         resolve(TRUSTED, ["203.0.113.5"], [], ["a.example", "b.example"])
 
 
-# --- the middleware, behind a bare application ------------------------------------------------
+# --- the forwarded step, in the gate of a bare application -----------------------------------
 
 
 async def _whoami(request: web.Request) -> web.Response:
@@ -178,7 +178,7 @@ async def _whoami(request: web.Request) -> web.Response:
 
 
 async def _client(aiohttp_client: AiohttpClient, http: HttpSection) -> Client:
-    app = web.Application(middlewares=[error_middleware, forwarded_middleware(http)])
+    app = web.Application(middlewares=[request_gate(forwarded=forwarded_relay(http))])
     app.router.add_get("/", _whoami)
     return await aiohttp_client(app)
 

@@ -13,7 +13,7 @@ from yarl import URL
 from hearth.auth.manager import AuthManager
 from hearth.config.schema import Config, HttpSection
 from hearth.core.hub import Hub
-from hearth.http.errors import error_middleware
+from hearth.http.gate import request_gate
 from hearth.http.headers import BASE_HEADERS, setup_headers
 from hearth.http.server import create_app
 from tests.conftest import AiohttpClient
@@ -110,7 +110,7 @@ async def _json(_request: web.Request) -> web.Response:
 
 
 async def _framing_client(aiohttp_client: AiohttpClient, frame_options: bool) -> Client:
-    app = web.Application(middlewares=[error_middleware])
+    app = web.Application(middlewares=[request_gate()])
     setup_headers(app, HttpSection(use_x_frame_options=frame_options))
     app.router.add_get("/page", _html)
     app.router.add_get("/data", _json)

@@ -12,16 +12,16 @@ from aiohttp.test_utils import TestClient
 
 from hearth.config.schema import Config, HttpSection
 from hearth.exceptions import ConfigError
-from hearth.http.errors import error_middleware
-from hearth.http.forwarded import forwarded_middleware
+from hearth.http.forwarded import forwarded_relay
+from hearth.http.gate import request_gate
 from hearth.http.keys import REQ_CLIENT_IP
 from hearth.http.network_guard import (
     LOCAL_ONLY_MESSAGE,
     PROXY_ONLY_MESSAGE,
     check_remote_access,
-    network_guard_middleware,
+    network_guard,
 )
-from hearth.http.view import Handler, client_ip
+from hearth.http.view import client_ip
 from tests.conftest import AiohttpClient
 
 Client = TestClient[Any, Any]
@@ -67,7 +67,7 @@ def test_remote_access_without_encryption_refuses_to_start(http: dict[str, Any])
     assert "\n" not in str(info.value)
 
 
-# --- the middleware ---------------------------------------------------------------------------
+# --- the check, in a gate -------------------------------------------------------------------
 
 
 async def _whoami(request: web.Request) -> web.Response:
@@ -77,11 +77,9 @@ async def _whoami(request: web.Request) -> web.Response:
 def _pretend(address: str | None) -> Any:
     """Stand-in for a direct connection from `address` (the test client is on loopback)."""
 
-    @web.middleware
-    async def pretend(request: web.Request, handler: Handler) -> web.StreamResponse:
+    def pretend(request: web.Request) -> None:
         if address is not None:
             request[REQ_CLIENT_IP] = ip_address(address)
-        return await handler(request)
 
     return pretend
 
@@ -89,9 +87,13 @@ def _pretend(address: str | None) -> Any:
 async def _client(
     aiohttp_client: AiohttpClient, config: Config, direct_from: str | None = None
 ) -> Client:
-    guard = network_guard_middleware(config)
-    layers = [error_middleware, forwarded_middleware(config.http), _pretend(direct_from), guard]
-    app = web.Application(middlewares=[layer for layer in layers if layer is not None])
+    guard = network_guard(config)
+    checks = [_pretend(direct_from), guard]
+    gate = request_gate(
+        forwarded=forwarded_relay(config.http),
+        checks=[check for check in checks if check is not None],
+    )
+    app = web.Application(middlewares=[gate])
     app.router.add_get("/", _whoami)
     return await aiohttp_client(app)
 
@@ -163,6 +165,6 @@ async def test_remote_access_without_tls_refuses_direct_remote_clients(
 
 async def test_remote_access_with_tls_serves_everyone(aiohttp_client: AiohttpClient) -> None:
     config = _config(remote_access=True, **TLS)
-    assert network_guard_middleware(config) is None
+    assert network_guard(config) is None
     client = await _client(aiohttp_client, config, direct_from="203.0.113.5")
     assert (await client.get("/")).status == 200

@@ -11,10 +11,10 @@ from aiohttp import web
 from aiohttp.test_utils import TestClient
 
 from hearth import const
-from hearth.http.errors import error_middleware
+from hearth.http.gate import request_gate
 from hearth.http.headers import setup_headers
 from hearth.http.lowlevel import install as harden_aiohttp
-from hearth.http.security_filter import security_filter_middleware, target_problem
+from hearth.http.security_filter import check_target, target_problem
 from tests.conftest import AiohttpClient
 
 Client = TestClient[Any, Any]
@@ -132,7 +132,7 @@ async def _ok(_request: web.Request) -> web.Response:
 async def _client(aiohttp_client: AiohttpClient) -> Client:
     harden_aiohttp()
     app = web.Application(
-        middlewares=[error_middleware, security_filter_middleware],
+        middlewares=[request_gate(target=check_target)],
         client_max_size=const.MAX_REQUEST_BODY,
     )
     setup_headers(app)
@@ -213,7 +213,7 @@ async def test_undeclared_oversized_body_is_413(aiohttp_client: AiohttpClient) -
 
     harden_aiohttp()
     app = web.Application(
-        middlewares=[error_middleware, security_filter_middleware],
+        middlewares=[request_gate(target=check_target)],
         client_max_size=const.MAX_REQUEST_BODY,
     )
     app.router.add_post("/read", read)

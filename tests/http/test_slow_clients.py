@@ -11,7 +11,7 @@ import aiohttp
 import pytest
 from aiohttp import web
 
-from hearth.http.errors import error_middleware
+from hearth.http.gate import request_gate
 from hearth.http.slow_clients import GuardedAppRunner, SlowClientLimits
 
 HOST = "127.0.0.1"
@@ -41,7 +41,7 @@ async def serve() -> AsyncIterator[Serve]:
     runners: list[GuardedAppRunner] = []
 
     async def start(limits: SlowClientLimits = FAST, exempt: tuple[str, ...] = ()) -> int:
-        app = web.Application(middlewares=[error_middleware])
+        app = web.Application(middlewares=[request_gate()])
         app.router.add_get("/", _ok)
         app.router.add_post("/echo", _echo)
         app.router.add_get("/ws", _ws)

@@ -2,15 +2,21 @@
 
 from __future__ import annotations
 
+from typing import Final
+
 from aiohttp import hdrs, web
 
-from hearth.exceptions import InvalidAuth, PermissionDenied
 from hearth.http.ban import record_auth_failure
 from hearth.http.keys import KEY_AUTH, REQ_REFRESH_TOKEN, REQ_USER
 from hearth.http.network import request_is_local
-from hearth.http.view import ADMIN_ATTR, PUBLIC_ATTR, Handler, client_ip
+from hearth.http.refusals import Refusal
+from hearth.http.view import ADMIN_ATTR, PUBLIC_ATTR, client_ip
 
 _BEARER = "bearer "
+MISSING_TOKEN: Final = Refusal(401, "Missing access token.")
+INVALID_TOKEN: Final = Refusal(401, "Invalid access token.")
+LOCAL_USER: Final = Refusal(403, "This user may use the hub only from the local network.")
+ADMIN_ONLY: Final = Refusal(403, "This action requires an administrator.")
 
 
 def bearer_token(request: web.Request) -> str | None:
@@ -23,34 +29,61 @@ def bearer_token(request: web.Request) -> str | None:
     return header[len(_BEARER) :].strip() or None
 
 
-@web.middleware
-async def auth_middleware(request: web.Request, handler: Handler) -> web.StreamResponse:
+_MEMO_LIMIT: Final = 4096
+# Per route handler: (public, admin). Routes are fixed, so this stays small.
+_ROUTE_FLAGS: Final[dict[object, tuple[bool, bool]]] = {}
+_ADDRESS_TEXT: Final[dict[object, str]] = {}
+
+
+def _route_flags(handler: object) -> tuple[bool, bool]:
+    flags = _ROUTE_FLAGS.get(handler)
+    if flags is None:
+        public, admin = getattr(handler, PUBLIC_ATTR, False), getattr(handler, ADMIN_ATTR, False)
+        flags = (bool(public), bool(admin))
+        if len(_ROUTE_FLAGS) >= _MEMO_LIMIT:
+            _ROUTE_FLAGS.clear()
+        _ROUTE_FLAGS[handler] = flags
+    return flags
+
+
+def _address_text(request: web.Request) -> str:
+    """The client address as text (memoised: the same clients come back and back)."""
+    address = client_ip(request)
+    text = _ADDRESS_TEXT.get(address)
+    if text is None:
+        if len(_ADDRESS_TEXT) >= _MEMO_LIMIT:
+            _ADDRESS_TEXT.clear()
+        text = _ADDRESS_TEXT[address] = str(address)
+    return text
+
+
+def check_auth(request: web.Request) -> web.Response | None:
     """Authenticate the request or refuse it: 401 for bad credentials, 403 for admin-only routes."""
     match_info = request.match_info
     if match_info.http_exception is not None:
         # No route matched: let the router answer 404/405 (never counted as a failed login).
-        return await handler(request)
-    route_handler = match_info.handler
-    if getattr(route_handler, PUBLIC_ATTR, False):
-        return await handler(request)
+        return None
+    public, admin = _route_flags(match_info.handler)
+    if public:
+        return None
 
     token = bearer_token(request)
     if token is None:
-        raise InvalidAuth("Missing access token.")
+        return MISSING_TOKEN.response()
     checked = request.app[KEY_AUTH].check_access_token(token)
     if checked.result is None:
         # A token that was never valid is a guess and counts toward the IP ban; one this hub
         # issued (expired, revoked, its user deactivated) and a missing one do not.
         if checked.guess:
             record_auth_failure(request, reason="invalid_access_token")
-        raise InvalidAuth("Invalid access token.")
+        return INVALID_TOKEN.response()
     user, refresh_token = checked.result
     if user.local_only and not request_is_local(request):
         # A policy refusal, not a wrong credential: 403, never counted toward a ban.
-        raise PermissionDenied("This user may use the hub only from the local network.")
-    request.app[KEY_AUTH].note_token_use(refresh_token, str(client_ip(request)))
-    if getattr(route_handler, ADMIN_ATTR, False) and not user.is_admin:
-        raise PermissionDenied("This action requires an administrator.")
+        return LOCAL_USER.response()
+    request.app[KEY_AUTH].note_token_use(refresh_token, _address_text(request))
+    if admin and not user.is_admin:
+        return ADMIN_ONLY.response()
     request[REQ_USER] = user
     request[REQ_REFRESH_TOKEN] = refresh_token
-    return await handler(request)
+    return None

@@ -6,11 +6,10 @@ import asyncio
 import contextlib
 import logging
 import time
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 from typing import TYPE_CHECKING, Final
 
 from aiohttp import hdrs, web
-from aiohttp.typedefs import Middleware
 
 from hearth.auth.throttle import AccountThrottle
 from hearth.auth.username_hash import UsernameMask
@@ -18,7 +17,8 @@ from hearth.bans.manager import BanManager
 from hearth.bans.policy import BanPolicy, IPAddress, client_text, policy_allowlist
 from hearth.http.keys import KEY_AUDIT
 from hearth.http.network import LOCAL_NETWORKS, parse_networks
-from hearth.http.view import JSON_CONTENT_TYPE, Handler, client_ip, json_bytes
+from hearth.http.refusals import Refusal
+from hearth.http.view import client_ip
 
 if TYPE_CHECKING:
     from hearth.config.schema import HttpSection
@@ -39,7 +39,7 @@ MAX_REASON: Final = 40
 _SUMMARY_TOP: Final = 5
 
 BANNED_MESSAGE: Final = "Access from this address is blocked after repeated failed logins."
-_BANNED_BODY: Final = json_bytes({"message": BANNED_MESSAGE})
+BANNED: Final = Refusal(403, BANNED_MESSAGE)
 
 
 def ban_policy(http: HttpSection) -> BanPolicy:
@@ -65,15 +65,14 @@ def open_bans(db: Database, http: HttpSection) -> BanManager:
     return BanManager(db, ban_policy(http))
 
 
-def ban_middleware(bans: BanManager) -> Middleware:
-    """The middleware refusing banned clients with 403 before any other work."""
+def ban_check(bans: BanManager) -> Callable[[web.Request], web.Response | None]:
+    """The check refusing banned clients with 403 before any other work."""
     banned = bans.banned
     refused = bans.refused
     clock = bans.clock
     key_of = bans.policy.key
 
-    @web.middleware
-    async def ban(request: web.Request, handler: Handler) -> web.StreamResponse:
+    def ban(request: web.Request) -> web.Response | None:
         # The hot path: one truthiness test while nobody is banned, one dict lookup otherwise;
         # the clock is read only on a hit. No I/O and no logging: a flood of refused requests
         # must cost as little as possible (they are summarised once a minute).
@@ -83,11 +82,9 @@ def ban_middleware(bans: BanManager) -> Middleware:
             if expiry is not None:
                 if expiry > clock():
                     refused[key] = refused.get(key, 0) + 1
-                    return web.Response(
-                        body=_BANNED_BODY, status=403, content_type=JSON_CONTENT_TYPE
-                    )
+                    return BANNED.response()
                 banned.pop(key, None)
-        return await handler(request)
+        return None
 
     return ban
 

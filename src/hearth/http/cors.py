@@ -5,39 +5,39 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Final
 
 from aiohttp import hdrs, web
-from aiohttp.typedefs import Middleware
 
 from hearth.exceptions import PermissionDenied
-from hearth.http.view import Handler
+from hearth.http.headers import installed
+from hearth.http.refusals import Refusal
 
 if TYPE_CHECKING:
-    from collections.abc import Iterable
+    from collections.abc import Callable, Iterable
 
     from hearth.config.schema import HttpSection
 
 ALLOWED_METHODS: Final = "GET, POST, DELETE"
 ALLOWED_HEADERS: Final = "Authorization, Content-Type, Accept, X-Requested-With"
 PREFLIGHT_MAX_AGE: Final = "600"
+_FOREIGN_ORIGIN: Final = Refusal(
+    PermissionDenied.status, "Cross-origin requests from this origin are not allowed."
+)
 
-_KEY_ORIGINS: web.AppKey[frozenset[str]] = web.AppKey("hearth_cors_origins")
 
-
-def cors_middleware(http: HttpSection) -> Middleware | None:
+def cors_preflight(http: HttpSection) -> Callable[[web.Request], web.Response | None] | None:
     """Answer preflight requests from allowed origins before auth; None when CORS is off."""
     allowed = frozenset(http.cors_allowed_origins)
     if not allowed:
         return None
 
-    @web.middleware
-    async def cors_preflight(request: web.Request, handler: Handler) -> web.StreamResponse:
+    def preflight(request: web.Request) -> web.Response | None:
         if (
             request.method != hdrs.METH_OPTIONS
             or hdrs.ACCESS_CONTROL_REQUEST_METHOD not in request.headers
         ):
-            return await handler(request)
+            return None
         origin = request.headers.get(hdrs.ORIGIN)
         if origin is None or origin not in allowed:
-            raise PermissionDenied("Cross-origin requests from this origin are not allowed.")
+            return _FOREIGN_ORIGIN.response()
         # A preflight carries no credentials by design, so it is answered before auth runs.
         response = web.Response(status=200)
         response.headers[hdrs.ACCESS_CONTROL_ALLOW_METHODS] = ALLOWED_METHODS
@@ -45,24 +45,12 @@ def cors_middleware(http: HttpSection) -> Middleware | None:
         response.headers[hdrs.ACCESS_CONTROL_MAX_AGE] = PREFLIGHT_MAX_AGE
         return response
 
-    return cors_preflight
-
-
-async def _add_cors_headers(request: web.Request, response: web.StreamResponse) -> None:
-    """Let an allowed origin read the response (errors too, so its client sees why)."""
-    origin = request.headers.get(hdrs.ORIGIN)
-    if origin is None:
-        return
-    response.headers.add(hdrs.VARY, hdrs.ORIGIN)
-    if origin in request.app[_KEY_ORIGINS]:
-        # The exact origin, never `*`, and no Allow-Credentials: the API authenticates with a
-        # bearer token that the page sets itself, so cookies are never needed cross-origin.
-        response.headers[hdrs.ACCESS_CONTROL_ALLOW_ORIGIN] = origin
+    return preflight
 
 
 def setup_cors(app: web.Application, origins: Iterable[str]) -> None:
-    """Add the response headers for `origins` (nothing at all when the list is empty)."""
+    """Let `origins` read the responses, errors too, so their clients see why (nothing at all
+    when the list is empty)."""
     allowed = frozenset(origins)
     if allowed:
-        app[_KEY_ORIGINS] = allowed
-        app.on_response_prepare.append(_add_cors_headers)
+        installed(app).cors_origins = allowed

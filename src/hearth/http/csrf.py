@@ -11,16 +11,17 @@ and are not affected.
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 from enum import Enum
 from typing import TYPE_CHECKING, Final
 
 from aiohttp import hdrs, web
-from aiohttp.typedefs import Middleware
 from yarl import URL
 
 from hearth.exceptions import PermissionDenied, UnsupportedMediaType
 from hearth.http.log_limit import LogLimiter
-from hearth.http.view import JSON_CONTENT_TYPE, Handler, client_ip
+from hearth.http.refusals import Refusal
+from hearth.http.view import JSON_CONTENT_TYPE, client_ip
 
 if TYPE_CHECKING:
     from hearth.config.schema import HttpSection
@@ -41,6 +42,7 @@ CROSS_SITE_MESSAGE: Final = (
     "origin use the API, list that origin in `cors_allowed_origins` under `http:`."
 )
 JSON_ONLY_MESSAGE: Final = "Send the body as JSON, with Content-Type: application/json."
+_CROSS_SITE: Final = Refusal(PermissionDenied.status, CROSS_SITE_MESSAGE)
 
 
 class Site(Enum):
@@ -88,26 +90,25 @@ def _guarded(request: web.Request) -> bool:
     return request.headers.get(hdrs.UPGRADE, "").lower() == "websocket"
 
 
-def csrf_middleware(http: HttpSection) -> Middleware:
+def csrf_check(http: HttpSection) -> Callable[[web.Request], web.Response | None]:
     """403 for a state-changing request or WebSocket handshake started by another site."""
     allowed = frozenset(http.cors_allowed_origins)
     warned = LogLimiter()
 
-    @web.middleware
-    async def csrf(request: web.Request, handler: Handler) -> web.StreamResponse:
-        if _guarded(request) and site_of(request, allowed) is Site.OTHER:
-            client = client_ip(request)
-            if warned.allow(client):
-                _LOGGER.warning(
-                    "Refused a cross-site %s %s from %s (Origin %r, Sec-Fetch-Site %r)",
-                    request.method,
-                    request.path[:_LOGGED_ORIGIN],
-                    client,
-                    request.headers.get(hdrs.ORIGIN, "")[:_LOGGED_ORIGIN],
-                    request.headers.get(SEC_FETCH_SITE, "")[:_LOGGED_ORIGIN],
-                )
-            raise PermissionDenied(CROSS_SITE_MESSAGE)
-        return await handler(request)
+    def csrf(request: web.Request) -> web.Response | None:
+        if not _guarded(request) or site_of(request, allowed) is not Site.OTHER:
+            return None
+        client = client_ip(request)
+        if warned.allow(client):
+            _LOGGER.warning(
+                "Refused a cross-site %s %s from %s (Origin %r, Sec-Fetch-Site %r)",
+                request.method,
+                request.path[:_LOGGED_ORIGIN],
+                client,
+                request.headers.get(hdrs.ORIGIN, "")[:_LOGGED_ORIGIN],
+                request.headers.get(SEC_FETCH_SITE, "")[:_LOGGED_ORIGIN],
+            )
+        return _CROSS_SITE.response()
 
     return csrf
 

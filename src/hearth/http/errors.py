@@ -2,13 +2,12 @@
 
 from __future__ import annotations
 
-import asyncio
 import logging
 
 from aiohttp import hdrs, web
 
 from hearth.exceptions import HearthError
-from hearth.http.view import Handler, json_response
+from hearth.http.view import json_response
 
 _LOGGER = logging.getLogger(__name__)
 
@@ -24,24 +23,28 @@ def error_response(status: int, message: str) -> web.Response:
     return response
 
 
-@web.middleware
-async def error_middleware(request: web.Request, handler: Handler) -> web.StreamResponse:
-    """Map HearthError and aiohttp's HTTP errors to JSON; anything else is logged and is a 500."""
-    try:
-        return await handler(request)
-    except HearthError as err:
-        return error_response(err.status, err.message)
-    except web.HTTPException as exc:
+def refusal(err: HearthError) -> web.Response:
+    """A check's refusal: the error's status and message."""
+    return error_response(err.status, err.message)
+
+
+def error_reply(request: web.Request, exc: Exception) -> web.StreamResponse:
+    """HearthError and aiohttp's HTTP errors as JSON; anything else is logged and is a 500.
+
+    An aiohttp HTTPException below 400 (a redirect) is not an error: it is raised again.
+    """
+    if isinstance(exc, HearthError):
+        return error_response(exc.status, exc.message)
+    if isinstance(exc, web.HTTPException):
         if exc.status < 400:
-            raise
+            raise exc
         response = error_response(exc.status, exc.reason)
         for name in _KEPT_HEADERS:
             if name in exc.headers:
                 response.headers[name] = exc.headers[name]
         return response
-    except (asyncio.CancelledError, ConnectionResetError):
-        raise
-    except Exception:
-        # The path is attacker-controlled: %r keeps control characters out of the log line.
-        _LOGGER.exception("Unhandled error for %s %r", request.method, request.rel_url.raw_path)
-        return error_response(500, "Internal error.")
+    # The path is attacker-controlled: %r keeps control characters out of the log line.
+    _LOGGER.error(
+        "Unhandled error for %s %r", request.method, request.rel_url.raw_path, exc_info=exc
+    )
+    return error_response(500, "Internal error.")

@@ -4,19 +4,20 @@ from __future__ import annotations
 
 import logging
 import string
+from collections.abc import Callable
 from dataclasses import dataclass
 from ipaddress import IPv6Address, ip_address
 from typing import TYPE_CHECKING, Final
 
 from aiohttp import hdrs, web
-from aiohttp.typedefs import Middleware
 
 from hearth import const
 from hearth.exceptions import BadRequest
+from hearth.http.errors import refusal
 from hearth.http.keys import REQ_CLIENT_IP
 from hearth.http.log_limit import LogLimiter
 from hearth.http.network import IPAddress, NetworkSet, parse_address, parse_networks, peer_ip
-from hearth.http.view import Handler
+from hearth.http.refusals import Refusal
 
 if TYPE_CHECKING:
     from hearth.config.schema import HttpSection
@@ -30,6 +31,11 @@ FORWARDED_HEADERS: Final = (FORWARDED_FOR, FORWARDED_PROTO, FORWARDED_HOST)
 
 _SCHEMES: Final = frozenset({"http", "https"})
 _HOST_CHARACTERS: Final = frozenset(string.ascii_letters + string.digits + "-._")
+
+
+_UNTRUSTED: Final = Refusal(
+    BadRequest.status, "Forwarded headers are not accepted from this address."
+)
 
 
 class ForwardedError(ValueError):
@@ -142,7 +148,7 @@ def check_without_client(forwarded_proto: list[str], forwarded_host: list[str]) 
 def forwarded_host(request: web.Request) -> str | None:
     """The host a trusted proxy reported and the request now carries, or None.
 
-    Only requests that passed forwarded_middleware reach the views, so an X-Forwarded-Host still
+    Only requests that passed the forwarded step reach the views, so an X-Forwarded-Host still
     on one came from a trusted proxy; it was applied when X-Forwarded-For came with it.
     """
     headers = request.headers
@@ -168,14 +174,17 @@ def _untrusted_advice(peer: IPAddress, name: str, use_x_forwarded_for: bool) -> 
     )
 
 
-def forwarded_middleware(http: HttpSection) -> Middleware:
-    """Set REQ_CLIENT_IP for every request; refuse forwarded headers nobody trusted sent."""
+def forwarded_relay(http: HttpSection) -> Callable[[web.Request], web.Request | web.Response]:
+    """Set REQ_CLIENT_IP for every request; refuse forwarded headers nobody trusted sent.
+
+    Returns the request to serve: the same one, or (behind a trusted proxy that reported them)
+    one carrying the client's address, scheme and host; or the refusal.
+    """
     trusted = NetworkSet(parse_networks(http.trusted_proxies))
     use_x_forwarded_for = http.use_x_forwarded_for
     warned = LogLimiter()
 
-    @web.middleware
-    async def forwarded(request: web.Request, handler: Handler) -> web.StreamResponse:
+    def forwarded(request: web.Request) -> web.Request | web.Response:
         peer = peer_ip(request)
         headers = request.headers
         if (
@@ -184,7 +193,7 @@ def forwarded_middleware(http: HttpSection) -> Middleware:
             and FORWARDED_HOST not in headers
         ):
             request[REQ_CLIENT_IP] = peer
-            return await handler(request)
+            return request
         if not use_x_forwarded_for or peer not in trusted:
             # Threat: address spoofing. Anyone can write these headers; believing them from an
             # unknown peer would let a client pick the address that bans and the local-network
@@ -192,7 +201,7 @@ def forwarded_middleware(http: HttpSection) -> Middleware:
             if warned.allow(peer):
                 name = next(name for name in FORWARDED_HEADERS if name in headers)
                 _LOGGER.warning(_untrusted_advice(peer, name, use_x_forwarded_for))
-            raise BadRequest("Forwarded headers are not accepted from this address.")
+            return _UNTRUSTED.response()
         found: Forwarded | None = None
         try:
             if FORWARDED_FOR in headers:
@@ -211,19 +220,17 @@ def forwarded_middleware(http: HttpSection) -> Middleware:
         except ForwardedError as err:
             if warned.allow(peer):
                 _LOGGER.warning("Refused a request relayed by %s: %s", peer, err)
-            raise BadRequest(str(err)) from None
+            return refusal(BadRequest(str(err)))
         if found is None:
             request[REQ_CLIENT_IP] = peer
-            return await handler(request)
+            return request
         request[REQ_CLIENT_IP] = found.client
         if found.scheme is None and found.host is None:
-            return await handler(request.clone(remote=str(found.client)))
-        return await handler(
-            request.clone(
-                remote=str(found.client),
-                scheme=found.scheme or request.scheme,
-                host=found.host or request.host,
-            )
+            return request.clone(remote=str(found.client))
+        return request.clone(
+            remote=str(found.client),
+            scheme=found.scheme or request.scheme,
+            host=found.host or request.host,
         )
 
     return forwarded

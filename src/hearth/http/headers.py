@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
-from typing import TYPE_CHECKING, Final
+from collections.abc import Iterable, Mapping
+from typing import TYPE_CHECKING, Any, Final
 
 from aiohttp import hdrs, web
+from multidict import CIMultiDict
 
 if TYPE_CHECKING:
     from hearth.config.schema import HttpSection
@@ -84,32 +85,127 @@ def security_headers(*, html: bool, frame_options: bool = True) -> dict[str, str
     return headers
 
 
-_KEY_HEADERS: web.AppKey[tuple[dict[str, str], dict[str, str]]] = web.AppKey("hearth_headers")
-_DEFAULT_HEADERS: Final = (security_headers(html=False), security_headers(html=True))
+class ResponseHeaders:
+    """What the hub adds to every response it sends, built once per application.
+
+    One block of security headers per kind of response (data and errors, or a page; over TLS or
+    not) is made here once and attached in one step; the per-request rules (no caching under
+    some paths, CORS for listed origins) are a prefix test and a set lookup.
+    """
+
+    def __init__(self, *, frame_options: bool = True) -> None:
+        self._blocks: dict[tuple[bool, bool], CIMultiDict[str]] = {}
+        self._lines: dict[bool, bytes] = {}
+        self.set_frame_options(frame_options)
+        # Threat: states, tokens and user data left in a browser or proxy cache. Every answer
+        # under these prefixes, errors included, is for one authenticated client at one moment.
+        self.no_store: tuple[str, ...] = (API_PREFIX,)
+        self.no_cache: tuple[str, ...] = ()  # also `Pragma: no-cache`, for HTTP/1.0 caches
+        self.cors_origins: frozenset[str] = frozenset()
+
+    def set_frame_options(self, frame_options: bool) -> None:
+        """Whether pages may be framed by other sites' pages (False) or not (True)."""
+        self.frame_options = frame_options
+        # Pre-rendered answers made with these headers (hearth.http.refusals).
+        self.rendered: dict[Any, bytes] = {}
+        for secure in (False, True):
+            for html in (False, True):
+                block = security_headers(html=html, frame_options=frame_options)
+                if secure:  # HSTS means nothing over plain HTTP (browsers ignore it there)
+                    block[hdrs.STRICT_TRANSPORT_SECURITY] = HSTS
+                self._blocks[html, secure] = CIMultiDict(block)
+            data = self._blocks[False, secure]
+            self._lines[secure] = "".join(f"{k}: {v}\r\n" for k, v in data.items()).encode()
+
+    def block(self, *, html: bool, secure: bool) -> CIMultiDict[str]:
+        """The security headers of a page (html) or of data and errors, over TLS or not."""
+        return self._blocks[html, secure]
+
+    def data_lines(self, *, secure: bool) -> bytes:
+        """The data block as header lines (`Name: value\\r\\n` each), for pre-rendered replies."""
+        return self._lines[secure]
+
+    def per_request(self, path: str, headers: Mapping[str, str]) -> list[tuple[str, str]]:
+        """The headers that depend on the request (its path and headers), as `add` sets them:
+        caching rules and CORS."""
+        found: list[tuple[str, str]] = []
+        if path.startswith(self.no_store) or (self.no_cache and path.startswith(self.no_cache)):
+            found.append((hdrs.CACHE_CONTROL, "no-store"))
+            if self.no_cache and path.startswith(self.no_cache):
+                found.append((hdrs.PRAGMA, "no-cache"))
+        if self.cors_origins:
+            found += self._cors(headers)
+        return found
+
+    def _cors(self, headers: Mapping[str, str]) -> list[tuple[str, str]]:
+        origin = headers.get(hdrs.ORIGIN)
+        if origin is None:
+            return []
+        if origin not in self.cors_origins:
+            return [(hdrs.VARY, hdrs.ORIGIN)]
+        # The exact origin, never `*`, and no Allow-Credentials: the API authenticates with a
+        # bearer token that the page sets itself, so cookies are never needed cross-origin.
+        return [(hdrs.VARY, hdrs.ORIGIN), (hdrs.ACCESS_CONTROL_ALLOW_ORIGIN, origin)]
+
+    async def add(self, request: web.BaseRequest, response: web.StreamResponse) -> None:
+        """The response-prepare signal: runs for every prepared response, errors included."""
+        headers = response.headers
+        content_type = headers.get(hdrs.CONTENT_TYPE)
+        html = content_type is not None and content_type.startswith("text/html")
+        block = self._blocks[html, request.secure]
+        if CSP in headers or FRAME_OPTIONS in headers:
+            # A view chose its own policy (the dashboard, Hearth's pages): the rest fills in.
+            for name, value in block.items():
+                headers.setdefault(name, value)
+        else:
+            # No view sets any other header of the block: all of it goes in at once.
+            headers.extend(block)
+        path = request.path
+        if path.startswith(self.no_store) or (self.no_cache and path.startswith(self.no_cache)):
+            headers[hdrs.CACHE_CONTROL] = "no-store"
+            if self.no_cache and path.startswith(self.no_cache):
+                headers[hdrs.PRAGMA] = "no-cache"
+        if self.cors_origins:
+            for name, value in self._cors(request.headers):
+                if name == hdrs.VARY:
+                    headers.add(name, value)  # to what the view varies on
+                else:
+                    headers[name] = value
+        # aiohttp has added an (empty) Server header by now: send none at all.
+        headers.popall(hdrs.SERVER, None)
 
 
-async def _add_security_headers(request: web.Request, response: web.StreamResponse) -> None:
-    """Runs for every prepared response, errors included."""
-    headers = response.headers
-    data_headers, page_headers = request.app.get(_KEY_HEADERS, _DEFAULT_HEADERS)
-    chosen = page_headers if response.content_type == "text/html" else data_headers
-    for name, value in chosen.items():
-        headers.setdefault(name, value)
-    if request.secure:  # HSTS means nothing over plain HTTP (browsers ignore it there)
-        headers.setdefault(hdrs.STRICT_TRANSPORT_SECURITY, HSTS)
-    if request.path.startswith(API_PREFIX):
-        # Threat: states, tokens and user data left in a browser or proxy cache. Every API
-        # answer, errors included, is for one authenticated client at one moment.
-        headers[hdrs.CACHE_CONTROL] = "no-store"
-    # aiohttp has added an (empty) Server header by now: send none at all.
-    headers.popall(hdrs.SERVER, None)
+KEY_RESPONSE_HEADERS: web.AppKey[ResponseHeaders] = web.AppKey("hearth_response_headers")
+_DEFAULT: Final = ResponseHeaders()
+
+
+def response_headers(app: web.Application) -> ResponseHeaders:
+    """The application's response headers (the defaults when it installed none)."""
+    return app.get(KEY_RESPONSE_HEADERS, _DEFAULT)
+
+
+def hub_only(app: web.Application) -> bool:
+    """Whether these headers are all the application adds to a response as it is prepared."""
+    signals = app.on_response_prepare
+    spec = app.get(KEY_RESPONSE_HEADERS)
+    return spec is not None and len(signals) == 1 and signals[0] == spec.add
+
+
+def installed(app: web.Application) -> ResponseHeaders:
+    """The application's response headers, installed (with the defaults) on first use."""
+    spec = app.get(KEY_RESPONSE_HEADERS)
+    if spec is None:
+        spec = app[KEY_RESPONSE_HEADERS] = ResponseHeaders()
+        app.on_response_prepare.append(spec.add)
+    return spec
 
 
 def setup_headers(app: web.Application, http: HttpSection | None = None) -> None:
-    """Install the security headers (`http: use_x_frame_options` decides about framing)."""
-    frame_options = http.use_x_frame_options if http is not None else True
-    app[_KEY_HEADERS] = (
-        security_headers(html=False, frame_options=frame_options),
-        security_headers(html=True, frame_options=frame_options),
-    )
-    app.on_response_prepare.append(_add_security_headers)
+    """Install the response headers (`http: use_x_frame_options` decides about framing)."""
+    installed(app).set_frame_options(http.use_x_frame_options if http is not None else True)
+
+
+def no_store(app: web.Application, prefixes: Iterable[str]) -> None:
+    """Answers under these path prefixes may not be cached (Cache-Control and Pragma)."""
+    spec = installed(app)
+    spec.no_cache = (*spec.no_cache, *prefixes)

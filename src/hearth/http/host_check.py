@@ -17,14 +17,13 @@ from ipaddress import IPv4Address, IPv6Address, ip_address
 from typing import TYPE_CHECKING, Final
 
 from aiohttp import hdrs, web
-from aiohttp.typedefs import Middleware
 
 from hearth.certs.validate import host_matches
 from hearth.exceptions import BadRequest
 from hearth.http.forwarded import FORWARDED_HOST, forwarded_host, valid_host
 from hearth.http.log_limit import LogLimiter
 from hearth.http.network import IPAddress, normalize, peer_ip
-from hearth.http.view import Handler
+from hearth.http.refusals import Refusal
 
 if TYPE_CHECKING:
     from hearth.config.schema import HttpSection
@@ -49,6 +48,8 @@ UNKNOWN_HOST: Final = (
     "This hub does not answer to that host name. If it is the hub's own name, add it to "
     "`allowed_hosts` under `http:` in configuration.yaml."
 )
+_NO_HOST: Final = Refusal(HostNotAllowed.status, MISSING_HOST)
+_FOREIGN_HOST: Final = Refusal(HostNotAllowed.status, UNKNOWN_HOST)
 
 
 def split_host(value: str) -> tuple[str, IPAddress | None] | None:
@@ -176,12 +177,11 @@ class AllowedHosts:
         return result
 
 
-def host_check_middleware(hosts: AllowedHosts) -> Middleware:
+def host_check(hosts: AllowedHosts) -> Callable[[web.Request], web.Response | None]:
     """400 for a request without Host or for a host that is not one of the hub's names."""
     warned = LogLimiter()
 
-    @web.middleware
-    async def host_check(request: web.Request, handler: Handler) -> web.StreamResponse:
+    def check_host(request: web.Request) -> web.Response | None:
         # Behind a trusted proxy that reports the original host, that host is what the client
         # used and what links are built from: it is the one checked (hearth.http.forwarded).
         value = forwarded_host(request)
@@ -190,20 +190,20 @@ def host_check_middleware(hosts: AllowedHosts) -> Middleware:
             value = request.headers.get(hdrs.HOST)
         if not value:
             # Without Host, aiohttp would make up one with a blocking reverse-DNS lookup.
-            raise HostNotAllowed(MISSING_HOST)
-        if not hosts.allows(value):
-            # Threat: DNS rebinding. A foreign name means a page of another site is talking to
-            # the hub through the victim's browser; nothing is served to it.
-            peer = peer_ip(request)
-            if warned.allow(peer):
-                _LOGGER.warning(
-                    "Refused a request from %s for host %r (%s): not one of the hub's names; "
-                    "add it to http: allowed_hosts if it is",
-                    peer,
-                    value[:_LOGGED_HOST],
-                    header,
-                )
-            raise HostNotAllowed(UNKNOWN_HOST)
-        return await handler(request)
+            return _NO_HOST.response()
+        if hosts.allows(value):
+            return None
+        # Threat: DNS rebinding. A foreign name means a page of another site is talking to the
+        # hub through the victim's browser; nothing is served to it.
+        peer = peer_ip(request)
+        if warned.allow(peer):
+            _LOGGER.warning(
+                "Refused a request from %s for host %r (%s): not one of the hub's names; "
+                "add it to http: allowed_hosts if it is",
+                peer,
+                value[:_LOGGED_HOST],
+                header,
+            )
+        return _FOREIGN_HOST.response()
 
-    return host_check
+    return check_host

@@ -3,17 +3,18 @@
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 from typing import TYPE_CHECKING, Final
 
 from aiohttp import web
-from aiohttp.typedefs import Middleware
 
 from hearth import const
 from hearth.exceptions import ConfigError, PermissionDenied
 from hearth.http.log_limit import LogLimiter
 from hearth.http.network import NetworkSet, local_networks, parse_networks, peer_ip
+from hearth.http.refusals import Refusal
 from hearth.http.tls import tls_enabled
-from hearth.http.view import Handler, client_ip
+from hearth.http.view import client_ip
 
 if TYPE_CHECKING:
     from hearth.config.schema import Config, HttpSection
@@ -28,6 +29,8 @@ LOCAL_ONLY_MESSAGE: Final = (
 PROXY_ONLY_MESSAGE: Final = (
     "Remote clients must connect through the reverse proxy: this hub does not serve TLS itself."
 )
+_LOCAL_ONLY: Final = Refusal(PermissionDenied.status, LOCAL_ONLY_MESSAGE)
+_PROXY_ONLY: Final = Refusal(PermissionDenied.status, PROXY_ONLY_MESSAGE)
 
 
 def check_remote_access(config: Config) -> None:
@@ -47,7 +50,7 @@ def check_remote_access(config: Config) -> None:
     )
 
 
-def network_guard_middleware(config: Config) -> Middleware | None:
+def network_guard(config: Config) -> Callable[[web.Request], web.Response | None] | None:
     """The guard for this configuration, or None when every client may be served."""
     http: HttpSection = config.http
     local = local_networks(http.local_networks)
@@ -55,11 +58,10 @@ def network_guard_middleware(config: Config) -> Middleware | None:
 
     if not http.remote_access:
 
-        @web.middleware
-        async def local_only(request: web.Request, handler: Handler) -> web.StreamResponse:
+        def local_only(request: web.Request) -> web.Response | None:
             client = client_ip(request)
             if client in local:
-                return await handler(request)
+                return None
             # Threat: a port forwarded by mistake or a host exposed to the internet. Nothing,
             # not even a login form, is served outside the local networks unless asked for.
             if refused.allow(client):
@@ -68,7 +70,7 @@ def network_guard_middleware(config: Config) -> Middleware | None:
                     "is off",
                     client,
                 )
-            raise PermissionDenied(LOCAL_ONLY_MESSAGE)
+            return _LOCAL_ONLY.response()
 
         return local_only
 
@@ -77,11 +79,10 @@ def network_guard_middleware(config: Config) -> Middleware | None:
 
     trusted: NetworkSet = NetworkSet(parse_networks(http.trusted_proxies))
 
-    @web.middleware
-    async def proxy_only(request: web.Request, handler: Handler) -> web.StreamResponse:
+    def proxy_only(request: web.Request) -> web.Response | None:
         client = client_ip(request)
         if client in local or peer_ip(request) in trusted:
-            return await handler(request)
+            return None
         # Threat: with no TLS of its own, a remote client that reaches the hub directly (around
         # the proxy) would send its password in cleartext across the internet.
         if refused.allow(client):
@@ -90,6 +91,6 @@ def network_guard_middleware(config: Config) -> Middleware | None:
                 "because the hub does not serve TLS",
                 client,
             )
-        raise PermissionDenied(PROXY_ONLY_MESSAGE)
+        return _PROXY_ONLY.response()
 
     return proxy_only

@@ -12,7 +12,7 @@ from aiohttp import web
 from hearth.http.errors import error_response
 from hearth.http.log_limit import LogLimiter
 from hearth.http.network import peer_ip
-from hearth.http.view import Handler
+from hearth.http.refusals import Refusal
 
 _LOGGER = logging.getLogger(__name__)
 
@@ -20,6 +20,7 @@ _LOGGER = logging.getLogger(__name__)
 MAX_DECODE_ROUNDS: Final = 4
 _LOGGED_TARGET: Final = 120  # characters of a refused target that reach the log
 _WARNED: Final = LogLimiter()
+MALFORMED_TARGET: Final = Refusal(400, "Malformed request target.", close=True)
 
 # Everything that separates path segments or query items, for any server or file system a
 # target might reach: `..;/` (Tomcat), `..\` (Windows), `?x=..` and `&x=..` (file parameters).
@@ -60,8 +61,7 @@ def target_problem(target: str) -> str | None:
     return "too deeply percent-encoded"
 
 
-@web.middleware
-async def security_filter_middleware(request: web.Request, handler: Handler) -> web.StreamResponse:
+def check_target(request: web.Request) -> web.StreamResponse | None:
     """400 for a malformed target, 413 for a declared body over the limit; before any routing."""
     problem = target_problem(request.raw_path)
     if problem is not None:
@@ -75,13 +75,13 @@ async def security_filter_middleware(request: web.Request, handler: Handler) -> 
                 problem,
                 request.raw_path[:_LOGGED_TARGET],
             )
-        return _close(error_response(400, "Malformed request target."))
+        return MALFORMED_TARGET.response()
     length = request.content_length
     if length is not None and length > request.client_max_size:
         # Threat: resource exhaustion. Refuse before anything waits for the body to arrive.
         limit = request.client_max_size
         return _close(error_response(413, f"Request body too large (at most {limit} bytes)."))
-    return await handler(request)
+    return None
 
 
 def _close(response: web.Response) -> web.Response:

@@ -1,4 +1,4 @@
-"""The aiohttp application and its listeners. The one place where middleware order is set."""
+"""The aiohttp application and its listeners. The one place where the order of the checks is set."""
 
 from __future__ import annotations
 
@@ -12,7 +12,6 @@ from collections.abc import Callable
 from typing import TYPE_CHECKING
 
 from aiohttp import web
-from aiohttp.typedefs import Middleware
 
 from hearth import const
 from hearth.auth.mfa.manager import MfaManager
@@ -20,26 +19,21 @@ from hearth.auth.throttle import AccountThrottle
 from hearth.certs.validate import dns_names
 from hearth.exceptions import ConfigError
 from hearth.http import acme_challenge
-from hearth.http.auth import auth_middleware
-from hearth.http.ban import ban_middleware, open_bans, setup_ban
-from hearth.http.cors import cors_middleware, setup_cors
-from hearth.http.csrf import csrf_middleware
-from hearth.http.errors import error_middleware
+from hearth.http.auth import check_auth
+from hearth.http.ban import ban_check, open_bans, setup_ban
+from hearth.http.cors import cors_preflight, setup_cors
+from hearth.http.csrf import csrf_check
 from hearth.http.fd_limit import connection_cap, quiet_accept_errors, raise_open_file_limit
-from hearth.http.forwarded import forwarded_middleware
+from hearth.http.forwarded import forwarded_relay
+from hearth.http.gate import request_gate
 from hearth.http.headers import setup_headers
-from hearth.http.host_check import (
-    KEY_ALLOWED_HOSTS,
-    AllowedHosts,
-    host_check_middleware,
-    no_certificate_names,
-)
+from hearth.http.host_check import KEY_ALLOWED_HOSTS, AllowedHosts, host_check, no_certificate_names
 from hearth.http.keys import KEY_AUDIT, KEY_AUTH, KEY_CONFIG, KEY_HUB, KEY_MFA
 from hearth.http.lowlevel import install as harden_aiohttp
 from hearth.http.network import parse_networks
-from hearth.http.network_guard import check_remote_access, network_guard_middleware
+from hearth.http.network_guard import check_remote_access, network_guard
 from hearth.http.quiet import install as quiet_malformed_requests
-from hearth.http.security_filter import security_filter_middleware
+from hearth.http.security_filter import check_target
 from hearth.http.slow_clients import ConnectionCounter, GuardedAppRunner, SlowClientLimits
 from hearth.http.tls_listener import TlsSite
 from hearth.storage.audit import AuditLog
@@ -56,45 +50,48 @@ _LOGGER = logging.getLogger(__name__)
 def create_app(
     hub: Hub, auth: AuthManager, config: Config, tls: CertificateReloader | None = None
 ) -> web.Application:
-    """Build the application: state, middleware, routes."""
+    """Build the application: state, the gate, routes."""
     from hearth import api, frontend, websocket
     from hearth.auth import views as auth_views
 
-    # Middleware order, outermost first. Each layer may refuse the request; nothing after a
-    # refusal runs, so the cheap checks that need no credentials come first.
-    # 1. errors: everything below may raise; the client always gets a JSON error, never a traceback.
-    # 2. security_filter: malformed targets (control bytes, encoded traversal) never reach routing.
-    # 3. forwarded: establish the real client IP (trusted proxies only) for everything after it.
-    # 4. host_check: right after forwarded, because behind a proxy the host to check is the one
+    # The request path: one gate (hearth.http.gate) runs these checks in this order. Each may
+    # refuse the request; nothing after a refusal runs, so the cheap checks that need no
+    # credentials come first.
+    # 0. errors: the gate turns everything below, views included, into a JSON error, never a
+    #    traceback.
+    # 1. security_filter: malformed targets (control bytes, encoded traversal) never reach routing.
+    # 2. forwarded: establish the real client IP (trusted proxies only) for everything after it.
+    # 3. host_check: right after forwarded, because behind a proxy the host to check is the one
     #    the proxy reports; before everything else, because a foreign Host means DNS rebinding
     #    (nothing may be served to it) and because pages build links from the Host.
-    # 5. network_guard: outside the local networks, nothing is served unless remote access is on.
-    # 6. ban: a banned client is refused before any credential is looked at.
-    # 7. cors (only with cors_allowed_origins): preflights carry no token, so they are answered
+    # 4. network_guard: outside the local networks, nothing is served unless remote access is on.
+    # 5. ban: a banned client is refused before any credential is looked at.
+    # 6. cors (only with cors_allowed_origins): preflights carry no token, so they are answered
     #    here, after the network checks and before auth.
-    # 8. csrf: before auth and the login views, so that a request another site started can never
+    # 7. csrf: before auth and the login views, so that a request another site started can never
     #    check a password or count as a failure; after cors, which answers the preflights.
-    # 9. auth: no view runs without a valid token unless its route is marked public.
+    # 8. auth: no view runs without a valid token unless its route is marked public.
     # Security headers are added by a response-prepare signal, so they reach every response that
-    # passes through the application, including the errors produced above.
+    # passes through the application, including the refusals above.
     # Slow clients and the connection caps are handled below the application, in the request
     # handler that HttpServer installs (hearth.http.slow_clients).
     check_remote_access(config)
     bans = open_bans(auth.db, config.http)
     hosts = AllowedHosts.from_config(config.http, _certificate_names(tls))
-    layers: list[Middleware | None] = [
-        error_middleware,
-        security_filter_middleware,
-        forwarded_middleware(config.http),
-        host_check_middleware(hosts),
-        network_guard_middleware(config),
-        ban_middleware(bans),
-        cors_middleware(config.http),
-        csrf_middleware(config.http),
-        auth_middleware,
+    checks = [
+        host_check(hosts),
+        network_guard(config),
+        ban_check(bans),
+        cors_preflight(config.http),
+        csrf_check(config.http),
+        check_auth,
     ]
-    middlewares = [layer for layer in layers if layer is not None]
-    app = web.Application(middlewares=middlewares, client_max_size=const.MAX_REQUEST_BODY)
+    gate = request_gate(
+        target=check_target,
+        forwarded=forwarded_relay(config.http),
+        checks=[check for check in checks if check is not None],
+    )
+    app = web.Application(middlewares=[gate], client_max_size=const.MAX_REQUEST_BODY)
     harden_aiohttp()
     quiet_malformed_requests()
     app[KEY_HUB] = hub

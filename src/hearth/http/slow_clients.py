@@ -11,53 +11,25 @@ import asyncio
 import logging
 from collections.abc import Awaitable, Callable, Iterable
 from dataclasses import dataclass
-from typing import Any, Final
+from typing import TYPE_CHECKING, Any
 
 from aiohttp import web, web_protocol
 from aiohttp.http_exceptions import BadHttpMessage
 from aiohttp.streams import StreamReader
 
 from hearth import const
+from hearth.http.banned_connections import ConnectionBans, connection_bans
 from hearth.http.connections import ConnectionCounter, Slot, TooManyConnections, log_refusal
-from hearth.http.headers import BASE_HEADERS
 from hearth.http.lowlevel import predates_http10
 from hearth.http.network import IPAddress, IPNetwork, NetworkSet, peer_address
-from hearth.http.view import json_bytes
+from hearth.http.refusals import HUB_FULL_REPLY, REQUEST_TIMEOUT_REPLY, TOO_MANY_CONNECTIONS_REPLY
+
+if TYPE_CHECKING:
+    from hearth.bans.policy import ClientKey
 
 _LOGGER = logging.getLogger(__name__)
 
 __all__ = ["ConnectionCounter", "GuardedAppRunner", "GuardedRequestHandler", "SlowClientLimits"]
-
-
-def raw_reply(status: int, reason: str, message: str, *extra: str) -> bytes:
-    """A complete HTTP/1.1 response, for when no request object exists (yet) to answer."""
-    body = json_bytes({"message": message})
-    lines = [
-        f"HTTP/1.1 {status} {reason}",
-        "Content-Type: application/json",
-        f"Content-Length: {len(body)}",
-        "Connection: close",
-        *(f"{name}: {value}" for name, value in BASE_HEADERS.items()),
-        *extra,
-    ]
-    return ("\r\n".join(lines) + "\r\n\r\n").encode("ascii") + body
-
-
-REQUEST_TIMEOUT_REPLY: Final = raw_reply(
-    408, "Request Timeout", "The request headers did not arrive in time."
-)
-TOO_MANY_CONNECTIONS_REPLY: Final = raw_reply(
-    503,
-    "Service Unavailable",
-    "Too many connections from your address.",
-    f"Retry-After: {int(const.HEADER_READ_TIMEOUT)}",
-)
-HUB_FULL_REPLY: Final = raw_reply(
-    503,
-    "Service Unavailable",
-    "The hub has too many open connections; try again shortly.",
-    f"Retry-After: {int(const.HEADER_READ_TIMEOUT)}",
-)
 
 
 @dataclass(frozen=True, slots=True)
@@ -73,7 +45,7 @@ class SlowClientLimits:
 class GuardedRequestHandler(web_protocol.RequestHandler):
     """aiohttp's request handler with header and body deadlines and the connection caps."""
 
-    __slots__ = ("_body", "_counter", "_due", "_limits", "_slot", "_timer")
+    __slots__ = ("_ban", "_bans", "_body", "_counter", "_due", "_limits", "_slot", "_timer")
 
     def __init__(
         self,
@@ -81,11 +53,14 @@ class GuardedRequestHandler(web_protocol.RequestHandler):
         *,
         limits: SlowClientLimits,
         counter: ConnectionCounter,
+        bans: ConnectionBans | None = None,
         **kwargs: Any,
     ) -> None:
         super().__init__(manager, **kwargs)
         self._limits = limits
         self._counter = counter
+        self._bans = bans
+        self._ban: ClientKey | None = None  # set while the peer is banned (refused right here)
         self._slot: Slot | None = None
         # When the pending headers or body are due (None: nothing is). One timer per connection
         # checks it, re-armed only when it fires early: no timer is made per request.
@@ -106,6 +81,8 @@ class GuardedRequestHandler(web_protocol.RequestHandler):
                 self._refuse(transport, peer, refused)
                 return
         super().connection_made(transport)
+        if self._bans is not None:
+            self._ban = self._bans.key(peer_address(transport.get_extra_info("peername")))
         # A new connection must deliver its first request's headers in time: idle sockets
         # opened only to hold a slot are dropped after header_timeout, not keepalive_timeout.
         self._arm(self._limits.header_timeout)
@@ -122,6 +99,9 @@ class GuardedRequestHandler(web_protocol.RequestHandler):
         transport.close()
 
     def data_received(self, data: bytes) -> None:
+        if self._ban is not None:
+            self._refuse_banned(data)
+            return
         if self._due is None and not self._upgraded and data:
             # The first bytes of the next request on a kept-alive connection: its headers are
             # now due (idle time before them is the keep-alive timeout's business).
@@ -142,6 +122,28 @@ class GuardedRequestHandler(web_protocol.RequestHandler):
         elif self._body is not None and self._body.is_eof():
             self._disarm()
             self._body = None
+
+    def _refuse_banned(self, data: bytes) -> None:
+        """Answer each request of a banned peer with the pre-rendered 403, parsing nothing more.
+
+        Threat: a banned client flooding the hub. Its requests never become aiohttp requests.
+        """
+        bans, key, transport = self._bans, self._ban, self.transport
+        if bans is None or key is None or not bans.banned(key):
+            self._ban = None  # lifted or expired: from now on, served like anyone
+            self.data_received(data)
+            return
+        if transport is None or self._parser is None or self._force_close:
+            return
+        secure = transport.get_extra_info("sslcontext") is not None
+        answers, close = bans.answers(key, self._parser, data, secure=secure)
+        if answers:
+            transport.write(answers)
+            # The next request is due as any request's headers are; an idle banned peer is
+            # dropped then (see _check_due), long before the keep-alive timeout.
+            self._arm(self._limits.header_timeout)
+        if close:
+            self.force_close()
 
     def connection_lost(self, exc: BaseException | None) -> None:
         self._disarm()
@@ -199,6 +201,9 @@ class GuardedRequestHandler(web_protocol.RequestHandler):
             self._timer = self._loop.call_at(due, self._check_due)
             return
         self._due = None
+        if self._ban is not None:
+            self.force_close()  # a banned peer gets no more time than it needs
+            return
         if self._body is not None:
             self._body_late()
         else:
@@ -234,15 +239,27 @@ class GuardedServer(web.Server):
     """aiohttp's low-level server, making GuardedRequestHandlers."""
 
     def __init__(
-        self, handler: Any, *, limits: SlowClientLimits, counter: ConnectionCounter, **kwargs: Any
+        self,
+        handler: Any,
+        *,
+        limits: SlowClientLimits,
+        counter: ConnectionCounter,
+        bans: ConnectionBans | None = None,
+        **kwargs: Any,
     ) -> None:
         super().__init__(handler, **kwargs)
         self._limits = limits
         self._counter = counter
+        self._bans = bans
 
     def __call__(self) -> web_protocol.RequestHandler:
         return GuardedRequestHandler(
-            self, loop=self._loop, limits=self._limits, counter=self._counter, **self._kwargs
+            self,
+            loop=self._loop,
+            limits=self._limits,
+            counter=self._counter,
+            bans=self._bans,
+            **self._kwargs,
         )
 
 
@@ -275,5 +292,7 @@ class GuardedAppRunner(web.AppRunner):
             loop=asyncio.get_running_loop(),
             limits=self.limits,
             counter=self.counter,
+            # Banned peers are refused at the connection; trusted proxies never are.
+            bans=connection_bans(self.app, self.counter.exempt),
             **server._kwargs,
         )

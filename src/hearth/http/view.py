@@ -117,7 +117,7 @@ async def read_json_object(request: web.Request, *, allow_empty: bool = False) -
 
 
 def current_user(request: web.Request) -> User:
-    """The authenticated user (the auth middleware guarantees one on non-public routes)."""
+    """The authenticated user (the auth check guarantees one on non-public routes)."""
     return request[REQ_USER]
 
 

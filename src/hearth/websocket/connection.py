@@ -82,6 +82,8 @@ class Connection:
         self._writer_task: asyncio.Task[None] | None = None
         self._closer_task: asyncio.Task[None] | None = None
         self._tasks: set[asyncio.Task[None]] = set()
+        self._writing = False  # a flush is under way (in the writer task or the reader)
+        self._answering = False  # the reader is running commands; it sends their replies
         self._closing = False
         self._close_code = protocol.CLOSE_NORMAL
         self._close_reason = ""
@@ -152,7 +154,8 @@ class Connection:
         self._outbox.put(parts, size, shared)
         if self._budget.exceeded:
             self._enforce_budget()
-        self._wakeup.set()
+        if not self._answering:  # replies to the reader's messages: it sends them itself
+            self._wakeup.set()
 
     def _drop_slow_client(self, pending: str) -> None:
         _LOGGER.warning(
@@ -204,25 +207,63 @@ class Connection:
             raise Unavailable(f"Too many subscriptions on this connection ({MAX_SUBSCRIPTIONS}).")
 
     async def _write_loop(self) -> None:
+        """Sends what is queued while the reader waits (events, results of async commands)."""
+        queued = self._outbox.queue
+        while True:
+            if not queued or self._writing:
+                if self._closing and not queued:
+                    return
+                self._wakeup.clear()
+                await self._wakeup.wait()
+                continue
+            if not await self._flush():
+                return
+
+    async def _answer(self) -> None:
+        """Send the replies just queued from the reader when that cannot make it wait.
+
+        Threat: a client that stops reading. Its replies then go through the writer task,
+        which may wait for it; the reader never does, so it goes on reading, the queue grows
+        and the outbox's bounds drop the client as they would without this shortcut.
+        """
+        transport = self.request.transport
+        if self._writing or self._closing or transport is None:
+            self._wakeup.set()
+            return
+        # Each frame adds at most 10 header bytes; a coalesced one also a comma per message.
+        pending = self._outbox.queued_bytes + 12 * len(self._outbox.queue)
+        if transport.get_write_buffer_size() + pending > transport.get_write_buffer_limits()[1]:
+            self._wakeup.set()
+            return
+        await self._flush()  # fits the transport's buffer: no waiting, no task switch
+
+    async def _flush(self) -> bool:
+        """Write everything queued; False once the connection is done for.
+
+        Runs in the writer task, or in the reader right after it answered a message (no task
+        switch per reply); one at a time, so frames leave in the order they were queued.
+        """
         outbox, ws = self._outbox, self._ws
+        queued = outbox.queue
+        self._writing = True
         try:
-            while True:
-                if not outbox:
-                    if self._closing:
-                        return
-                    self._wakeup.clear()
-                    await self._wakeup.wait()
-                    continue
+            while queued:
                 frame = outbox.take_frame(self.coalesce)
                 if self._budget.exceeded:
                     self._enforce_budget()
                     if not outbox.sending:
-                        return  # this connection was dropped
+                        return False  # this connection was dropped
                 await ws.send_frame(frame, WSMsgType.TEXT)
                 outbox.sent()
         except ConnectionError:
             _LOGGER.debug("[%d] Peer went away while sending", self.conn_id)
             self._set_close(protocol.CLOSE_GOING_AWAY, "", drain=False)
+            return False
+        finally:
+            self._writing = False
+            if self._closing:
+                self._wakeup.set()  # the writer may be waiting for its turn to finish up
+        return True
 
     # Closing.
 
@@ -286,8 +327,14 @@ class Connection:
                     _LOGGER.info("[%d] Closing WebSocket: %s", self.conn_id, err.reason)
                     self._set_close(err.close_code, err.reason, drain=True)
                     return
-                for item in items:
-                    self._dispatch(item)
+                self._answering = True
+                try:
+                    for item in items:
+                        self._dispatch(item)
+                finally:
+                    self._answering = False
+                if self._outbox.queue:
+                    await self._answer()
             elif msg.type is WSMsgType.BINARY:
                 reason = "Binary messages are not supported."
                 self._set_close(protocol.CLOSE_UNSUPPORTED_DATA, reason, drain=True)

@@ -27,13 +27,19 @@ class Outbox:
     def __init__(self, owner: Hashable, budget: OutputBudget) -> None:
         self._owner = owner
         self._budget = budget
-        self._queue: deque[_Queued] = deque()
+        self.queue: deque[_Queued] = deque()  # read-only outside: truthy while messages wait
+        self._queue = self.queue
         self._queued_bytes = 0
         # Bytes of the frame being written: the connection's own copy until the transport has it.
         self.sending = 0
 
     def __len__(self) -> int:
         return len(self._queue)
+
+    @property
+    def queued_bytes(self) -> int:
+        """Bytes of the messages waiting (not counting the frame being sent)."""
+        return self._queued_bytes
 
     def refusal(self, size: int) -> str | None:
         """Why a message of `size` bytes may not be queued (the client is not reading), or None.
@@ -58,8 +64,16 @@ class Outbox:
 
         Its bytes count as being sent until `sent()`.
         """
-        first, size = self._pop()
         queue = self._queue
+        parts, size, shared = queue[0]
+        if shared is None and len(parts) == 1 and (not coalesce or len(queue) == 1):
+            # One message of this connection's own: its bytes stay counted as they are,
+            # now as being sent (the same charge, so no release and charge again).
+            queue.popleft()
+            self._queued_bytes -= size
+            self.sending = size
+            return parts[0]
+        first, size = self._pop()
         if not coalesce or not queue or size + queue[0][1] > COALESCE_MAX_BYTES:
             frame = first[0] if len(first) == 1 else b"".join(first)
         else:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import inspect
 from collections.abc import Awaitable, Callable, Iterable, Mapping
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any, Generic, TypeVar
+from typing import TYPE_CHECKING, Any, Final, Generic, TypeVar
 
 from pydantic import BaseModel, ConfigDict, ValidationError
 
@@ -20,13 +20,21 @@ Handler = Callable[["Connection", int, M], Awaitable[None] | None]
 
 
 class Params(BaseModel):
-    """Base of command schemas: unknown fields are errors, types are not coerced."""
+    """Base of command schemas: unknown fields are errors, types are not coerced.
 
-    model_config = ConfigDict(extra="forbid", strict=True, frozen=True)
+    Validators are built on a command's first use, not at start-up: most connections use a few
+    of the commands, and building them all cost start-up time and memory (issue 14).
+    """
+
+    model_config = ConfigDict(extra="forbid", strict=True, frozen=True, defer_build=True)
 
 
 class NoParams(Params):
     """A command without fields."""
+
+
+# What every command without fields receives (models are frozen: one instance serves all).
+NO_PARAMS: Final = NoParams()
 
 
 @dataclass(frozen=True, slots=True)
@@ -41,6 +49,9 @@ class CommandSpec(Generic[M]):
 
     def validate(self, payload: dict[str, Any]) -> M:
         """The payload as the command's schema, or BadRequest naming the bad fields."""
+        if not payload and self.schema is NoParams:
+            # The fast path for ping, get_states, ...: nothing to validate, no pydantic.
+            return NO_PARAMS  # type: ignore[return-value]
         try:
             return self.schema.model_validate(payload)
         except ValidationError as err:

@@ -15,6 +15,7 @@ from hearth.auth.token_limits import token_limits
 from hearth.auth.trusted import TrustedNetworks
 from hearth.auth.username_hash import UsernameMask
 from hearth.http.ban import KEY_ACCOUNT_THROTTLE, KEY_USERNAME_MASK
+from hearth.http.headers import no_store
 from hearth.http.keys import KEY_AUTH, KEY_CONFIG, KEY_MFA
 from hearth.http.network import request_is_local
 from hearth.http.view import client_ip
@@ -70,16 +71,10 @@ def setup(app: web.Application) -> None:
     app[KEY_ONBOARDING] = Onboarding(auth)
     for module in (login_flow, token, onboarding):
         app.add_routes(module.routes)
-    app.on_response_prepare.append(_no_store)
+    no_store(app, NO_STORE_PREFIXES)
     app.on_startup.append(_prune_tokens)
 
 
 async def _prune_tokens(app: web.Application) -> None:
     """Expired sessions and tokens are deleted at every start."""
     await app[KEY_AUTH].prune_dead_tokens()
-
-
-async def _no_store(request: web.Request, response: web.StreamResponse) -> None:
-    if request.path.startswith(NO_STORE_PREFIXES):
-        response.headers[hdrs.CACHE_CONTROL] = "no-store"
-        response.headers[hdrs.PRAGMA] = "no-cache"
