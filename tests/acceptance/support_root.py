@@ -6,6 +6,7 @@ import os
 import pwd
 import subprocess
 import sys
+import time
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -21,7 +22,17 @@ def ensure_user(name: str = TEST_USER) -> pwd.struct_passwd:
         return pwd.getpwnam(name)
     except KeyError:
         pass
-    created = subprocess.run(
+    for _attempt in range(3):  # useradd fails while another holds /etc/passwd's lock
+        created = _useradd(name)
+        try:
+            return pwd.getpwnam(name)
+        except KeyError:
+            time.sleep(0.5)
+    raise AssertionError(f"useradd {name} failed: {created.stderr}")
+
+
+def _useradd(name: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
         [
             "useradd",
             "--system",
@@ -37,10 +48,6 @@ def ensure_user(name: str = TEST_USER) -> pwd.struct_passwd:
         timeout=CLI_TIMEOUT,
         check=False,
     )
-    try:  # another test session may have created it at the same moment
-        return pwd.getpwnam(name)
-    except KeyError:
-        raise AssertionError(f"useradd {name} failed: {created.stderr}") from None
 
 
 @dataclass(frozen=True)
