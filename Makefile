@@ -90,8 +90,11 @@ typecheck: setup-dev
 	$(VENV)/bin/mypy bench
 	$(VENV)/bin/mypy tools
 
+# Test files are shared out between PYTEST_WORKERS processes (pytest-xdist; 0 runs them in this
+# process): most acceptance tests wait on a hub they started, so two workers fit two cores.
+PYTEST_WORKERS ?= 2
 pytest: setup-dev
-	$(PY) -m pytest -q $(PYTEST_ARGS)
+	$(PY) -m pytest -q -n $(PYTEST_WORKERS) --dist loadfile $(PYTEST_ARGS)
 
 # The benchmark suite (bench/, not part of `make test`): wrk and openssl drive the load, taskset
 # pins server and client to different CPUs. `make bench` takes a few minutes and puts its table
