@@ -37,6 +37,16 @@ ECDSA = public("ecdsa-sha2-nistp256")
         ("ssh-ed25519 not-base64 comment", 0, "not a public key"),
         ("\x1b[31m rm -rf /", 0, "not a public key"),
     ],
+    # Fixed ids: the keys are generated per run, and parallel workers must agree on the names.
+    ids=[
+        "ed25519",
+        "comment-and-two-keys",
+        "dsa",
+        "from-option",
+        "command-option",
+        "bad-base64",
+        "escape",
+    ],
 )
 def test_lines(text: str, accepted: int, refused: str | None) -> None:
     lines = list(parse_keys(text))
