@@ -125,12 +125,13 @@ class SmallDisk:
 
     def fill(self) -> None:
         if self.kind == "tmpfs":
-            with (self.root / "filler").open("wb") as filler:
+            # Unbuffered: a buffered file keeps what a failed write left and raises ENOSPC
+            # again when it is closed.
+            with (self.root / "filler").open("wb", buffering=0) as filler:
                 chunk = b"\0" * 65536
                 try:
                     while True:
                         filler.write(chunk)
-                        filler.flush()
                 except OSError as err:
                     if err.errno != errno.ENOSPC:
                         raise
