@@ -28,8 +28,8 @@ from hearth.debug_ssh.hub import open_console, start_console, stop_console
 from hearth.debug_ssh.server import DebugConsole
 from hearth.exceptions import ConfigError, StorageBusy, StorageError, StorageFull
 from hearth.http.server import HttpServer, create_app
-from hearth.http.tls import TlsSettings
-from hearth.http.tls_reload import load_tls
+from hearth.http.tls.profiles import TlsSettings
+from hearth.http.tls.reload import load_tls
 from hearth.privileges import RunAs, plan
 from hearth.privileges.held import hold_directory, hold_file
 from hearth.recorder import KEY_RECORDER, Recorder

@@ -130,7 +130,7 @@ MIN_CONNECTIONS: Final = 16  # the cap however low the open-file limit is
 RESERVE_CONNECTIONS_PER_IP: Final = 8  # in the last quarter of the cap: per address, at most this
 ACCEPT_ERROR_LOG_INTERVAL: Final = 1.0  # seconds between two "cannot accept" log lines
 
-# TLS (hearth.http.tls, hearth.certs): Mozilla Server Side TLS 5.7.
+# TLS (hearth.http.tls.profiles, hearth.certs): Mozilla Server Side TLS 5.7.
 TLS_DIR: Final = "tls"  # where `hearth cert self-signed` writes, inside the config dir
 TLS_RELOAD_INTERVAL: Final = 2.0  # seconds between checks of the certificate files
 TLS_FIRST_BYTE_TIMEOUT: Final = 10.0  # seconds a new connection may stay silent

@@ -18,7 +18,7 @@ from cryptography.hazmat.primitives.asymmetric import ec
 from hass_client import HomeAssistantClient
 from homeassistant_api import Client
 
-from hearth.http.tls_listener import PLAIN_HTTP_MESSAGE
+from hearth.http.tls.listener import PLAIN_HTTP_MESSAGE
 from tests.acceptance.support import (
     HOST,
     PASSWORD,

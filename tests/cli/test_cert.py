@@ -10,8 +10,8 @@ from cryptography.hazmat.primitives import hashes
 
 from hearth.cli.cert import cert
 from hearth.config import load_config
-from hearth.http.tls import TlsSettings
-from hearth.http.tls_reload import load_tls
+from hearth.http.tls.profiles import TlsSettings
+from hearth.http.tls.reload import load_tls
 
 from .conftest import Invoke
 

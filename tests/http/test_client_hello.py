@@ -9,7 +9,7 @@ import threading
 
 import pytest
 
-from hearth.http.client_hello import NEED_MORE, ClientHello, parse_client_hello
+from hearth.http.tls.client_hello import NEED_MORE, ClientHello, parse_client_hello
 
 
 def captured_hello(server_name: str | None, alpn: list[str] | None) -> bytes:

@@ -6,8 +6,8 @@ import ssl
 
 import pytest
 
-from hearth.http import openssl_ctx
-from hearth.http.openssl_ctx import OpenSslUnavailable, set_groups, set_tls13_ciphersuites
+from hearth.http.tls import openssl_ctx
+from hearth.http.tls.openssl_ctx import OpenSslUnavailable, set_groups, set_tls13_ciphersuites
 from tests.http.tls_support import handshake
 
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from hearth.http.plain_http import redirect_reply, redirect_target
+from hearth.http.tls.plain_http import redirect_reply, redirect_target
 
 
 def head(first: str, *headers: str) -> bytes:

@@ -12,9 +12,9 @@ import pytest
 
 from hearth.certs.validate import CertificateProblem
 from hearth.config.schema import Config, HttpSection
-from hearth.http import tls
-from hearth.http.openssl_ctx import OpenSslUnavailable
-from hearth.http.tls import (
+from hearth.http.tls import profiles as tls
+from hearth.http.tls.openssl_ctx import OpenSslUnavailable
+from hearth.http.tls.profiles import (
     GROUPS,
     TLS12_SUITES,
     TLS13_SUITES,

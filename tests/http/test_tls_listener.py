@@ -17,8 +17,8 @@ from hearth.exceptions import ConfigError
 from hearth.http.headers import HSTS, setup_headers
 from hearth.http.server import HttpServer
 from hearth.http.slow_clients import GuardedAppRunner, SlowClientLimits
-from hearth.http.tls import build_context
-from hearth.http.tls_listener import PLAIN_HTTP_MESSAGE, TlsSite
+from hearth.http.tls.listener import PLAIN_HTTP_MESSAGE, TlsSite
+from hearth.http.tls.profiles import build_context
 from tests.certs.pki import TestCA
 from tests.conftest import AiohttpClient
 from tests.http.tls_support import client_context, settings_for

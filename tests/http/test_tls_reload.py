@@ -14,7 +14,7 @@ import pytest
 from cryptography.hazmat.primitives import serialization
 
 from hearth.exceptions import ConfigError
-from hearth.http.tls_reload import CertificateReloader, load_tls, signature
+from hearth.http.tls.reload import CertificateReloader, load_tls, signature
 from tests.certs.pki import Pair, TestCA
 from tests.http.tls_support import client_context, connect, handshake, settings_for
 

@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from hearth.http.tls_reload import CertificateReloader
+from hearth.http.tls.reload import CertificateReloader
 from tests.certs.pki import TestCA
 from tests.http.tls_support import client_context, handshake, settings_for
 

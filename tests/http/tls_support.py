@@ -7,7 +7,7 @@ import ssl
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from hearth.http.tls import PROFILES, TlsSettings
+from hearth.http.tls.profiles import PROFILES, TlsSettings
 from tests.certs.pki import Pair
 
 

@@ -17,7 +17,7 @@ from collections.abc import Callable, Iterable
 
 from hearth import const
 from hearth.acme.challenges import ChallengeStore
-from hearth.http.tls_listener import SniffingServer, bind
+from hearth.http.tls.listener import SniffingServer, bind
 
 _LOGGER = logging.getLogger(__name__)
 

@@ -33,7 +33,7 @@ if TYPE_CHECKING:
     from aiohttp import web
 
     from hearth.config.schema import HttpSection
-    from hearth.http.tls_reload import CertificateReloader
+    from hearth.http.tls.reload import CertificateReloader
 
 _LOGGER = logging.getLogger(__name__)
 T = TypeVar("T")

@@ -148,7 +148,7 @@ class HttpSection(BaseModel):
     cors_allowed_origins: list[net_fields.Origin] = Field(default_factory=list)
     # Host check (hearth.http.host_check): names the hub answers to besides those it knows.
     allowed_hosts: list[Host] = Field(default_factory=list)
-    # TLS (hearth.http.tls): Mozilla's modern profile unless intermediate is asked for.
+    # TLS (hearth.http.tls.profiles): Mozilla's modern profile unless intermediate is asked for.
     ssl_certificate: tls_fields.PemFile | None = None
     ssl_key: tls_fields.PemFile | None = None
     ssl_peer_certificate: tls_fields.PemFile | None = None

@@ -1,7 +1,7 @@
 """`/.well-known/acme-challenge/TOKEN`: the http-01 answer, for pending tokens only.
 
 CAs ask in plain HTTP. With ACME on, the hub's port speaks HTTPS, so the request arrives at the
-TLS listener's plain-HTTP path (hearth.http.tls_listener), or at the port-80 listener that exists
+TLS listener's plain-HTTP path (hearth.http.tls.listener), or at the port-80 listener that exists
 only during an order (hearth.acme.port80): both answer it with `challenge_reply`, before and
 outside the application. The application's route answers the same tokens over HTTPS, for a CA
 that followed a redirect there. Nothing here counts toward a ban: an unknown token is a plain 404.

@@ -13,7 +13,7 @@ from hearth.exceptions import ConfigError, PermissionDenied
 from hearth.http.log_limit import LogLimiter
 from hearth.http.network import NetworkSet, local_networks, parse_networks, peer_ip
 from hearth.http.refusals import Refusal
-from hearth.http.tls import tls_enabled
+from hearth.http.tls.profiles import tls_enabled
 from hearth.http.view import client_ip
 
 if TYPE_CHECKING:

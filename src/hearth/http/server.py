@@ -35,14 +35,14 @@ from hearth.http.network_guard import check_remote_access, network_guard
 from hearth.http.quiet import install as quiet_malformed_requests
 from hearth.http.security_filter import check_target
 from hearth.http.slow_clients import ConnectionCounter, GuardedAppRunner, SlowClientLimits
-from hearth.http.tls_listener import TlsSite
+from hearth.http.tls.listener import TlsSite
 from hearth.storage.audit import AuditLog
 
 if TYPE_CHECKING:
     from hearth.auth.manager import AuthManager
     from hearth.config.schema import Config
     from hearth.core.hub import Hub
-    from hearth.http.tls_reload import CertificateReloader
+    from hearth.http.tls.reload import CertificateReloader
 
 _LOGGER = logging.getLogger(__name__)
 
@@ -160,7 +160,7 @@ class HttpServer:
         self._app = app
         self._hosts = hosts
         self._port = port
-        self._ssl_context = ssl_context  # HTTPS only when set (hearth.http.tls_reload)
+        self._ssl_context = ssl_context  # HTTPS only when set (hearth.http.tls.reload)
         self._runner: web.AppRunner | None = None
         self._sites: list[web.BaseSite] = []
         self.bound: list[tuple[str, int]] = []
@@ -201,7 +201,7 @@ class HttpServer:
             for host in self._hosts:
                 site: web.BaseSite
                 if self._ssl_context is not None:
-                    # Plain HTTP sent to the TLS port gets a clear error (hearth.http.tls_listener).
+                    # Plain HTTP sent to the TLS port gets a clear error (hearth.http.tls.listener).
                     site = TlsSite(
                         runner,
                         host,

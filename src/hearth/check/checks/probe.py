@@ -19,7 +19,7 @@ from typing import Final
 from hearth.check.context import CheckContext
 from hearth.check.model import Check, Finding, NotChecked, Rule, Severity
 from hearth.config.schema import HttpSection
-from hearth.http.tls import TLS12_SUITES
+from hearth.http.tls.profiles import TLS12_SUITES
 
 _SEED_BANNER = 'Security page: "Server banner" (the fingerprint of an instance)'
 TIMEOUT: Final = 5.0

@@ -13,7 +13,7 @@ from pathlib import Path
 from hearth import const
 from hearth.certs.validate import CertificatePair, CertificateProblem
 from hearth.exceptions import ConfigError
-from hearth.http.tls import TlsSettings, build_context, expiry_warning, new_context
+from hearth.http.tls.profiles import TlsSettings, build_context, expiry_warning, new_context
 
 _LOGGER = logging.getLogger(__name__)
 

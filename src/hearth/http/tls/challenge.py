@@ -16,8 +16,8 @@ from typing import Final
 
 from hearth.acme.challenges import ALPN_PROTOCOL, ChallengeStore
 from hearth.http.acme_challenge import NO_CHALLENGE
-from hearth.http.client_hello import MAX_RECORD, NEED_MORE, ClientHello, parse_client_hello
 from hearth.http.headers import BASE_HEADERS
+from hearth.http.tls.client_hello import MAX_RECORD, NEED_MORE, ClientHello, parse_client_hello
 
 _LOGGER = logging.getLogger(__name__)
 _HELLO_POLL: Final = (0.005, 0.1)  # seconds between peeks at an incomplete hello: first, most

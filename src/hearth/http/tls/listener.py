@@ -3,9 +3,10 @@
 asyncio's own TLS server hands every connection to OpenSSL, which drops a plain-HTTP request
 without a word ("empty reply from server"). This listener peeks at the first byte instead. A
 TLS handshake starts with 0x16; an HTTP request starts with an upper-case method name. A plain
-page view without credentials is redirected to the same URL on https:// (hearth.http.plain_http);
-everything else gets a `400` whose JSON body says to use https://: that request, and any token
-in it, has already crossed the network in clear text, and a redirect would hide the mistake.
+page view without credentials is redirected to the same URL on https://
+(hearth.http.tls.plain_http); everything else gets a `400` whose JSON body says to use https://:
+that request, and any token in it, has already crossed the network in clear text, and a
+redirect would hide the mistake.
 Anything else goes to OpenSSL, which refuses it as any TLS server would. Peeking reads nothing,
 so OpenSSL sees the whole stream.
 
@@ -38,8 +39,8 @@ from hearth.http.connections import ConnectionCounter, Slot, TooManyConnections,
 from hearth.http.fd_limit import ACCEPT_ERRORS
 from hearth.http.headers import BASE_HEADERS
 from hearth.http.network import peer_address
-from hearth.http.plain_http import MAX_HEAD, redirect_reply
-from hearth.http.tls_challenge import NOT_FOUND_REPLY, answer_tls_alpn
+from hearth.http.tls.challenge import NOT_FOUND_REPLY, answer_tls_alpn
+from hearth.http.tls.plain_http import MAX_HEAD, redirect_reply
 
 _LOGGER = logging.getLogger(__name__)
 

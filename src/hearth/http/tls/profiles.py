@@ -22,7 +22,7 @@ from hearth.certs.validate import (
     read_file,
     read_pair,
 )
-from hearth.http.openssl_ctx import OpenSslUnavailable, set_groups, set_tls13_ciphersuites
+from hearth.http.tls.openssl_ctx import OpenSslUnavailable, set_groups, set_tls13_ciphersuites
 
 if TYPE_CHECKING:
     from hearth.config.schema import Config
