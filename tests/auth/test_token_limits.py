@@ -8,7 +8,7 @@ import pytest
 
 from hearth.auth.manager import AuthManager
 from hearth.auth.models import TokenType, User
-from hearth.auth.token_limits import RATE_WINDOW, CreationRate, TokenLimits
+from hearth.auth.tokens.limits import RATE_WINDOW, CreationRate, TokenLimits
 from hearth.exceptions import Conflict, RateLimited
 
 from .conftest import FakeClock, settle

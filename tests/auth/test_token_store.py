@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from hearth.auth import token_store
+from hearth.auth.tokens import store as token_store
 from hearth.auth.models import TokenType
 from hearth.storage import Database
 

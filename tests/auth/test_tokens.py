@@ -8,7 +8,7 @@ from datetime import timedelta
 
 import jwt
 
-from hearth.auth.tokens import (
+from hearth.auth.tokens.codec import (
     ValidatedTokens,
     encode_access_token,
     hash_secret,
@@ -65,7 +65,7 @@ def test_lru_is_bounded_and_keeps_recent_entries() -> None:
 
 
 def test_rejected_tokens_are_bounded_and_skip_long_ones() -> None:
-    from hearth.auth.tokens import REJECTED_MAX_LENGTH, RejectedTokens
+    from hearth.auth.tokens.codec import REJECTED_MAX_LENGTH, RejectedTokens
 
     cache = RejectedTokens(size=3)
     for token in ("a", "b", "c", "d"):

@@ -20,15 +20,15 @@ from hearth import const
 from hearth.auth.models import RefreshToken, TokenType, User
 from hearth.auth.passwords import PasswordHasher
 from hearth.auth.store import MAX_CLIENT_ID_LENGTH, AuthStore, clean_label
-from hearth.auth.token_limits import CreationRate, TokenLimits
-from hearth.auth.token_store import (
+from hearth.auth.tokens.limits import CreationRate, TokenLimits
+from hearth.auth.tokens.store import (
     bury_token,
     count_tokens,
     insert_token,
     least_used_sessions,
     touch_token,
 )
-from hearth.auth.tokens import (
+from hearth.auth.tokens.codec import (
     RejectedTokens,
     ValidatedTokens,
     encode_access_token,

@@ -1,4 +1,4 @@
-"""SQL for users, mapping rows to the plain models (tokens: hearth.auth.token_store)."""
+"""SQL for users, mapping rows to the plain models (tokens: hearth.auth.tokens.store)."""
 
 from __future__ import annotations
 
@@ -10,7 +10,7 @@ from datetime import datetime
 from typing import Final
 
 from hearth.auth.models import User
-from hearth.auth.token_store import TokenStore
+from hearth.auth.tokens.store import TokenStore
 from hearth.exceptions import BadRequest, Conflict
 
 USERNAME_RE: Final = re.compile(r"[a-z0-9_.@-]{1,64}")

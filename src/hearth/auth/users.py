@@ -25,7 +25,7 @@ from hearth.auth.store import (
     set_password_hash,
     update_user_row,
 )
-from hearth.auth.tokens import new_token_id
+from hearth.auth.tokens.codec import new_token_id
 from hearth.exceptions import BadRequest, Conflict, NotFound, Unavailable
 from hearth.storage.audit import audit_row, insert_audit
 

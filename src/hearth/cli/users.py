@@ -17,7 +17,7 @@ from hearth.auth.manager import AuthManager
 from hearth.auth.models import User
 from hearth.auth.policy import PasswordPolicy
 from hearth.auth.store import normalize_username
-from hearth.auth.token_limits import token_limits
+from hearth.auth.tokens.limits import token_limits
 from hearth.cli.common import LazyGroup, config_option
 from hearth.exceptions import HearthError
 

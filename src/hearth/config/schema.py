@@ -285,7 +285,7 @@ class AuthSection(BaseModel):
     # None: administrators, once any administrator has set up MFA (see hearth.auth.mfa.policy).
     mfa_required: MfaPolicy | None = None
     account_throttle: AccountThrottleSection = AccountThrottleSection()
-    # Per user (see hearth.auth.token_limits), and how long the audit log is kept.
+    # Per user (see hearth.auth.tokens.limits), and how long the audit log is kept.
     max_sessions_per_user: Annotated[int, Number, Field(ge=1, le=10_000)] = (
         const.MAX_SESSIONS_PER_USER
     )

@@ -11,7 +11,7 @@ from hearth.auth.login import Client, LoginService
 from hearth.auth.onboarding import Onboarding
 from hearth.auth.policy import PasswordPolicy
 from hearth.auth.throttle import ThrottlePolicy
-from hearth.auth.token_limits import token_limits
+from hearth.auth.tokens.limits import token_limits
 from hearth.auth.trusted import TrustedNetworks
 from hearth.auth.username_hash import UsernameMask
 from hearth.http.ban import KEY_ACCOUNT_THROTTLE, KEY_USERNAME_MASK
