@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import subprocess
+import sys
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -82,3 +84,16 @@ def test_check_files_refuses_and_warns(tmp_path: Path, caplog: pytest.LogCapture
     with caplog.at_level(logging.WARNING, logger="hearth.bootstrap"):
         check_files(config_dir, read_config(config_dir))
     assert caplog.messages == []
+
+
+def test_optional_features_are_not_imported_by_a_hub_without_them() -> None:
+    """The SSH console (asyncssh) and ACME (acme, josepy, pyOpenSSL) load only when configured:
+    a hub without them starts faster and carries less code."""
+    probe = (
+        "import sys, hearth.bootstrap\n"
+        "print(sorted(m for m in ('asyncssh', 'acme', 'josepy', 'OpenSSL') if m in sys.modules))"
+    )
+    result = subprocess.run(
+        [sys.executable, "-c", probe], capture_output=True, text=True, timeout=60, check=True
+    )
+    assert result.stdout.strip() == "[]"

@@ -9,10 +9,9 @@ import os
 import signal
 import sqlite3
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from hearth import const
-from hearth.acme.order import public_trust
-from hearth.acme.service import setup as setup_acme
 from hearth.auth.manager import AuthManager
 from hearth.auth.upkeep import upkeep_loop
 from hearth.auth.views import KEY_ONBOARDING
@@ -25,7 +24,6 @@ from hearth.config.schema import Config
 from hearth.core.hub import Hub, HubConfig
 from hearth.core.registries import Registries, RegistryStore
 from hearth.debug_ssh.hub import open_console, start_console, stop_console
-from hearth.debug_ssh.server import DebugConsole
 from hearth.exceptions import ConfigError, StorageBusy, StorageError, StorageFull
 from hearth.http.server import HttpServer, create_app
 from hearth.http.tls.profiles import TlsSettings
@@ -33,6 +31,9 @@ from hearth.http.tls.reload import load_tls
 from hearth.privileges import RunAs, plan
 from hearth.privileges.held import hold_directory, hold_file
 from hearth.recorder import KEY_RECORDER, Recorder
+
+if TYPE_CHECKING:
+    from hearth.debug_ssh.server import DebugConsole
 
 _LOGGER = logging.getLogger(__name__)
 
@@ -163,6 +164,8 @@ def hold_for_acme(
     acme = config.http.acme
     if acme is None or run_as is None or run_as.target is None:
         return config_dir, None
+    from hearth.acme.order import public_trust  # the acme library: only for an acme: hub
+
     trust = None
     if acme.ca_bundle is None:
         # None: no such bundle here (a distribution's requests); requests finds its own.
@@ -218,7 +221,11 @@ async def serve(config_dir: Path, config_file: ConfigFile, run_as: RunAs | None 
         app = create_app(hub, auth, config, tls)
         if recorder is not None:
             app[KEY_RECORDER] = recorder
-        acme = setup_acme(app, files_dir, config.http, tls, trust=trust)  # None without http: acme:
+        acme = None
+        if config.http.acme is not None:  # the acme library is imported only for an acme: hub
+            from hearth.acme.service import setup as setup_acme
+
+            acme = setup_acme(app, files_dir, config.http, tls, trust=trust)
         server = HttpServer(
             app,
             config.http.server_host,

@@ -21,8 +21,8 @@ from hearth.auth.passwords import PasswordHasher
 from hearth.auth.sessions import MAX_IP_LENGTH, RevokeListener, used_later
 from hearth.auth.store import AuthStore, clean_label, load_users
 from hearth.auth.tokens.checks import TokenChecks
-from hearth.auth.tokens.store import load_tokens, touch_token
 from hearth.auth.tokens.codec import encode_access_token
+from hearth.auth.tokens.store import load_tokens, touch_token
 from hearth.exceptions import BadRequest
 from hearth.storage import Database
 from hearth.storage.audit import AuditLog

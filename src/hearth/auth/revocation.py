@@ -17,8 +17,8 @@ from typing import Final
 from hearth import const
 from hearth.auth.models import RefreshToken, TokenType, User
 from hearth.auth.sessions import Sessions
-from hearth.auth.tokens.store import bury_token, prune_tombstones, rotate_token
 from hearth.auth.tokens.codec import hash_secret, new_secret
+from hearth.auth.tokens.store import bury_token, prune_tombstones, rotate_token
 from hearth.exceptions import InvalidAuth
 from hearth.storage.audit import AuditRow, audit_row, insert_audit
 

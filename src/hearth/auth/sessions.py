@@ -20,14 +20,6 @@ from hearth import const
 from hearth.auth.models import RefreshToken, TokenType, User
 from hearth.auth.passwords import PasswordHasher
 from hearth.auth.store import MAX_CLIENT_ID_LENGTH, AuthStore, clean_label
-from hearth.auth.tokens.limits import CreationRate, TokenLimits
-from hearth.auth.tokens.store import (
-    bury_token,
-    count_tokens,
-    insert_token,
-    least_used_sessions,
-    touch_token,
-)
 from hearth.auth.tokens.codec import (
     RejectedTokens,
     ValidatedTokens,
@@ -35,6 +27,14 @@ from hearth.auth.tokens.codec import (
     hash_secret,
     new_secret,
     new_token_id,
+)
+from hearth.auth.tokens.limits import CreationRate, TokenLimits
+from hearth.auth.tokens.store import (
+    bury_token,
+    count_tokens,
+    insert_token,
+    least_used_sessions,
+    touch_token,
 )
 from hearth.auth.users import UserAccounts
 from hearth.exceptions import BadRequest, Conflict, InvalidAuth

@@ -9,13 +9,13 @@ from typing import TYPE_CHECKING
 
 from hearth.debug_ssh.context import HubParts
 from hearth.debug_ssh.output import RecentLog
-from hearth.debug_ssh.server import DebugConsole
 from hearth.http.network import local_networks
 
 if TYPE_CHECKING:
     from aiohttp import web
 
     from hearth.config.schema import Config
+    from hearth.debug_ssh.server import DebugConsole
     from hearth.http.server import HttpServer
 
 
@@ -23,6 +23,8 @@ async def open_console(config_dir: Path, config: Config, uid: int) -> DebugConso
     """Files checked, host key ready, ports bound; None when `debug_ssh: enabled` is false."""
     if not config.debug_ssh.enabled:
         return None
+    from hearth.debug_ssh.server import DebugConsole  # asyncssh: only when the console is on
+
     http = config.http
     local = None if http.remote_access else local_networks(http.local_networks)
     return await DebugConsole.open(config_dir, config.debug_ssh, http.server_host, uid, local)

@@ -16,7 +16,12 @@ from typing import NamedTuple
 
 from hearth.auth.models import RefreshToken, TokenType, User
 from hearth.auth.revocation import Revocations
-from hearth.auth.tokens.codec import MAX_TOKEN_LENGTH, decode_access_token, hash_secret, peek_token_id
+from hearth.auth.tokens.codec import (
+    MAX_TOKEN_LENGTH,
+    decode_access_token,
+    hash_secret,
+    peek_token_id,
+)
 
 Validated = tuple[User, RefreshToken]
 
