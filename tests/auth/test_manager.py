@@ -15,10 +15,10 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from hearth import const
-from hearth.auth.tokens import checks as token_checks_module
-from hearth.auth.tokens import codec as tokens_module
 from hearth.auth.manager import AuthManager
 from hearth.auth.models import RefreshToken, TokenType, User
+from hearth.auth.tokens import checks as token_checks_module
+from hearth.auth.tokens import codec as tokens_module
 from hearth.auth.tokens.codec import new_secret
 from hearth.exceptions import BadRequest, Conflict, InvalidAuth
 

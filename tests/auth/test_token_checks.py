@@ -6,9 +6,9 @@ import jwt
 import pytest
 
 from hearth import const
-from hearth.auth.tokens import checks as token_checks_module
 from hearth.auth.manager import AuthManager
 from hearth.auth.models import RefreshToken, User
+from hearth.auth.tokens import checks as token_checks_module
 from hearth.auth.tokens.codec import new_secret
 
 from .conftest import PASSWORD, FakeClock

@@ -8,8 +8,8 @@ from pathlib import Path
 
 import pytest
 
-from hearth.auth.tokens import store as token_store
 from hearth.auth.models import TokenType
+from hearth.auth.tokens import store as token_store
 from hearth.storage import Database
 
 
