@@ -12,6 +12,8 @@ import logging
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Final
 
+import orjson
+
 from hearth.auth import flow as wire
 from hearth.auth.flow import (
     PASSWORD_PROVIDER,
@@ -30,6 +32,8 @@ if TYPE_CHECKING:
     from hearth.auth.mfa.manager import MfaManager
     from hearth.auth.mfa.policy import MfaPolicy
     from hearth.auth.models import User
+    from hearth.auth.passkeys.ceremony import RelyingParty
+    from hearth.auth.passkeys.manager import PasskeyManager
     from hearth.auth.throttle import AccountThrottle
     from hearth.auth.trusted import TrustedNetworks
 
@@ -37,9 +41,14 @@ _LOGGER = logging.getLogger(__name__)
 
 MAX_USERNAME_INPUT: Final = 256
 MAX_FIELD_INPUT: Final = 4096
+PASSKEYS_UNAVAILABLE: Final = (
+    "Passkeys need the hub to be opened by a host name over HTTPS (or as localhost)."
+)
 LOCAL_ONLY_MESSAGE: Final = "Login blocked: this user may log in only from the local network."
 THROTTLED: Final = "login_throttled"  # the failure reason of a refusal by a full account queue
 TOO_MANY_FLOWS: Final = "too_many_login_flows"  # flows begun beyond an address's allowance
+INVALID_PASSKEY: Final = "invalid_passkey"  # a refused assertion: counts like a wrong code
+PASSKEY_LOGIN_FIELD: Final = "passkey_login"  # submitted at the first step: password-less
 
 
 @dataclass(frozen=True, slots=True)
@@ -49,6 +58,7 @@ class Client:
     ip: IPAddress
     remote: bool
     user_agent: str | None = None
+    rp: RelyingParty | None = None  # where passkeys work: the checked host name and origin
 
 
 @dataclass(slots=True)
@@ -75,6 +85,7 @@ class LoginService:
         trusted: TrustedNetworks,
         mfa_policy: MfaPolicy | None,
         flows: LoginFlows | None = None,
+        passkeys: PasskeyManager | None = None,
     ) -> None:
         self.auth = auth
         self.codes = codes
@@ -83,6 +94,7 @@ class LoginService:
         self.trusted = trusted
         self.mfa_policy = mfa_policy
         self.flows = flows or LoginFlows()
+        self.passkeys = passkeys
 
     def providers(self, client: Client) -> list[dict[str, Any]]:
         """The login methods open to this client (trusted networks only on a trusted network)."""
@@ -135,8 +147,14 @@ class LoginService:
     async def _step(self, flow: LoginFlow, data: dict[str, Any], client: Client) -> Outcome:
         if flow.step is Step.INIT and flow.provider == TRUSTED_PROVIDER:
             return await self._choose_user(flow, data, client)
+        if flow.step is Step.INIT and data.get(PASSKEY_LOGIN_FIELD):
+            return self._begin_passwordless(flow, client)
         if flow.step is Step.INIT:
             return await self._password(flow, data, client)
+        if flow.step is Step.PASSKEY:
+            return await self._passwordless(flow, data, client)
+        if flow.step is Step.MFA and "passkey" in data:
+            return await self._mfa_passkey(flow, data, client)
         if flow.step is Step.MFA:
             return await self._mfa(flow, data, client)
         if flow.step is Step.MFA_SETUP:
@@ -211,9 +229,11 @@ class LoginService:
             return Outcome({"message": LOCAL_ONLY_MESSAGE}, status=403)
         flow.user_id = user.id
         mfa = self.mfa
-        if mfa is not None and mfa.has_mfa(user.id):
+        has_passkey = self.passkeys is not None and self.passkeys.has_passkeys(user.id)
+        if has_passkey or (mfa is not None and mfa.has_mfa(user.id)):
+            # A passkey is a second factor: it satisfies `mfa_required` as TOTP does.
             flow.step = Step.MFA
-            return self._mfa_form(flow)
+            return self._mfa_form(flow, client)
         if mfa is not None and mfa_required_for(
             user,
             remote=client.remote,
@@ -222,23 +242,89 @@ class LoginService:
         ):
             # Led through setup now: this login completes only once MFA is set up.
             flow.step = Step.MFA_SETUP
-            return await self._start_setup(flow, user)
+            return await self._start_setup(flow, user, client)
         return self._finish(flow, client)
 
-    # Step: MFA code
+    # Step: MFA code (or a passkey)
 
-    def _mfa_form(self, flow: LoginFlow, errors: dict[str, str] | None = None) -> Outcome:
+    def _mfa_form(
+        self, flow: LoginFlow, client: Client, errors: dict[str, str] | None = None
+    ) -> Outcome:
         placeholders = {"mfa_module_name": wire.MFA_MODULE_NAME}
+        flow.passkey = None
+        keys, user_id = self.passkeys, flow.user_id
+        if keys and client.rp and user_id is not None and keys.has_passkeys(user_id):
+            held, options = keys.login_challenge(client.rp, user_id)
+            flow.passkey = held
+            placeholders["passkey_options"] = orjson.dumps(options).decode()
         body = wire.form(flow, wire.CODE_SCHEMA, errors=errors, placeholders=placeholders)
         return Outcome(body)
+
+    async def _mfa_passkey(self, flow: LoginFlow, data: dict[str, Any], client: Client) -> Outcome:
+        """The second step answered with a passkey of the user who gave the password."""
+        user = self._flow_user(flow)
+        assert self.passkeys is not None  # noqa: S101 - flow.passkey is set only with a manager
+        held, flow.passkey = flow.passkey, None  # single use, whatever happens next
+        checked = await self.passkeys.check(
+            held, data.get("passkey"), ip=str(client.ip), user_agent=client.user_agent
+        )
+        if user is not None and checked.accepted and checked.user_id == user.id:
+            flow.passkey_used = True
+            return self._finish(flow, client)
+        outcome = self._mfa_form(flow, client, {"base": "invalid_passkey"})
+        return self._code_failed(flow, user, outcome, INVALID_PASSKEY)
+
+    # Step: password-less, with a discoverable passkey
+
+    def _passwordless_form(
+        self, flow: LoginFlow, client: Client, errors: dict[str, str] | None = None
+    ) -> Outcome:
+        assert self.passkeys is not None  # noqa: S101 - checked before
+        assert client.rp is not None  # noqa: S101 - checked before
+        held, options = self.passkeys.login_challenge(client.rp, None)
+        flow.passkey = held
+        placeholders = {"passkey_options": orjson.dumps(options).decode()}
+        body = wire.form(flow, wire.PASSKEY_SCHEMA, errors=errors, placeholders=placeholders)
+        return Outcome(body)
+
+    def _begin_passwordless(self, flow: LoginFlow, client: Client) -> Outcome:
+        if self.passkeys is None or client.rp is None:
+            raise BadRequest(PASSKEYS_UNAVAILABLE)
+        flow.step = Step.PASSKEY
+        return self._passwordless_form(flow, client)
+
+    async def _passwordless(self, flow: LoginFlow, data: dict[str, Any], client: Client) -> Outcome:
+        assert self.passkeys is not None  # noqa: S101 - the step exists only with a manager
+        if client.rp is None:
+            raise BadRequest(PASSKEYS_UNAVAILABLE)
+        held, flow.passkey = flow.passkey, None  # single use, whatever happens next
+        checked = await self.passkeys.check(
+            held, data.get("passkey"), ip=str(client.ip), user_agent=client.user_agent
+        )
+        user = None if checked.user_id is None else self.auth.get_user(checked.user_id)
+        if not checked.accepted or user is None or not user.is_active:
+            outcome = self._passwordless_form(flow, client, {"base": "invalid_passkey"})
+            return self._code_failed(flow, user, outcome, INVALID_PASSKEY, abort_anonymous=False)
+        if user.local_only and client.remote:
+            self.flows.finish(flow)
+            return Outcome({"message": LOCAL_ONLY_MESSAGE}, status=403)
+        # A discoverable passkey with user verification is two factors in one (the device
+        # and its PIN or biometric): it satisfies `mfa_required`.
+        flow.user_id = user.id
+        flow.passkey_used = True
+        return self._finish(flow, client)
 
     async def _mfa(self, flow: LoginFlow, data: dict[str, Any], client: Client) -> Outcome:
         user = self._flow_user(flow)
         code = data.get("code")
         if not isinstance(code, str) or len(code) > MAX_USERNAME_INPUT:
             raise BadRequest("The code is required.")
-        assert self.mfa is not None  # noqa: S101 - the MFA step exists only with an MfaManager
-        form = self._mfa_form(flow, {"base": "invalid_code"})
+        if self.mfa is None or not self.mfa.has_mfa(flow.user_id or ""):
+            # Only passkeys: there is no code to check.
+            return self._code_failed(
+                flow, user, self._mfa_form(flow, client, {"base": "invalid_code"})
+            )
+        form = self._mfa_form(flow, client, {"base": "invalid_code"})
         if user is None:
             return self._code_failed(flow, user, form)
         checked = await self.mfa.check(
@@ -252,25 +338,36 @@ class LoginService:
             return form
         return self._code_failed(flow, user, form)
 
-    def _code_failed(self, flow: LoginFlow, user: User | None, outcome: Outcome) -> Outcome:
+    def _code_failed(
+        self,
+        flow: LoginFlow,
+        user: User | None,
+        outcome: Outcome,
+        failure: str = "invalid_mfa_code",
+        *,
+        abort_anonymous: bool = True,
+    ) -> Outcome:
         flow.failures += 1
-        outcome.failure = "invalid_mfa_code"
+        outcome.failure = failure
         outcome.username = None if user is None else user.username
-        if flow.failures >= wire.MAX_STEP_FAILURES or user is None:
+        if flow.failures >= wire.MAX_STEP_FAILURES or (user is None and abort_anonymous):
             self.flows.finish(flow)
-            outcome.body = wire.abort(flow, "too_many_retry" if user is not None else "not_allowed")
+            gone = user is None and abort_anonymous
+            outcome.body = wire.abort(flow, "not_allowed" if gone else "too_many_retry")
         return outcome
 
     # Step: MFA setup at login
 
-    async def _start_setup(self, flow: LoginFlow, user: User, error: str | None = None) -> Outcome:
+    async def _start_setup(
+        self, flow: LoginFlow, user: User, client: Client, error: str | None = None
+    ) -> Outcome:
         assert self.mfa is not None  # noqa: S101 - only reached with an MfaManager
         try:
             setup = await self.mfa.begin_totp_setup(user)
         except Conflict:
             # Set up meanwhile (another session): ask for a code instead.
             flow.step = Step.MFA
-            return self._mfa_form(flow)
+            return self._mfa_form(flow, client)
         flow.setup_id = setup.setup_id
         placeholders = {"code": setup.secret, "url": setup.otpauth_uri, "qr_code": setup.qr_svg}
         errors = {"base": error} if error else None
@@ -292,14 +389,14 @@ class LoginService:
         except InvalidCode:
             setup = self.mfa.pending_setup(user.id, flow.setup_id)
             if setup is None:
-                return await self._start_setup(flow, user, "setup_expired")
+                return await self._start_setup(flow, user, client, "setup_expired")
             placeholders = {"code": setup.secret, "url": setup.otpauth_uri, "qr_code": setup.qr_svg}
             body = wire.form(
                 flow, wire.CODE_SCHEMA, errors={"base": "invalid_code"}, placeholders=placeholders
             )
             return self._code_failed(flow, user, Outcome(body))
         except HearthError:  # expired or replaced meanwhile
-            return await self._start_setup(flow, user, "setup_expired")
+            return await self._start_setup(flow, user, client, "setup_expired")
         flow.step = Step.RECOVERY_CODES
         flow.recovery_codes = codes
         placeholders = {"recovery_codes": "\n".join(codes)}
@@ -326,7 +423,8 @@ class LoginService:
             details={
                 "provider": flow.provider,
                 "client_id": flow.client_id,
-                "mfa": flow.step in (Step.MFA, Step.RECOVERY_CODES),
+                "mfa": flow.step in (Step.MFA, Step.RECOVERY_CODES) or flow.passkey_used,
+                **({"passkey": True} if flow.passkey_used else {}),
             },
         )
         _LOGGER.info("Login of %s from %s (%s)", user.username, client.ip, flow.provider)
