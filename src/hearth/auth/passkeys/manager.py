@@ -327,6 +327,23 @@ class PasskeyManager:
         ):
             raise NotFound("Passkey not found.")
 
+    async def remove_all(self, user: User, *, by: str) -> int:
+        """Remove every passkey of a user (`hearth user mfa-reset`); how many were removed."""
+        row = audit_row(
+            "passkey_removed",
+            user_id=user.id,
+            username=user.username,
+            details={"all": True, "by": by},
+        )
+
+        def drop(conn: Any) -> int:
+            removed = passkey_store.remove_all(conn, user.id)
+            if removed:
+                insert_audit(conn, row)
+            return removed
+
+        return await self._db.write(drop)
+
     async def remove(
         self, user: User, credential_id: str, *, by: str, ip: str | None, user_agent: str | None
     ) -> None:

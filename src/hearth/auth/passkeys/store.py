@@ -136,6 +136,11 @@ def rename(conn: sqlite3.Connection, user_id: str, credential_id: str, name: str
     return cur.rowcount == 1
 
 
+def remove_all(conn: sqlite3.Connection, user_id: str) -> int:
+    """Remove every passkey of a user; how many there were."""
+    return conn.execute("DELETE FROM passkeys WHERE user_id = ?", (user_id,)).rowcount
+
+
 def remove(conn: sqlite3.Connection, user_id: str, credential_id: str) -> bool:
     """Remove one of a user's passkeys; False if they have no such passkey."""
     cur = conn.execute(
