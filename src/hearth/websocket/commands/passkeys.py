@@ -12,7 +12,6 @@ from typing import TYPE_CHECKING, Annotated, Any, Final
 
 from pydantic import Field
 
-from hearth.exceptions import PermissionDenied
 from hearth.http.keys import KEY_PASSKEYS
 from hearth.http.view import client_ip
 from hearth.websocket.commands.users import (
@@ -76,11 +75,9 @@ async def remove_passkey(conn: Connection, msg_id: int, params: RemoveParams) ->
     conn.send_result(msg_id, "done")
 
 
-@command("auth/passkeys/counts", NoParams)
+@command("auth/passkeys/counts", NoParams, admin=True)
 def passkey_counts(conn: Connection, msg_id: int, params: NoParams) -> None:
     """Administrators: how many passkeys each user has (user id -> count)."""
-    if not conn.user.is_admin:
-        raise PermissionDenied("Only an administrator can see other users' passkeys.")
     conn.send_result(msg_id, _passkeys(conn).counts())
 
 
