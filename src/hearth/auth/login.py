@@ -9,21 +9,26 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Final
-
-import orjson
 
 from hearth.auth import flow as wire
 from hearth.auth.flow import (
     PASSWORD_PROVIDER,
     TRUSTED_PROVIDER,
-    IPAddress,
     LoginFlow,
     LoginFlows,
     Step,
 )
+from hearth.auth.login_types import (
+    INVALID_PASSKEY,
+    LOCAL_ONLY_MESSAGE,
+    PASSKEY_LOGIN_FIELD,
+    PASSKEYS_UNAVAILABLE,
+    Client,
+    Outcome,
+)
 from hearth.auth.mfa.policy import mfa_required_for
+from hearth.auth.passkeys.login_steps import PasskeySteps
 from hearth.exceptions import BadRequest, Conflict, HearthError, InvalidCode, NotFound
 
 if TYPE_CHECKING:
@@ -32,7 +37,6 @@ if TYPE_CHECKING:
     from hearth.auth.mfa.manager import MfaManager
     from hearth.auth.mfa.policy import MfaPolicy
     from hearth.auth.models import User
-    from hearth.auth.passkeys.ceremony import RelyingParty
     from hearth.auth.passkeys.manager import PasskeyManager
     from hearth.auth.throttle import AccountThrottle
     from hearth.auth.trusted import TrustedNetworks
@@ -41,38 +45,11 @@ _LOGGER = logging.getLogger(__name__)
 
 MAX_USERNAME_INPUT: Final = 256
 MAX_FIELD_INPUT: Final = 4096
-PASSKEYS_UNAVAILABLE: Final = (
-    "Passkeys need the hub to be opened by a host name over HTTPS (or as localhost)."
-)
-LOCAL_ONLY_MESSAGE: Final = "Login blocked: this user may log in only from the local network."
 THROTTLED: Final = "login_throttled"  # the failure reason of a refusal by a full account queue
 TOO_MANY_FLOWS: Final = "too_many_login_flows"  # flows begun beyond an address's allowance
-INVALID_PASSKEY: Final = "invalid_passkey"  # a refused assertion: counts like a wrong code
-PASSKEY_LOGIN_FIELD: Final = "passkey_login"  # submitted at the first step: password-less
 
 
-@dataclass(frozen=True, slots=True)
-class Client:
-    """Who is asking: address, whether that address is local, user agent."""
-
-    ip: IPAddress
-    remote: bool
-    user_agent: str | None = None
-    rp: RelyingParty | None = None  # where passkeys work: the checked host name and origin
-
-
-@dataclass(slots=True)
-class Outcome:
-    """A step's result: the JSON body, its status, and any credential failure to report."""
-
-    body: dict[str, Any]
-    status: int = 200
-    failure: str | None = None
-    username: str | None = None
-    user: User | None = None  # set once the login is complete
-
-
-class LoginService:
+class LoginService(PasskeySteps):
     """One per hub: the flows in progress and everything a step needs."""
 
     def __init__(
@@ -250,69 +227,12 @@ class LoginService:
     def _mfa_form(
         self, flow: LoginFlow, client: Client, errors: dict[str, str] | None = None
     ) -> Outcome:
-        placeholders = {"mfa_module_name": wire.MFA_MODULE_NAME}
-        flow.passkey = None
-        keys, user_id = self.passkeys, flow.user_id
-        if keys and client.rp and user_id is not None and keys.has_passkeys(user_id):
-            held, options = keys.login_challenge(client.rp, user_id)
-            flow.passkey = held
-            placeholders["passkey_options"] = orjson.dumps(options).decode()
+        placeholders = {
+            "mfa_module_name": wire.MFA_MODULE_NAME,
+            **self._offer_passkey(flow, client),
+        }
         body = wire.form(flow, wire.CODE_SCHEMA, errors=errors, placeholders=placeholders)
         return Outcome(body)
-
-    async def _mfa_passkey(self, flow: LoginFlow, data: dict[str, Any], client: Client) -> Outcome:
-        """The second step answered with a passkey of the user who gave the password."""
-        user = self._flow_user(flow)
-        assert self.passkeys is not None  # noqa: S101 - flow.passkey is set only with a manager
-        held, flow.passkey = flow.passkey, None  # single use, whatever happens next
-        checked = await self.passkeys.check(
-            held, data.get("passkey"), ip=str(client.ip), user_agent=client.user_agent
-        )
-        if user is not None and checked.accepted and checked.user_id == user.id:
-            flow.passkey_used = True
-            return self._finish(flow, client)
-        outcome = self._mfa_form(flow, client, {"base": "invalid_passkey"})
-        return self._code_failed(flow, user, outcome, INVALID_PASSKEY)
-
-    # Step: password-less, with a discoverable passkey
-
-    def _passwordless_form(
-        self, flow: LoginFlow, client: Client, errors: dict[str, str] | None = None
-    ) -> Outcome:
-        assert self.passkeys is not None  # noqa: S101 - checked before
-        assert client.rp is not None  # noqa: S101 - checked before
-        held, options = self.passkeys.login_challenge(client.rp, None)
-        flow.passkey = held
-        placeholders = {"passkey_options": orjson.dumps(options).decode()}
-        body = wire.form(flow, wire.PASSKEY_SCHEMA, errors=errors, placeholders=placeholders)
-        return Outcome(body)
-
-    def _begin_passwordless(self, flow: LoginFlow, client: Client) -> Outcome:
-        if self.passkeys is None or client.rp is None:
-            raise BadRequest(PASSKEYS_UNAVAILABLE)
-        flow.step = Step.PASSKEY
-        return self._passwordless_form(flow, client)
-
-    async def _passwordless(self, flow: LoginFlow, data: dict[str, Any], client: Client) -> Outcome:
-        assert self.passkeys is not None  # noqa: S101 - the step exists only with a manager
-        if client.rp is None:
-            raise BadRequest(PASSKEYS_UNAVAILABLE)
-        held, flow.passkey = flow.passkey, None  # single use, whatever happens next
-        checked = await self.passkeys.check(
-            held, data.get("passkey"), ip=str(client.ip), user_agent=client.user_agent
-        )
-        user = None if checked.user_id is None else self.auth.get_user(checked.user_id)
-        if not checked.accepted or user is None or not user.is_active:
-            outcome = self._passwordless_form(flow, client, {"base": "invalid_passkey"})
-            return self._code_failed(flow, user, outcome, INVALID_PASSKEY, abort_anonymous=False)
-        if user.local_only and client.remote:
-            self.flows.finish(flow)
-            return Outcome({"message": LOCAL_ONLY_MESSAGE}, status=403)
-        # A discoverable passkey with user verification is two factors in one (the device
-        # and its PIN or biometric): it satisfies `mfa_required`.
-        flow.user_id = user.id
-        flow.passkey_used = True
-        return self._finish(flow, client)
 
     async def _mfa(self, flow: LoginFlow, data: dict[str, Any], client: Client) -> Outcome:
         user = self._flow_user(flow)
@@ -429,3 +349,18 @@ class LoginService:
         )
         _LOGGER.info("Login of %s from %s (%s)", user.username, client.ip, flow.provider)
         return Outcome(wire.create_entry(flow, code), user=user)
+
+
+__all__ = [
+    "INVALID_PASSKEY",
+    "LOCAL_ONLY_MESSAGE",
+    "MAX_FIELD_INPUT",
+    "MAX_USERNAME_INPUT",
+    "PASSKEYS_UNAVAILABLE",
+    "PASSKEY_LOGIN_FIELD",
+    "THROTTLED",
+    "TOO_MANY_FLOWS",
+    "Client",
+    "LoginService",
+    "Outcome",
+]
