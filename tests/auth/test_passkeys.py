@@ -346,3 +346,15 @@ async def test_rename_and_remove_only_your_own(
     await passkeys.remove(alice, device.id, by="alice", ip=None, user_agent=None)
     assert passkeys.list(alice.id) == []
     assert ("passkey_removed", {"passkey": device.id, "by": "alice"}) in await events(auth)
+
+
+async def test_an_admins_passkey_turns_on_the_default_policy(
+    auth: AuthManager, passkeys: PasskeyManager, alice: User, clock: FakeClock
+) -> None:
+    mfa = MfaManager(auth.db, clock=clock)
+    admin = await auth.create_user("root", PASSWORD, name="Root", is_admin=True)
+    assert not mfa.any_admin_has_mfa()
+    await register(passkeys, alice)  # not an administrator
+    assert not mfa.any_admin_has_mfa()
+    await register(passkeys, admin)
+    assert mfa.any_admin_has_mfa()
