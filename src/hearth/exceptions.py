@@ -89,6 +89,12 @@ class InvalidCode(BadRequest):
     code = "invalid_code"
 
 
+class InvalidCurrentPassword(BadRequest):
+    """A signed-in user confirming a change gave a wrong password (counts as a failed login)."""
+
+    code = "invalid_current_password"
+
+
 class InvalidAuth(HearthError):
     """Credentials are missing, wrong or expired. Counts as a failed login attempt."""
 

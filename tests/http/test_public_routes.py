@@ -31,6 +31,8 @@ PUBLIC_ROUTES = {
     ("GET", "/api/onboarding"),
     ("POST", "/api/onboarding/users"),
     ("GET", "/hearth-static/{name}"),
+    # The passkeys page's shell (it logs in by itself, then calls /api/passkeys with a token).
+    ("GET", "/auth/passkeys"),
     # The WebSocket API authenticates inside the connection.
     ("GET", "/api/websocket"),
     # ACME http-01 answers (404 unless a challenge is pending; hearth.http.acme_challenge).

@@ -36,6 +36,10 @@ EXPECTED_COMMANDS = {
     "auth/setup_mfa",
     "auth/depose_mfa",
     "auth/mfa_status",
+    "auth/passkeys/list",
+    "auth/passkeys/rename",
+    "auth/passkeys/remove",
+    "auth/passkeys/counts",
     "audit/log",
     "hearth/check",
     "hearth/mqtt",
@@ -120,6 +124,7 @@ def test_command_table() -> None:
         "lovelace/config/save",
         "lovelace/config/delete",
         "lovelace/dashboards/list",
+        "auth/passkeys/counts",
     }
     assert COMMANDS["call_service"].is_async
     assert not COMMANDS["subscribe_entities"].is_async

@@ -15,10 +15,13 @@ from dataclasses import dataclass, field
 from enum import StrEnum
 from ipaddress import IPv4Address, IPv6Address
 from itertools import chain
-from typing import Any, Final
+from typing import TYPE_CHECKING, Any, Final
 
 from hearth.auth.flow_quota import CreationAllowance, Group, GroupCounts, flow_group
 from hearth.exceptions import BadRequest, HearthError, NotFound
+
+if TYPE_CHECKING:
+    from hearth.auth.passkeys.manager import LoginChallenge
 
 IPAddress = IPv4Address | IPv6Address
 
@@ -44,6 +47,11 @@ class Step(StrEnum):
     MFA = "mfa"  # a code from the authenticator app or a recovery code
     MFA_SETUP = "mfa_setup"  # MFA is required and missing: scan the QR code, enter a code
     RECOVERY_CODES = "recovery_codes"  # shown once after setup; submit to finish
+    PASSKEY = "passkey"  # password-less: an assertion of a discoverable passkey
+
+
+# Steps at which nobody has proven anything yet: such flows may be dropped to make room.
+UNPROVEN: Final = frozenset({Step.INIT, Step.PASSKEY})
 
 
 class FlowNotFound(NotFound):
@@ -74,6 +82,9 @@ class LoginFlow:
     setup_id: str | None = None
     # Shown once, at the RECOVERY_CODES step; dropped when the flow ends.
     recovery_codes: list[str] = field(default_factory=list, repr=False)
+    # The passkey challenge this flow's current step offered; taken at its first use.
+    passkey: LoginChallenge | None = field(default=None, repr=False)
+    passkey_used: bool = False  # the login was completed with a passkey
     busy: bool = False  # a step is being checked: a second request for it must not race it
     over_quota: bool = False  # created beyond its group's allowance: to be counted as a failure
 
@@ -169,7 +180,7 @@ class LoginFlows:
     def _drop_one(self, flow_ids: Iterable[str], where: str) -> None:
         """Drop the first flow among `flow_ids` that nobody has got past its first step."""
         for flow_id in flow_ids:
-            if self._flows[flow_id].step is Step.INIT:
+            if self._flows[flow_id].step in UNPROVEN:
                 self._drop(flow_id)
                 return
         raise TooManyFlows(f"Too many logins are in progress {where}; try again in a few minutes.")
@@ -199,6 +210,7 @@ class LoginFlows:
     def finish(self, flow: LoginFlow) -> None:
         """End a flow (done or aborted); its id is no longer valid."""
         flow.recovery_codes.clear()
+        flow.passkey = None
         self._drop(flow.flow_id)
 
     def _drop(self, flow_id: str) -> None:
@@ -229,6 +241,10 @@ PASSWORD_SCHEMA: Final[list[dict[str, Any]]] = [
     {"type": _STRING, "name": "password", "required": True},
 ]
 CODE_SCHEMA: Final[list[dict[str, Any]]] = [{"type": _STRING, "name": "code", "required": True}]
+# The JSON of `navigator.credentials.get()` (PublicKeyCredential.toJSON()).
+PASSKEY_SCHEMA: Final[list[dict[str, Any]]] = [
+    {"type": _STRING, "name": "passkey", "required": True}
+]
 
 
 def user_schema(choices: list[tuple[str, str]]) -> list[dict[str, Any]]:

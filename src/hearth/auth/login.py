@@ -9,19 +9,26 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Final
 
 from hearth.auth import flow as wire
 from hearth.auth.flow import (
     PASSWORD_PROVIDER,
     TRUSTED_PROVIDER,
-    IPAddress,
     LoginFlow,
     LoginFlows,
     Step,
 )
+from hearth.auth.login_types import (
+    INVALID_PASSKEY,
+    LOCAL_ONLY_MESSAGE,
+    PASSKEY_LOGIN_FIELD,
+    PASSKEYS_UNAVAILABLE,
+    Client,
+    Outcome,
+)
 from hearth.auth.mfa.policy import mfa_required_for
+from hearth.auth.passkeys.login_steps import PasskeySteps
 from hearth.exceptions import BadRequest, Conflict, HearthError, InvalidCode, NotFound
 
 if TYPE_CHECKING:
@@ -30,6 +37,7 @@ if TYPE_CHECKING:
     from hearth.auth.mfa.manager import MfaManager
     from hearth.auth.mfa.policy import MfaPolicy
     from hearth.auth.models import User
+    from hearth.auth.passkeys.manager import PasskeyManager
     from hearth.auth.throttle import AccountThrottle
     from hearth.auth.trusted import TrustedNetworks
 
@@ -37,32 +45,11 @@ _LOGGER = logging.getLogger(__name__)
 
 MAX_USERNAME_INPUT: Final = 256
 MAX_FIELD_INPUT: Final = 4096
-LOCAL_ONLY_MESSAGE: Final = "Login blocked: this user may log in only from the local network."
 THROTTLED: Final = "login_throttled"  # the failure reason of a refusal by a full account queue
 TOO_MANY_FLOWS: Final = "too_many_login_flows"  # flows begun beyond an address's allowance
 
 
-@dataclass(frozen=True, slots=True)
-class Client:
-    """Who is asking: address, whether that address is local, user agent."""
-
-    ip: IPAddress
-    remote: bool
-    user_agent: str | None = None
-
-
-@dataclass(slots=True)
-class Outcome:
-    """A step's result: the JSON body, its status, and any credential failure to report."""
-
-    body: dict[str, Any]
-    status: int = 200
-    failure: str | None = None
-    username: str | None = None
-    user: User | None = None  # set once the login is complete
-
-
-class LoginService:
+class LoginService(PasskeySteps):
     """One per hub: the flows in progress and everything a step needs."""
 
     def __init__(
@@ -75,6 +62,7 @@ class LoginService:
         trusted: TrustedNetworks,
         mfa_policy: MfaPolicy | None,
         flows: LoginFlows | None = None,
+        passkeys: PasskeyManager | None = None,
     ) -> None:
         self.auth = auth
         self.codes = codes
@@ -83,6 +71,7 @@ class LoginService:
         self.trusted = trusted
         self.mfa_policy = mfa_policy
         self.flows = flows or LoginFlows()
+        self.passkeys = passkeys
 
     def providers(self, client: Client) -> list[dict[str, Any]]:
         """The login methods open to this client (trusted networks only on a trusted network)."""
@@ -135,8 +124,14 @@ class LoginService:
     async def _step(self, flow: LoginFlow, data: dict[str, Any], client: Client) -> Outcome:
         if flow.step is Step.INIT and flow.provider == TRUSTED_PROVIDER:
             return await self._choose_user(flow, data, client)
+        if flow.step is Step.INIT and data.get(PASSKEY_LOGIN_FIELD):
+            return self._begin_passwordless(flow, client)
         if flow.step is Step.INIT:
             return await self._password(flow, data, client)
+        if flow.step is Step.PASSKEY:
+            return await self._passwordless(flow, data, client)
+        if flow.step is Step.MFA and "passkey" in data:
+            return await self._mfa_passkey(flow, data, client)
         if flow.step is Step.MFA:
             return await self._mfa(flow, data, client)
         if flow.step is Step.MFA_SETUP:
@@ -211,9 +206,11 @@ class LoginService:
             return Outcome({"message": LOCAL_ONLY_MESSAGE}, status=403)
         flow.user_id = user.id
         mfa = self.mfa
-        if mfa is not None and mfa.has_mfa(user.id):
+        has_passkey = self.passkeys is not None and self.passkeys.has_passkeys(user.id)
+        if has_passkey or (mfa is not None and mfa.has_mfa(user.id)):
+            # A passkey is a second factor: it satisfies `mfa_required` as TOTP does.
             flow.step = Step.MFA
-            return self._mfa_form(flow)
+            return self._mfa_form(flow, client)
         if mfa is not None and mfa_required_for(
             user,
             remote=client.remote,
@@ -222,13 +219,18 @@ class LoginService:
         ):
             # Led through setup now: this login completes only once MFA is set up.
             flow.step = Step.MFA_SETUP
-            return await self._start_setup(flow, user)
+            return await self._start_setup(flow, user, client)
         return self._finish(flow, client)
 
-    # Step: MFA code
+    # Step: MFA code (or a passkey)
 
-    def _mfa_form(self, flow: LoginFlow, errors: dict[str, str] | None = None) -> Outcome:
-        placeholders = {"mfa_module_name": wire.MFA_MODULE_NAME}
+    def _mfa_form(
+        self, flow: LoginFlow, client: Client, errors: dict[str, str] | None = None
+    ) -> Outcome:
+        placeholders = {
+            "mfa_module_name": wire.MFA_MODULE_NAME,
+            **self._offer_passkey(flow, client),
+        }
         body = wire.form(flow, wire.CODE_SCHEMA, errors=errors, placeholders=placeholders)
         return Outcome(body)
 
@@ -237,8 +239,12 @@ class LoginService:
         code = data.get("code")
         if not isinstance(code, str) or len(code) > MAX_USERNAME_INPUT:
             raise BadRequest("The code is required.")
-        assert self.mfa is not None  # noqa: S101 - the MFA step exists only with an MfaManager
-        form = self._mfa_form(flow, {"base": "invalid_code"})
+        if self.mfa is None or not self.mfa.has_mfa(flow.user_id or ""):
+            # Only passkeys: there is no code to check.
+            return self._code_failed(
+                flow, user, self._mfa_form(flow, client, {"base": "invalid_code"})
+            )
+        form = self._mfa_form(flow, client, {"base": "invalid_code"})
         if user is None:
             return self._code_failed(flow, user, form)
         checked = await self.mfa.check(
@@ -252,25 +258,36 @@ class LoginService:
             return form
         return self._code_failed(flow, user, form)
 
-    def _code_failed(self, flow: LoginFlow, user: User | None, outcome: Outcome) -> Outcome:
+    def _code_failed(
+        self,
+        flow: LoginFlow,
+        user: User | None,
+        outcome: Outcome,
+        failure: str = "invalid_mfa_code",
+        *,
+        abort_anonymous: bool = True,
+    ) -> Outcome:
         flow.failures += 1
-        outcome.failure = "invalid_mfa_code"
+        outcome.failure = failure
         outcome.username = None if user is None else user.username
-        if flow.failures >= wire.MAX_STEP_FAILURES or user is None:
+        if flow.failures >= wire.MAX_STEP_FAILURES or (user is None and abort_anonymous):
             self.flows.finish(flow)
-            outcome.body = wire.abort(flow, "too_many_retry" if user is not None else "not_allowed")
+            gone = user is None and abort_anonymous
+            outcome.body = wire.abort(flow, "not_allowed" if gone else "too_many_retry")
         return outcome
 
     # Step: MFA setup at login
 
-    async def _start_setup(self, flow: LoginFlow, user: User, error: str | None = None) -> Outcome:
+    async def _start_setup(
+        self, flow: LoginFlow, user: User, client: Client, error: str | None = None
+    ) -> Outcome:
         assert self.mfa is not None  # noqa: S101 - only reached with an MfaManager
         try:
             setup = await self.mfa.begin_totp_setup(user)
         except Conflict:
             # Set up meanwhile (another session): ask for a code instead.
             flow.step = Step.MFA
-            return self._mfa_form(flow)
+            return self._mfa_form(flow, client)
         flow.setup_id = setup.setup_id
         placeholders = {"code": setup.secret, "url": setup.otpauth_uri, "qr_code": setup.qr_svg}
         errors = {"base": error} if error else None
@@ -292,14 +309,14 @@ class LoginService:
         except InvalidCode:
             setup = self.mfa.pending_setup(user.id, flow.setup_id)
             if setup is None:
-                return await self._start_setup(flow, user, "setup_expired")
+                return await self._start_setup(flow, user, client, "setup_expired")
             placeholders = {"code": setup.secret, "url": setup.otpauth_uri, "qr_code": setup.qr_svg}
             body = wire.form(
                 flow, wire.CODE_SCHEMA, errors={"base": "invalid_code"}, placeholders=placeholders
             )
             return self._code_failed(flow, user, Outcome(body))
         except HearthError:  # expired or replaced meanwhile
-            return await self._start_setup(flow, user, "setup_expired")
+            return await self._start_setup(flow, user, client, "setup_expired")
         flow.step = Step.RECOVERY_CODES
         flow.recovery_codes = codes
         placeholders = {"recovery_codes": "\n".join(codes)}
@@ -326,8 +343,24 @@ class LoginService:
             details={
                 "provider": flow.provider,
                 "client_id": flow.client_id,
-                "mfa": flow.step in (Step.MFA, Step.RECOVERY_CODES),
+                "mfa": flow.step in (Step.MFA, Step.RECOVERY_CODES) or flow.passkey_used,
+                **({"passkey": True} if flow.passkey_used else {}),
             },
         )
         _LOGGER.info("Login of %s from %s (%s)", user.username, client.ip, flow.provider)
         return Outcome(wire.create_entry(flow, code), user=user)
+
+
+__all__ = [
+    "INVALID_PASSKEY",
+    "LOCAL_ONLY_MESSAGE",
+    "MAX_FIELD_INPUT",
+    "MAX_USERNAME_INPUT",
+    "PASSKEYS_UNAVAILABLE",
+    "PASSKEY_LOGIN_FIELD",
+    "THROTTLED",
+    "TOO_MANY_FLOWS",
+    "Client",
+    "LoginService",
+    "Outcome",
+]

@@ -14,7 +14,8 @@ from yarl import URL
 
 from hearth.auth.clients import form_action_source, valid_redirect_uri
 from hearth.auth.flow import PASSWORD_PROVIDER, TRUSTED_PROVIDER, FlowMismatch, FlowNotFound, Step
-from hearth.auth.login import Outcome
+from hearth.auth.login import PASSKEY_LOGIN_FIELD, Outcome
+from hearth.auth.passkeys.rp import relying_party
 from hearth.auth.views import KEY_LOGIN, KEY_ONBOARDING, client_of
 from hearth.exceptions import BadRequest, HearthError
 from hearth.frontend import html
@@ -32,6 +33,7 @@ ERRORS: Final = {
     "invalid_code": "That code is not valid. Enter the current code from your authenticator app, "
     "or one of your recovery codes.",
     "setup_expired": "The setup took too long. Scan this new code instead.",
+    "invalid_passkey": "That passkey was not accepted. Try again, or use another way in.",
 }
 ABORTS: Final = {
     "too_many_retry": "Too many wrong codes. Start the login again.",
@@ -101,6 +103,12 @@ def _login_form(request: web.Request, params: Params, message: str | None = None
         + html.checkbox("Keep me logged in on this device", "store_token", params.store_token)
     )
     body = params.notice(request) + html.error(message) + html.form(PATH, inner, "Log in")
+    if relying_party(request) is not None and request.app[KEY_LOGIN].passkeys is not None:
+        # No JavaScript needed to get there: the next page asks the browser for a passkey.
+        passwordless = html.hidden(
+            {**params.fields(), "provider": PASSWORD_PROVIDER, PASSKEY_LOGIN_FIELD: "1"}
+        )
+        body += '<hr class="or">' + html.form(PATH, passwordless, "Sign in with a passkey")
     choices = request.app[KEY_LOGIN].trusted_choices(client_of(request))
     if choices:
         trusted = html.hidden({**params.fields(), "provider": TRUSTED_PROVIDER}) + html.select(
@@ -153,7 +161,9 @@ async def authorize_submit(request: web.Request) -> web.Response:
     return _render(request, params, outcome)
 
 
-_STEP_FIELDS: Final = frozenset({"username", "password", "code", "user"})
+_STEP_FIELDS: Final = frozenset(
+    {"username", "password", "code", "user", "passkey", PASSKEY_LOGIN_FIELD}
+)
 
 
 async def _run(
@@ -171,6 +181,17 @@ async def _run(
         flow_id = started.body["flow_id"]
     flow = login.flows.get(flow_id, client_id=params.client_id, ip=client.ip)
     return await login.step(flow, fields, client)
+
+
+def _passkey_form(hidden: str, placeholders: dict[str, Any]) -> str:
+    """A form that passkeys.js answers with `navigator.credentials.get()` (hidden without it)."""
+    options = e(placeholders.get("passkey_options", ""))
+    return (
+        f'<form method="post" action="{PATH}" class="passkey" data-passkey-options="{options}"'
+        f' hidden>{hidden}<input type="hidden" name="passkey" value="">'
+        '<p class="note status" role="status"></p>'
+        '<button type="submit">Use a passkey</button></form>'
+    )
 
 
 def _restart(params: Params, message: str) -> web.Response:
@@ -198,7 +219,13 @@ def _render(request: web.Request, params: Params, outcome: Outcome) -> web.Respo
         )
     hidden = html.hidden({**params.fields(), "flow_id": body["flow_id"]})
     placeholders = body.get("description_placeholders") or {}
-    if step is Step.MFA:
+    if step is Step.PASSKEY:
+        content = (
+            "<p>Use a passkey saved for this hub: your browser or phone will ask you to "
+            "unlock it.</p>" + html.error(message) + _passkey_form(hidden, placeholders)
+        )
+        title = "Sign in with a passkey"
+    elif step is Step.MFA:
         inner = hidden + html.field(
             "Code from your authenticator app (or a recovery code)",
             "code",
@@ -206,6 +233,8 @@ def _render(request: web.Request, params: Params, outcome: Outcome) -> web.Respo
             autofocus=True,
         )
         content = html.error(message) + html.form(PATH, inner, "Verify")
+        if placeholders.get("passkey_options"):
+            content += '<hr class="or">' + _passkey_form(hidden, placeholders)
         title = "Two-step verification"
     elif step is Step.MFA_SETUP:
         inner = hidden + html.field(

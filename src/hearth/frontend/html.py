@@ -33,6 +33,7 @@ def page(title: str, body: str) -> str:
         f"<title>{e(title)} · Hearth</title>"
         f'<link rel="stylesheet" href="{PREFIX}hearth.css">'
         f'<script src="{PREFIX}auth.js" defer></script>'
+        f'<script src="{PREFIX}passkeys.js" defer></script>'
         '</head><body><main class="card">'
         f'<p class="brand">Hearth</p><h1>{e(title)}</h1>{body}'
         "</main></body></html>\n"

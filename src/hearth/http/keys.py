@@ -11,6 +11,7 @@ if TYPE_CHECKING:
     from hearth.auth.manager import AuthManager
     from hearth.auth.mfa.manager import MfaManager
     from hearth.auth.models import RefreshToken, User
+    from hearth.auth.passkeys.manager import PasskeyManager
     from hearth.config.schema import Config
     from hearth.core.hub import Hub
     from hearth.storage.audit import AuditLog
@@ -20,6 +21,7 @@ KEY_AUTH: web.AppKey[AuthManager] = web.AppKey("hearth_auth")
 KEY_CONFIG: web.AppKey[Config] = web.AppKey("hearth_config")
 KEY_MFA: web.AppKey[MfaManager] = web.AppKey("hearth_mfa")
 KEY_AUDIT: web.AppKey[AuditLog] = web.AppKey("hearth_audit")
+KEY_PASSKEYS: web.AppKey[PasskeyManager] = web.AppKey("hearth_passkeys")
 
 REQ_USER: web.RequestKey[User] = web.RequestKey("hearth_user")
 REQ_REFRESH_TOKEN: web.RequestKey[RefreshToken] = web.RequestKey("hearth_refresh_token")

@@ -15,6 +15,7 @@ from aiohttp import web
 
 from hearth import const
 from hearth.auth.mfa.manager import MfaManager
+from hearth.auth.passkeys.manager import PasskeyManager
 from hearth.auth.throttle import AccountThrottle
 from hearth.certs.validate import dns_names
 from hearth.exceptions import ConfigError
@@ -28,7 +29,7 @@ from hearth.http.forwarded import forwarded_relay
 from hearth.http.gate import request_gate
 from hearth.http.headers import setup_headers
 from hearth.http.host_check import KEY_ALLOWED_HOSTS, AllowedHosts, host_check, no_certificate_names
-from hearth.http.keys import KEY_AUDIT, KEY_AUTH, KEY_CONFIG, KEY_HUB, KEY_MFA
+from hearth.http.keys import KEY_AUDIT, KEY_AUTH, KEY_CONFIG, KEY_HUB, KEY_MFA, KEY_PASSKEYS
 from hearth.http.lowlevel import install as harden_aiohttp
 from hearth.http.network import parse_networks
 from hearth.http.network_guard import check_remote_access, network_guard
@@ -101,6 +102,7 @@ def create_app(
     # One audit log and one MFA manager per hub: pending MFA setups live in this instance.
     app[KEY_AUDIT] = AuditLog(auth.db)
     app[KEY_MFA] = MfaManager(auth.db, audit=app[KEY_AUDIT])
+    app[KEY_PASSKEYS] = PasskeyManager(auth.db, audit=app[KEY_AUDIT])
     setup_ban(app, bans, AccountThrottle(audit=app[KEY_AUDIT]))
     setup_headers(app, config.http)
     setup_cors(app, config.http.cors_allowed_origins)

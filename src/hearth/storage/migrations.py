@@ -188,4 +188,23 @@ MIGRATIONS: Final[tuple[Migration, ...]] = (
         """,
         "CREATE INDEX revoked_tokens_at ON revoked_tokens (revoked_at)",
     ),
+    # 9: passkeys (WebAuthn credentials): the public key and what the checks need, never a
+    # secret. `id` is the credential id (base64url), unique across users.
+    (
+        """
+        CREATE TABLE passkeys (
+            id TEXT PRIMARY KEY,
+            user_id TEXT NOT NULL REFERENCES users (id) ON DELETE CASCADE,
+            rp_id TEXT NOT NULL,
+            public_key BLOB NOT NULL,
+            sign_count INTEGER NOT NULL,
+            transports TEXT NOT NULL,
+            aaguid TEXT NOT NULL,
+            name TEXT NOT NULL,
+            created_at TEXT NOT NULL,
+            last_used_at TEXT
+        ) STRICT
+        """,
+        "CREATE INDEX passkeys_user ON passkeys (user_id)",
+    ),
 )

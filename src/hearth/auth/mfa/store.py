@@ -68,10 +68,11 @@ class MfaStore:
         return 0 if row is None else int(row["n"])
 
     def any_admin_enrolled(self) -> bool:
-        """Whether at least one active administrator has MFA set up."""
+        """Whether at least one active administrator has MFA set up (TOTP or a passkey)."""
         row = self._db.query_one(
-            "SELECT 1 FROM mfa_totp AS t JOIN users AS u ON u.id = t.user_id "
-            "WHERE u.is_admin = 1 AND u.is_active = 1 LIMIT 1"
+            "SELECT 1 FROM users AS u WHERE u.is_admin = 1 AND u.is_active = 1 AND ("
+            "EXISTS (SELECT 1 FROM mfa_totp AS t WHERE t.user_id = u.id) OR "
+            "EXISTS (SELECT 1 FROM passkeys AS p WHERE p.user_id = u.id)) LIMIT 1"
         )
         return row is not None
 

@@ -9,6 +9,7 @@ from aiohttp import hdrs, web
 from hearth.auth.codes import AuthCodes
 from hearth.auth.login import Client, LoginService
 from hearth.auth.onboarding import Onboarding
+from hearth.auth.passkeys.rp import relying_party
 from hearth.auth.policy import PasswordPolicy
 from hearth.auth.throttle import ThrottlePolicy
 from hearth.auth.tokens.limits import token_limits
@@ -16,7 +17,7 @@ from hearth.auth.trusted import TrustedNetworks
 from hearth.auth.username_hash import UsernameMask
 from hearth.http.ban import KEY_ACCOUNT_THROTTLE, KEY_USERNAME_MASK
 from hearth.http.headers import no_store
-from hearth.http.keys import KEY_AUTH, KEY_CONFIG, KEY_MFA
+from hearth.http.keys import KEY_AUTH, KEY_CONFIG, KEY_MFA, KEY_PASSKEYS
 from hearth.http.network import request_is_local
 from hearth.http.view import client_ip
 
@@ -35,11 +36,13 @@ def client_of(request: web.Request) -> Client:
         ip=client_ip(request),
         remote=not request_is_local(request),
         user_agent=request.headers.get(hdrs.USER_AGENT),
+        rp=relying_party(request),
     )
 
 
 def setup(app: web.Application) -> None:
     """Apply `auth:` to the auth manager; add the login and onboarding routes."""
+    from hearth.auth.passkeys import views as passkey_views
     from hearth.auth.views import login_flow, onboarding, token
 
     config = app[KEY_CONFIG]
@@ -67,9 +70,10 @@ def setup(app: web.Application) -> None:
         throttle=throttle,
         trusted=TrustedNetworks.from_config(config.auth),
         mfa_policy=config.auth.mfa_required,
+        passkeys=app.get(KEY_PASSKEYS),
     )
     app[KEY_ONBOARDING] = Onboarding(auth)
-    for module in (login_flow, token, onboarding):
+    for module in (login_flow, token, onboarding, passkey_views):
         app.add_routes(module.routes)
     no_store(app, NO_STORE_PREFIXES)
     app.on_startup.append(_prune_tokens)

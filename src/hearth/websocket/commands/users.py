@@ -14,11 +14,14 @@ from hearth.auth.login import THROTTLED
 from hearth.auth.user_rights import changed_fields, user_change_refusal
 from hearth.exceptions import BadRequest, NotFound
 from hearth.http.ban import KEY_ACCOUNT_THROTTLE, record_auth_failure
+from hearth.http.keys import KEY_AUTH
 from hearth.http.network import request_is_local
 from hearth.http.view import client_ip
 from hearth.websocket.spec import CommandSpec, NoParams, Params, command
 
 if TYPE_CHECKING:
+    from aiohttp import web
+
     from hearth.auth.models import User
     from hearth.websocket.connection import Connection
 
@@ -113,21 +116,26 @@ async def change_password(conn: Connection, msg_id: int, params: ChangePasswordP
 
 async def confirm_password(conn: Connection, password: str) -> bool:
     """Check the connection's user's password, throttled and counted like a login."""
-    user = conn.user
-    throttle = conn.request.app.get(KEY_ACCOUNT_THROTTLE)
-    remote = not request_is_local(conn.request)
-    ip = str(client_ip(conn.request))
+    return await confirm_user_password(conn.request, conn.user, password)
+
+
+async def confirm_user_password(request: web.Request, user: User, password: str) -> bool:
+    """Check a signed-in user's password (REST or WebSocket), throttled and counted like a
+    login."""
+    throttle = request.app.get(KEY_ACCOUNT_THROTTLE)
+    remote = not request_is_local(request)
+    ip = str(client_ip(request))
     attempt = (
         None if throttle is None else throttle.attempt(user.username, remote=remote, source=ip)
     )
     if attempt is not None and not attempt.admitted:
         if attempt.counts:
-            record_auth_failure(conn.request, reason=THROTTLED, username=user.username)
+            record_auth_failure(request, reason=THROTTLED, username=user.username)
         return False
     try:
         if attempt is not None and attempt.delay > 0:
             await asyncio.sleep(attempt.delay)
-        valid = await conn.auth.check_password(user, password)
+        valid = await request.app[KEY_AUTH].check_password(user, password)
     finally:
         if attempt is not None:
             attempt.release()
@@ -135,9 +143,7 @@ async def confirm_password(conn: Connection, password: str) -> bool:
         # Someone holding a session but not the password is guessing it.
         if throttle is not None:
             throttle.record_failure(user.username, remote=remote)
-        record_auth_failure(
-            conn.request, reason=ERR_INVALID_CURRENT_PASSWORD, username=user.username
-        )
+        record_auth_failure(request, reason=ERR_INVALID_CURRENT_PASSWORD, username=user.username)
     return valid
 
 
