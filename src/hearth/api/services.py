@@ -7,13 +7,11 @@ from typing import TYPE_CHECKING, Final
 from aiohttp import web
 
 from hearth.api.helpers import hub_of, states_json, user_context
-from hearth.core.events import EVENT_STATE_CHANGED
 from hearth.exceptions import BadRequest
 from hearth.http.view import json_response, raw_json_response, read_json_object
 
 if TYPE_CHECKING:
-    from hearth.core.events import Event
-    from hearth.core.state import State
+    pass
 
 MAX_NAME_LENGTH: Final = 64
 _NAME_CHARS: Final = frozenset("abcdefghijklmnopqrstuvwxyz0123456789_")
@@ -39,24 +37,8 @@ async def call_service(request: web.Request) -> web.Response:
     data = await read_json_object(request, allow_empty=True)
     hub = hub_of(request)
     context = user_context(request)
-    changed: dict[str, State] = {}
-
-    def collect(event: Event) -> None:
-        # Only changes caused by this call: its context, or contexts derived from it.
-        if context.id not in (event.context.id, event.context.parent_id):
-            return
-        new_state = event.data.get("new_state")
-        if new_state is None:
-            changed.pop(event.data["entity_id"], None)
-        else:
-            changed[new_state.entity_id] = new_state
-
-    unsubscribe = hub.bus.listen(EVENT_STATE_CHANGED, collect)
-    try:
-        await hub.services.call(domain, service, data, context=context)
-    finally:
-        unsubscribe()
-    return raw_json_response(states_json(changed.values()))
+    changed = await hub.call_service(domain, service, data, context)
+    return raw_json_response(states_json(changed))
 
 
 def _checked_name(name: str, what: str) -> str:

@@ -10,9 +10,11 @@ from enum import StrEnum
 from typing import Any, Final, Literal, TypeVar
 
 from hearth.const import HA_COMPAT_VERSION, SHUTDOWN_TIMEOUT
-from hearth.core.events import EVENT_HUB_START, EVENT_HUB_STOP, EventBus
+from hearth.core.context import Context
+from hearth.core.events import EVENT_HUB_START, EVENT_HUB_STOP, EVENT_STATE_CHANGED, Event, EventBus
 from hearth.core.registries import Registries
 from hearth.core.services import ServiceRegistry
+from hearth.core.state import State
 from hearth.core.states import StateMachine
 from hearth.integrations.component import EntityComponents
 
@@ -130,6 +132,29 @@ class Hub:
         error = task.exception()
         if error is not None:
             _LOGGER.error("Task %s failed", task.get_name(), exc_info=error)
+
+    async def call_service(
+        self, domain: str, service: str, data: dict[str, Any], context: Context
+    ) -> list[State]:
+        """Call a service; the states it changed (its context, or contexts derived from it),
+        each as it was last set during the call, as Home Assistant's REST API answers."""
+        changed: dict[str, State] = {}
+
+        def collect(event: Event) -> None:
+            if context.id not in (event.context.id, event.context.parent_id):
+                return
+            new_state = event.data.get("new_state")
+            if new_state is None:
+                changed.pop(event.data["entity_id"], None)
+            else:
+                changed[new_state.entity_id] = new_state
+
+        unsubscribe = self.bus.listen(EVENT_STATE_CHANGED, collect)
+        try:
+            await self.services.call(domain, service, data, context=context)
+        finally:
+            unsubscribe()
+        return list(changed.values())
 
     @property
     def task_count(self) -> int:

@@ -18,8 +18,6 @@ import orjson
 from hearth.check.context import Options
 from hearth.check.service import HUB_AUDIT_TIMEOUT, hub_report
 from hearth.core.context import Context
-from hearth.core.events import Event
-from hearth.core.state import State
 from hearth.debug_ssh.context import ConsoleContext
 from hearth.debug_ssh.output import printable, table, when
 from hearth.exceptions import HearthError
@@ -87,23 +85,8 @@ async def _call(ctx: ConsoleContext, args: list[str]) -> str:
     if not isinstance(data, dict):
         raise CommandError("the service data must be a JSON object")
     context = Context(user_id=ctx.user.id)
-    changed: dict[str, State] = {}
-
-    def collect(event: Event) -> None:
-        if context.id not in (event.context.id, event.context.parent_id):
-            return
-        new_state = event.data.get("new_state")
-        if new_state is None:
-            changed.pop(event.data["entity_id"], None)
-        else:
-            changed[new_state.entity_id] = new_state
-
-    unsubscribe = ctx.hub.bus.listen("state_changed", collect)
-    try:
-        await ctx.hub.services.call(domain, service, data, context=context)
-    finally:
-        unsubscribe()
-    return _json([state.as_dict() for state in changed.values()])
+    changed = await ctx.hub.call_service(domain, service, data, context)
+    return _json([state.as_dict() for state in changed])
 
 
 async def _users(ctx: ConsoleContext, _args: list[str]) -> str:
