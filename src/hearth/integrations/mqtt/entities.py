@@ -25,19 +25,13 @@ class MqttSwitch(MqttEntity, SwitchEntity):
             self.listen(self.config.state_topic, self._on_state)
 
     def _on_state(self, message: Message) -> None:
-        value = self.read(message, self.config.value_template)
-        if value is NO_VALUE:
-            return
-        text = templates.as_text(value)
         config = self.config
-        if text == (config.state_on if config.state_on is not None else config.payload_on):
-            self.is_on = True
-        elif text == (config.state_off if config.state_off is not None else config.payload_off):
-            self.is_on = False
-        else:
-            self.runtime.limiter.warning(message.topic, "neither the on nor the off state")
-            return
-        self.write()
+        on = config.state_on if config.state_on is not None else config.payload_on
+        off = config.state_off if config.state_off is not None else config.payload_off
+        is_on = self.read_on_off(message, config.value_template, on, off, "state")
+        if is_on is not None:
+            self.is_on = is_on
+            self.write()
 
     async def _command(self, on: bool, context: Context) -> None:
         config = self.config
@@ -66,18 +60,13 @@ class MqttBinarySensor(MqttEntity, BinarySensorEntity):
         self.listen(self.config.state_topic, self._on_state)
 
     def _on_state(self, message: Message) -> None:
-        value = self.read(message, self.config.value_template)
-        if value is NO_VALUE:
-            return
-        text = templates.as_text(value)
-        if text == self.config.payload_on:
-            self.is_on = True
-        elif text == self.config.payload_off:
-            self.is_on = False
-        else:
-            self.runtime.limiter.warning(message.topic, "neither the on nor the off payload")
-            return
-        self.write()
+        config = self.config
+        is_on = self.read_on_off(
+            message, config.value_template, config.payload_on, config.payload_off, "payload"
+        )
+        if is_on is not None:
+            self.is_on = is_on
+            self.write()
 
 
 class MqttSensor(MqttEntity, SensorEntity):

@@ -179,6 +179,21 @@ class MqttEntity(Entity):
             limiter.warning(message.topic, str(err))
             return NO_VALUE
 
+    def read_on_off(
+        self, message: Message, template: Template | None, on: str, off: str, what: str
+    ) -> bool | None:
+        """True for the `on` text, False for `off`; None (after a log line) for anything else."""
+        value = self.read(message, template)
+        if value is NO_VALUE:
+            return None
+        text = templates.as_text(value)
+        if text == on:
+            return True
+        if text == off:
+            return False
+        self.runtime.limiter.warning(message.topic, f"neither the on nor the off {what}")
+        return None
+
     def on_added(self) -> None:
         """Subscribe to availability and state topics."""
         self._availability = {}

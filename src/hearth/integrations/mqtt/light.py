@@ -98,18 +98,13 @@ class MqttLight(MqttLightBase):
                 self.listen(topic, handler)
 
     def _on_state(self, message: Message) -> None:
-        value = self.read(message, self.config.state_value_template)
-        if value is NO_VALUE:
-            return
-        text = templates.as_text(value)
-        if text == self.config.payload_on:
-            self.is_on = True
-        elif text == self.config.payload_off:
-            self.is_on = False
-        else:
-            self.runtime.limiter.warning(message.topic, "neither the on nor the off payload")
-            return
-        self.write()
+        config = self.config
+        is_on = self.read_on_off(
+            message, config.state_value_template, config.payload_on, config.payload_off, "payload"
+        )
+        if is_on is not None:
+            self.is_on = is_on
+            self.write()
 
     def _on_brightness(self, message: Message) -> None:
         number = device_number(self.read(message, self.config.brightness_value_template))
