@@ -8,7 +8,14 @@ from aiohttp import web
 
 def setup(app: web.Application) -> None:
     """Add the static files, the pages and the dashboard (after hearth.auth.views.setup)."""
-    from hearth.frontend import authorize, ha_routes, onboarding_page, static, system_log
+    from hearth.frontend import (
+        authorize,
+        ha_routes,
+        onboarding_page,
+        security_center,
+        static,
+        system_log,
+    )
     from hearth.frontend.data import KEY_FRONTEND_DATA, FrontendData
     from hearth.frontend.store import FrontendStore
     from hearth.http.keys import KEY_AUTH, KEY_HUB
@@ -16,6 +23,7 @@ def setup(app: web.Application) -> None:
     static.setup(app)
     app.add_routes(authorize.routes)
     app.add_routes(onboarding_page.routes)
+    security_center.setup(app)
     app[KEY_FRONTEND_DATA] = FrontendData(FrontendStore(app[KEY_AUTH].db))
     system_log.register(app[KEY_HUB])
     ha_routes.setup(app)

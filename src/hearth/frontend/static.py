@@ -19,6 +19,8 @@ PREFIX: Final = "/hearth-static/"
 FILES: Final = {
     "hearth.css": "text/css",
     "auth.js": "text/javascript",
+    "security.css": "text/css",
+    "security.js": "text/javascript",
 }
 
 _KEY_FILES: web.AppKey[dict[str, tuple[bytes, str, str]]] = web.AppKey("hearth_static_files")

@@ -21,6 +21,7 @@ from hearth.websocket.commands import (
     placeholders,
     recorder,
     registries,
+    sessions,
     subscribe,
     users,
 )
@@ -44,6 +45,7 @@ COMMANDS: Final[Mapping[str, CommandSpec[Any]]] = placeholders.with_fallbacks(
         history.COMMANDS,
         logbook.COMMANDS,
         recorder.COMMANDS,
+        sessions.COMMANDS,
     )
 )
 

@@ -1,0 +1,263 @@
+// The Security Center (hearth.frontend.security_center): logs in like any client, then fills the
+// page from WebSocket commands. Every value goes in as text (textContent), never as HTML.
+"use strict";
+
+(() => {
+  const PAGE = "/hearth/security";
+  const STORE = "hearthSecurityTokens";
+  const origin = window.location.origin;
+  const clientId = origin + "/";
+  const status = document.getElementById("status");
+
+  const say = (text) => { status.textContent = text; };
+
+  const el = (tag, attrs, ...children) => {
+    const node = document.createElement(tag);
+    for (const [name, value] of Object.entries(attrs || {})) {
+      if (name === "text") { node.textContent = value; } else { node.setAttribute(name, value); }
+    }
+    for (const child of children) {
+      if (child !== null && child !== undefined) {
+        node.append(typeof child === "string" ? document.createTextNode(child) : child);
+      }
+    }
+    return node;
+  };
+
+  const when = (iso) => (iso ? new Date(iso).toLocaleString() : "—");
+
+  // ---- tokens: the dashboard's when framed by it, ours (this tab only) or a fresh login ----
+
+  const postToken = async (fields) => {
+    const response = await fetch("/auth/token", {
+      method: "POST",
+      body: new URLSearchParams({ client_id: clientId, ...fields }),
+    });
+    if (!response.ok) { throw new Error("token " + response.status); }
+    const data = await response.json();
+    data.expires = Date.now() + data.expires_in * 1000;
+    return data;
+  };
+
+  const login = () => {
+    const state = crypto.getRandomValues(new Uint32Array(2)).join("-");
+    sessionStorage.setItem(STORE + "State", state);
+    const query = new URLSearchParams({
+      response_type: "code",
+      client_id: clientId,
+      redirect_uri: origin + PAGE + "?auth_callback=1",
+      state,
+    });
+    window.location.assign("/auth/authorize?" + query.toString());
+    return new Promise(() => {});
+  };
+
+  const fromDashboard = async () => {
+    try {
+      if (window.parent === window || !window.parent.hassConnection) { return null; }
+      const { auth } = await window.parent.hassConnection;
+      if (auth.expired) { await auth.refreshAccessToken(); }
+      return auth.accessToken;
+    } catch (err) {
+      return null;
+    }
+  };
+
+  const accessToken = async () => {
+    const framed = await fromDashboard();
+    if (framed) { return framed; }
+    const query = new URLSearchParams(window.location.search);
+    if (query.has("code")) {
+      const expected = sessionStorage.getItem(STORE + "State");
+      window.history.replaceState(null, "", PAGE);
+      if (expected && query.get("state") === expected) {
+        const tokens = await postToken({ grant_type: "authorization_code", code: query.get("code") });
+        sessionStorage.setItem(STORE, JSON.stringify(tokens));
+      }
+    }
+    let tokens = JSON.parse(sessionStorage.getItem(STORE) || "null");
+    if (tokens && tokens.expires < Date.now() + 20000) {
+      try {
+        const fresh = await postToken({ grant_type: "refresh_token", refresh_token: tokens.refresh_token });
+        fresh.refresh_token = tokens.refresh_token;
+        tokens = fresh;
+        sessionStorage.setItem(STORE, JSON.stringify(tokens));
+      } catch (err) {
+        tokens = null;
+      }
+    }
+    if (!tokens) {
+      sessionStorage.removeItem(STORE);
+      return login();
+    }
+    return tokens.access_token;
+  };
+
+  // ---- the WebSocket ----
+
+  const connect = (token) => new Promise((resolve, reject) => {
+    const scheme = window.location.protocol === "https:" ? "wss://" : "ws://";
+    const socket = new WebSocket(scheme + window.location.host + "/api/websocket");
+    const pending = new Map();
+    let next = 1;
+    const call = (type, params) => new Promise((done, fail) => {
+      const id = next++;
+      pending.set(id, [done, fail]);
+      socket.send(JSON.stringify({ id, type, ...(params || {}) }));
+    });
+    socket.addEventListener("message", (event) => {
+      const message = JSON.parse(event.data);
+      if (message.type === "auth_required") {
+        socket.send(JSON.stringify({ type: "auth", access_token: token }));
+      } else if (message.type === "auth_ok") {
+        resolve(call);
+      } else if (message.type === "auth_invalid") {
+        reject(new Error("auth_invalid"));
+      } else if (message.type === "result" && pending.has(message.id)) {
+        const [done, fail] = pending.get(message.id);
+        pending.delete(message.id);
+        if (message.success) { done(message.result); } else { fail(message.error); }
+      }
+    });
+    socket.addEventListener("close", () => {
+      say("Disconnected from the hub (the session may have been revoked). Reload to continue.");
+      document.body.dataset.state = "closed";
+      for (const [, fail] of pending.values()) { fail({ message: "disconnected" }); }
+      reject(new Error("closed"));
+    });
+  });
+
+  // ---- sections ----
+
+  const body = (name) => document.querySelector(`[data-body="${name}"]`);
+  const fill = (name, ...nodes) => { body(name).replaceChildren(...nodes); };
+  const table = (caption, headings, rows) => el(
+    "table", {},
+    el("caption", { text: caption }),
+    el("thead", {}, el("tr", {}, ...headings.map((h) => el("th", { scope: "col", text: h })))),
+    el("tbody", {}, ...rows),
+  );
+  const button = (label, action, attrs) => {
+    const node = el("button", { type: "button", ...(attrs || {}) }, label);
+    node.addEventListener("click", async () => {
+      node.disabled = true;
+      try { await action(); } catch (err) { say("Failed: " + (err.message || err)); }
+      node.disabled = false;
+    });
+    return node;
+  };
+
+  const renderCheck = async (call) => {
+    fill("check", el("p", { text: "Checking…" }));
+    const report = await call("hearth/check");
+    const findings = report.findings.map((finding) => el(
+      "li", { class: finding.severity },
+      el("strong", { text: `${finding.severity.toUpperCase()}: ${finding.title}` }),
+      el("p", { text: finding.detail }),
+      el("p", {}, el("em", { text: "Fix: " }), finding.fix),
+    ));
+    const summary = report.summary;
+    fill(
+      "check",
+      el("p", {}, "Grade ", el("span", { class: "grade", "data-grade": report.grade, text: report.grade })),
+      el("p", { text: `${summary.fail} failures, ${summary.warn} warnings, ${summary.info} notes.` }),
+      button("Check again", () => renderCheck(call), { id: "check-again" }),
+      findings.length ? el("ul", { class: "findings" }, ...findings) : el("p", { class: "empty", text: "Nothing to fix." }),
+    );
+  };
+
+  const renderBans = async (call) => {
+    const bans = await call("ban/list");
+    const rows = bans.map((ban) => el(
+      "tr", { "data-ip": ban.ip },
+      el("td", { text: ban.ip }),
+      el("td", { text: ban.reason || ban.source || "" }),
+      el("td", { text: when(ban.banned_at) }),
+      el("td", { text: ban.expires_at ? when(ban.expires_at) : "never" }),
+      el("td", { text: String(ban.offences) }),
+      el("td", {}, button("Unban", async () => {
+        await call("ban/remove", { ip: ban.ip });
+        say(`Unbanned ${ban.ip}.`);
+        await renderBans(call);
+      }, { "aria-label": `Unban ${ban.ip}` })),
+    ));
+    fill("bans", rows.length
+      ? table("Current bans", ["Address", "Reason", "Banned", "Expires", "Count", ""], rows)
+      : el("p", { class: "empty", text: "No address is banned." }));
+  };
+
+  const tokenRows = (tokens, revoke) => tokens.map((token) => el(
+    "tr", { "data-token": token.id, class: token.is_current ? "current" : "" },
+    el("td", {}, token.client_name || token.client_id || "—", token.is_current ? " (this page)" : ""),
+    el("td", { text: token.type === "long_lived_access_token" ? "long-lived token" : "login" }),
+    el("td", { text: when(token.created_at) }),
+    el("td", { text: when(token.last_used_at) }),
+    el("td", { text: token.last_used_ip || "—" }),
+    el("td", {}, button("Revoke", () => revoke(token), {
+      "aria-label": `Revoke ${token.client_name || token.client_id || "token"}`,
+    })),
+  ));
+  const TOKEN_HEADINGS = ["Client", "Kind", "Created", "Last used", "Address", ""];
+
+  const renderSessions = async (call) => {
+    const users = await call("hearth/tokens/list");
+    const parts = users.map((user) => {
+      const label = user.username || user.name;
+      const revoke = async (token) => {
+        await call("hearth/tokens/revoke", { token_id: token.id });
+        say(`Revoked a token of ${label}.`);
+        if (!token.is_current) { await renderSessions(call); }
+      };
+      return el(
+        "div", { class: "user-tokens", "data-user": label },
+        user.tokens.length
+          ? table(`${label}: ${user.tokens.length} tokens`, TOKEN_HEADINGS, tokenRows(user.tokens, revoke))
+          : el("p", { class: "empty", text: `${label}: no tokens.` }),
+        user.tokens.length ? button(`Revoke all of ${label}'s`, async () => {
+          const result = await call("hearth/tokens/revoke", { user_id: user.user_id });
+          say(`Revoked ${result.revoked} tokens of ${label}.`);
+          await renderSessions(call);
+        }) : null,
+      );
+    });
+    fill("sessions", ...parts);
+  };
+
+  const renderMine = async (call) => {
+    const tokens = await call("auth/refresh_tokens");
+    const revoke = async (token) => {
+      await call("auth/delete_refresh_token", { refresh_token_id: token.id });
+      say("Revoked.");
+      if (!token.is_current) { await renderMine(call); }
+    };
+    fill("mine", tokens.length
+      ? table("Your sessions and tokens", TOKEN_HEADINGS, tokenRows(tokens, revoke))
+      : el("p", { class: "empty", text: "No sessions." }));
+  };
+
+  const start = async () => {
+    let call;
+    try {
+      call = await connect(await accessToken());
+    } catch (err) {
+      if (err.message === "auth_invalid") { sessionStorage.removeItem(STORE); login(); }
+      return;
+    }
+    const user = await call("auth/current_user");
+    const admin = user.is_admin;
+    for (const node of document.querySelectorAll("[data-admin]")) { node.hidden = !admin; }
+    say(`Signed in as ${user.name}${admin ? " (administrator)" : ""}.`);
+    const sections = [["mine", renderMine]];
+    if (admin) {
+      sections.unshift(["check", renderCheck], ["bans", renderBans], ["sessions", renderSessions]);
+    }
+    await Promise.all(sections.map(async ([name, render]) => {
+      try { await render(call); } catch (err) {
+        fill(name, el("p", { class: "error", role: "alert", text: err.message || String(err) }));
+      }
+    }));
+    document.body.dataset.state = "ready";
+  };
+
+  start();
+})();

@@ -1,0 +1,215 @@
+"""The Security Center (/hearth/security) in headless Chromium, against the real hub.
+
+One hub with failed logins and a ban (from 127.0.0.2), two users and their tokens. The admin logs
+in through the page, sees each section with that data, unbans the address with the keyboard only
+(which can then log in again) and revokes the guest's token (whose WebSocket is closed). The guest
+then logs in: the admin sections stay hidden and the server refuses their commands. No CSP
+violation over the whole run. Screenshots in `test-artifacts/security-center/`.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import shutil
+import time
+from collections.abc import Callable, Iterator
+from pathlib import Path
+from typing import Any
+
+import aiohttp
+import pytest
+
+from tests.acceptance.ban_support import ATTACKER
+from tests.acceptance.support import (
+    PASSWORD,
+    USERNAME,
+    RunningHub,
+    create_token,
+    create_user,
+    free_port,
+    request,
+    start_hub,
+    wait_listening,
+    write_config,
+)
+from tests.acceptance.support_browser import Browser, artifacts_dir, browser
+from tests.acceptance.support_login import begin_flow, flow_step
+from tests.acceptance.support_ws import ws_auth
+
+pytestmark = pytest.mark.acceptance
+
+GUEST = "guest"
+PAGE = "/hearth/security"
+WAIT = 30.0
+MAX_TABS = 80
+
+
+def wait_until(check: Callable[[], Any], what: str, timeout: float = WAIT) -> Any:
+    """Poll `check` until it returns something truthy (exceptions count as not yet)."""
+    deadline = time.monotonic() + timeout
+    last: Exception | None = None
+    while time.monotonic() < deadline:
+        try:
+            result = check()
+        except Exception as err:
+            last = err
+        else:
+            if result:
+                return result
+        time.sleep(0.25)
+    pytest.fail(f"timed out waiting for {what}" + (f" (last error: {last})" if last else ""))
+
+
+@pytest.fixture
+def seeded_hub(tmp_path: Path, hub_template: tuple[Path, str]) -> Iterator[tuple[RunningHub, str]]:
+    """A hub that bans after two failures, with a guest (no admin) who has a long-lived token."""
+    template, token = hub_template
+    config_dir = tmp_path / "config"
+    shutil.copytree(template, config_dir)
+    port = free_port()
+    write_config(config_dir, port, http_extra="  login_attempts_threshold: 2\n")
+    create_user(config_dir, GUEST, admin=False)
+    guest_token = create_token(config_dir, GUEST, name="guest laptop")
+    log_path = tmp_path / "hub.log"
+    process = start_hub(config_dir, port, log_path)
+    hub = RunningHub(config_dir, port, token, process, log_path)
+    try:
+        wait_listening(process, port, log_path)
+        yield hub, guest_token
+    finally:
+        assert hub.stop() == 0, hub.log()
+    hub.assert_clean_log()
+
+
+def fail_logins(hub: RunningHub, source: str, count: int) -> None:
+    """Wrong passwords from `source`, until it is banned."""
+    for _ in range(count):
+        flow = begin_flow(hub, source=source)
+        reply = flow_step(hub, flow["flow_id"], source=source, username="mallory", password="x")
+        assert reply.status == 200, reply
+
+
+def can_log_in(hub: RunningHub, source: str) -> bool:
+    """Whether `source` gets through a login with the right password."""
+    flow = begin_flow(hub, source=source)
+    reply = flow_step(hub, flow["flow_id"], source=source, username=USERNAME, password=PASSWORD)
+    return bool(reply.json().get("type") == "create_entry")
+
+
+def log_in_on_page(page: Browser, hub: RunningHub, username: str) -> None:
+    """Open the page, get sent to the login page, log in, come back to a filled page."""
+    from selenium.webdriver.common.by import By
+
+    driver = page.driver
+    driver.get(hub.base_url + PAGE)
+    wait_until(lambda: "/auth/authorize" in driver.current_url, "the login page")
+    driver.find_element(By.NAME, "username").send_keys(username)
+    driver.find_element(By.NAME, "password").send_keys(PASSWORD)
+    driver.find_element(By.CSS_SELECTOR, "form button[type=submit]").click()
+    wait_until(lambda: driver.current_url == hub.base_url + PAGE, "the Security Center")
+    wait_until(
+        lambda: driver.find_element(By.TAG_NAME, "body").get_attribute("data-state") == "ready",
+        "the sections",
+    )
+
+
+def tab_to(page: Browser, selector: str) -> None:
+    """Press Tab until the element matching `selector` has the focus (keyboard only)."""
+    from selenium.webdriver.common.action_chains import ActionChains
+    from selenium.webdriver.common.keys import Keys
+
+    target = page.driver.find_element("css selector", selector)
+    for _ in range(MAX_TABS):
+        if page.driver.switch_to.active_element == target:
+            return
+        ActionChains(page.driver).send_keys(Keys.TAB).perform()
+    pytest.fail(f"{selector} cannot be reached with the Tab key")
+
+
+async def guest_socket_closes(hub: RunningHub, token: str, revoke: Callable[[], None]) -> bool:
+    """Open a WebSocket with the guest's token, run `revoke` (in a thread), see it closed."""
+    async with aiohttp.ClientSession() as session, session.ws_connect(hub.ws_url) as ws:
+        await ws_auth(ws, token)
+        await asyncio.to_thread(revoke)
+        message = await asyncio.wait_for(ws.receive(), WAIT)
+        return message.type in (aiohttp.WSMsgType.CLOSE, aiohttp.WSMsgType.CLOSED)
+
+
+async def guest_refused(hub: RunningHub, token: str) -> list[str]:
+    """The error codes the server answers the guest's admin commands with."""
+    codes = []
+    async with aiohttp.ClientSession() as session, session.ws_connect(hub.ws_url) as ws:
+        await ws_auth(ws, token)
+        for msg_id, msg_type in enumerate(("hearth/tokens/list", "ban/list", "hearth/check"), 1):
+            await ws.send_json({"id": msg_id, "type": msg_type})
+            reply = await ws.receive_json(timeout=WAIT)
+            assert reply["success"] is False, reply
+            codes.append(reply["error"]["code"])
+    return codes
+
+
+def test_security_center(seeded_hub: tuple[RunningHub, str]) -> None:
+    from selenium.webdriver.common.by import By
+    from selenium.webdriver.common.keys import Keys
+
+    hub, guest_token = seeded_hub
+    fail_logins(hub, ATTACKER, 2)
+    assert request(hub, "GET", "/auth/providers", source=ATTACKER).status == 403  # banned
+    with browser("security", artifacts_dir("security-center")) as page:
+        driver = page.driver
+        log_in_on_page(page, hub, USERNAME)
+        text = driver.find_element(By.TAG_NAME, "main").text
+        # Check: a grade and findings; Bans: the attacker; Sessions: both users' tokens.
+        grade = driver.find_element(By.CSS_SELECTOR, "[data-grade]").text
+        assert grade[:1] in "ABCDF", grade
+        assert ATTACKER in text
+        assert "guest laptop" in text
+        assert "acceptance" in text
+        assert "(this page)" in text
+        page.screenshot("admin")
+        driver.set_window_size(390, 844)
+        page.screenshot("phone")
+        driver.set_window_size(1280, 900)
+
+        # Unban with the keyboard only; the address can log in again.
+        tab_to(page, f'tr[data-ip="{ATTACKER}"] button')
+        driver.switch_to.active_element.send_keys(Keys.ENTER)
+        wait_until(lambda: ATTACKER not in driver.find_element(By.ID, "bans").text, "the unban")
+        assert can_log_in(hub, ATTACKER)
+        page.screenshot("unbanned")
+
+        # Revoke the guest's token: the client using it is disconnected.
+        def revoke() -> None:
+            row = driver.find_element(By.CSS_SELECTOR, '[data-user="guest"] tr[data-token]')
+            row.find_element(By.TAG_NAME, "button").click()
+            wait_until(
+                lambda: "guest laptop" not in driver.find_element(By.ID, "sessions").text,
+                "the revoked token to go",
+            )
+
+        assert asyncio.run(guest_socket_closes(hub, guest_token, revoke))
+        page.screenshot("revoked")
+        page.collect()
+
+        # The guest: only their own section, and the server refuses the others.
+        driver.execute_script("sessionStorage.clear()")
+        log_in_on_page(page, hub, GUEST)
+        assert not driver.find_element(By.ID, "check").is_displayed()
+        assert not driver.find_element(By.ID, "bans").is_displayed()
+        assert not driver.find_element(By.ID, "sessions").is_displayed()
+        assert driver.find_element(By.ID, "mine").is_displayed()
+        page.screenshot("guest")
+        page.collect()
+        assert page.csp == [], page.csp
+    guest_password_token = create_token_for(hub)
+    assert set(asyncio.run(guest_refused(hub, guest_password_token))) == {"unauthorized"}
+
+
+def create_token_for(hub: RunningHub) -> str:
+    """A fresh access token for the guest, through the login flow."""
+    from tests.acceptance.support_login import exchange
+
+    flow = begin_flow(hub)
+    reply = flow_step(hub, flow["flow_id"], username=GUEST, password=PASSWORD)
+    tokens = exchange(hub, reply.json()["result"])
+    return str(tokens["access_token"])
