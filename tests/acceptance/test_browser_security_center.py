@@ -10,8 +10,10 @@ violation over the whole run. Screenshots in `test-artifacts/security-center/`.
 from __future__ import annotations
 
 import asyncio
+import json
 import shutil
 import time
+import urllib.parse
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
@@ -148,6 +150,15 @@ async def guest_refused(hub: RunningHub, token: str) -> list[str]:
     return codes
 
 
+def export(page: Browser, button: str) -> str:
+    """Click an export button; the download's content (a data: URL)."""
+    page.driver.find_element("id", button).click()
+    href = page.driver.find_element("id", "audit-download").get_attribute("href")
+    head, _, data = href.partition(",")
+    assert head.startswith("data:"), head
+    return urllib.parse.unquote(data)
+
+
 def test_security_center(seeded_hub: tuple[RunningHub, str]) -> None:
     from selenium.webdriver.common.by import By
     from selenium.webdriver.common.keys import Keys
@@ -167,6 +178,36 @@ def test_security_center(seeded_hub: tuple[RunningHub, str]) -> None:
         assert "acceptance" in text
         assert "(this page)" in text
         page.screenshot("admin")
+        # Users: roles and MFA state.
+        guest_row = driver.find_element(By.CSS_SELECTOR, '#users tr[data-user="guest"]').text
+        assert "user" in guest_row
+        assert "off" in guest_row
+        assert (
+            "owner"
+            in driver.find_element(By.CSS_SELECTOR, f'#users tr[data-user="{USERNAME}"]').text
+        )
+        # Audit log: filtered by address with the keyboard only, then exported.
+        tab_to(page, "#audit-ip")
+        driver.switch_to.active_element.send_keys(ATTACKER, Keys.ENTER)
+        wait_until(
+            lambda: (
+                {
+                    row.get_attribute("data-event")
+                    for row in driver.find_elements(By.CSS_SELECTOR, "#audit tr[data-event]")
+                }
+                == {"login_failed", "ban_added"}
+            ),
+            "the audit entries of the attacker",
+        )
+        page.screenshot("audit")
+        exported = export(page, "audit-csv")
+        assert exported.splitlines()[0] == "at,event,username,user_id,ip,user_agent,details"
+        failed = [line for line in exported.splitlines() if ",login_failed," in line]
+        assert failed
+        assert all(f",{ATTACKER}," in line for line in failed)
+        assert "mallory" not in exported  # unknown usernames are logged hashed
+        lines = [json.loads(line) for line in export(page, "audit-jsonl").splitlines()]
+        assert {line["ip"] for line in lines} == {ATTACKER}
         driver.set_window_size(390, 844)
         page.screenshot("phone")
         driver.set_window_size(1280, 900)

@@ -30,8 +30,32 @@ SECTIONS: Final = (
     ("check", "Check", True, "The hub's own security check, graded, each finding with its fix."),
     ("bans", "Bans", True, "Addresses refused after too many failed logins."),
     ("sessions", "Sessions and tokens", True, "Every user's logins and long-lived tokens."),
+    ("users", "Users", True, "Each account's role, second factor, password and last login."),
+    ("audit", "Audit log", True, "What happened, to whom, from where. Filter, then export."),
     ("mine", "My security", False, "Your own sessions."),
 )
+
+
+def _input(label: str, name: str, hint: str = "") -> str:
+    return (
+        f'<label for="audit-{name}">{e(label)}</label>'
+        f'<input id="audit-{name}" name="{name}" type="text" maxlength="200" autocomplete="off"'
+        f' placeholder="{e(hint)}">'
+    )
+
+
+# The audit log's filter: each field optional; the script sends them to audit/log.
+AUDIT_FORM: Final = (
+    '<form id="audit-filter" class="filters">'
+    + _input("User", "user", "username")
+    + _input("Event", "event", "login_failed")
+    + _input("Address", "ip", "192.168.1.20")
+    + _input("Since", "since", "7d, 12h or 2026-01-31")
+    + '<button type="submit">Filter</button>'
+    + '<button type="button" id="audit-csv">Export CSV</button>'
+    + '<button type="button" id="audit-jsonl">Export JSON Lines</button></form>'
+)
+EXTRA: Final = {"audit": AUDIT_FORM}
 
 
 def _section(anchor: str, title: str, admin: bool, intro: str) -> str:
@@ -39,6 +63,7 @@ def _section(anchor: str, title: str, admin: bool, intro: str) -> str:
     return (
         f'<section id="{anchor}" aria-labelledby="{anchor}-title"{marker}>'
         f'<h2 id="{anchor}-title">{e(title)}</h2><p class="note">{e(intro)}</p>'
+        f"{EXTRA.get(anchor, '')}"
         f'<div class="body" data-body="{anchor}" aria-live="polite"></div></section>'
     )
 

@@ -223,6 +223,92 @@
     fill("sessions", ...parts);
   };
 
+  const renderUsers = async (call) => {
+    const state = await call("hearth/users/security");
+    const rows = state.users.map((user) => el(
+      "tr", { "data-user": user.username },
+      el("td", {}, user.username, user.name && user.name !== user.username ? ` (${user.name})` : ""),
+      el("td", { text: (user.is_owner ? "owner" : user.is_admin ? "administrator" : "user")
+        + (user.is_active ? "" : ", deactivated") }),
+      el("td", { text: user.mfa ? "on" : "off" }),
+      el("td", {}, when(user.password_set_at),
+        user.password_policy_version !== null && user.password_policy_version < state.password_policy_version
+          ? " (older policy: ask for a new password)" : ""),
+      el("td", { text: when(user.last_login) }),
+    ));
+    const policy = state.mfa_required || "admins, once one administrator has MFA (default)";
+    fill(
+      "users",
+      table("Users", ["User", "Role", "MFA", "Password set", "Last login"], rows),
+      el("p", {}, "Who must use MFA: ", el("strong", { text: policy }),
+        ". Change it with ", el("code", { text: "auth: mfa_required" }),
+        " (none, admins, remote or all) in configuration.yaml."),
+    );
+  };
+
+  // ---- the audit log: filter, then export what the filter found ----
+
+  let auditEntries = [];
+  const AUDIT_FIELDS = ["at", "event", "username", "user_id", "ip", "user_agent", "details"];
+  const csvCell = (value) => {
+    let text = value === null || value === undefined ? ""
+      : typeof value === "object" ? JSON.stringify(value) : String(value);
+    // A spreadsheet would run a cell starting with one of these as a formula.
+    if (/^[=+\-@\t\r]/.test(text)) { text = "'" + text; }
+    return /[",\r\n]/.test(text) ? `"${text.replace(/"/g, '""')}"` : text;
+  };
+  const download = (name, type, text) => {
+    let link = document.getElementById("audit-download");
+    if (!link) {
+      link = el("a", { id: "audit-download", hidden: "" });
+      document.body.append(link);
+    }
+    link.setAttribute("download", name);
+    link.setAttribute("href", `data:${type};charset=utf-8,` + encodeURIComponent(text));
+    link.click();
+  };
+
+  const renderAudit = async (call) => {
+    const form = document.getElementById("audit-filter");
+    const params = { limit: 1000 };
+    for (const name of ["user", "event", "ip", "since"]) {
+      const value = form.elements[name].value.trim();
+      if (value) { params[name] = value; }
+    }
+    auditEntries = await call("audit/log", params);
+    const rows = auditEntries.slice(0, 200).map((entry) => el(
+      "tr", { "data-event": entry.event },
+      el("td", { text: when(entry.at) }),
+      el("td", { text: entry.event }),
+      el("td", { text: entry.username || "—" }),
+      el("td", { text: entry.ip || "—" }),
+      el("td", { text: Object.keys(entry.details).length ? JSON.stringify(entry.details) : "" }),
+    ));
+    fill("audit", auditEntries.length
+      ? table(`${auditEntries.length} entries${auditEntries.length > 200 ? " (the newest 200 shown; the export has all)" : ""}`,
+        ["When", "Event", "User", "Address", "Details"], rows)
+      : el("p", { class: "empty", text: "No entries match." }));
+  };
+
+  const wireAudit = (call) => {
+    const form = document.getElementById("audit-filter");
+    form.addEventListener("submit", (event) => {
+      event.preventDefault();
+      renderAudit(call).catch((err) => {
+        fill("audit", el("p", { class: "error", role: "alert", text: err.message || String(err) }));
+      });
+    });
+    document.getElementById("audit-csv").addEventListener("click", () => {
+      const lines = [AUDIT_FIELDS.join(",")].concat(
+        auditEntries.map((entry) => AUDIT_FIELDS.map((name) => csvCell(entry[name])).join(",")));
+      download("hearth-audit.csv", "text/csv", lines.join("\r\n") + "\r\n");
+    });
+    document.getElementById("audit-jsonl").addEventListener("click", () => {
+      const lines = auditEntries.map((entry) => JSON.stringify(entry));
+      download("hearth-audit.jsonl", "application/x-ndjson", lines.join("\n") + "\n");
+    });
+  };
+
   const renderMine = async (call) => {
     const tokens = await call("auth/refresh_tokens");
     const revoke = async (token) => {
@@ -249,7 +335,11 @@
     say(`Signed in as ${user.name}${admin ? " (administrator)" : ""}.`);
     const sections = [["mine", renderMine]];
     if (admin) {
-      sections.unshift(["check", renderCheck], ["bans", renderBans], ["sessions", renderSessions]);
+      sections.unshift(
+        ["check", renderCheck], ["bans", renderBans], ["sessions", renderSessions],
+        ["users", renderUsers], ["audit", renderAudit],
+      );
+      wireAudit(call);
     }
     await Promise.all(sections.map(async ([name, render]) => {
       try { await render(call); } catch (err) {

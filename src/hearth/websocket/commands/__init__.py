@@ -21,6 +21,7 @@ from hearth.websocket.commands import (
     placeholders,
     recorder,
     registries,
+    security_users,
     sessions,
     subscribe,
     users,
@@ -46,6 +47,7 @@ COMMANDS: Final[Mapping[str, CommandSpec[Any]]] = placeholders.with_fallbacks(
         logbook.COMMANDS,
         recorder.COMMANDS,
         sessions.COMMANDS,
+        security_users.COMMANDS,
     )
 )
 
