@@ -13,6 +13,7 @@ from typing import Final
 from aiohttp import hdrs, web
 
 from hearth.frontend.html import e
+from hearth.frontend.security_center.mine import MINE
 from hearth.frontend.security_center.paths import SECURITY_PATH
 from hearth.frontend.static import PREFIX
 from hearth.http.view import public
@@ -32,7 +33,7 @@ SECTIONS: Final = (
     ("sessions", "Sessions and tokens", True, "Every user's logins and long-lived tokens."),
     ("users", "Users", True, "Each account's role, second factor, password and last login."),
     ("audit", "Audit log", True, "What happened, to whom, from where. Filter, then export."),
-    ("mine", "My security", False, "Your own sessions."),
+    ("mine", "My security", False, "Your password, second factor, tokens and sessions."),
 )
 
 
@@ -55,7 +56,7 @@ AUDIT_FORM: Final = (
     + '<button type="button" id="audit-csv">Export CSV</button>'
     + '<button type="button" id="audit-jsonl">Export JSON Lines</button></form>'
 )
-EXTRA: Final = {"audit": AUDIT_FORM}
+EXTRA: Final = {"audit": AUDIT_FORM, "mine": MINE}
 
 
 def _section(anchor: str, title: str, admin: bool, intro: str) -> str:

@@ -321,6 +321,147 @@
       : el("p", { class: "empty", text: "No sessions." }));
   };
 
+  // ---- my security: password, two-step verification, a new token ----
+
+  const result = (form, text) => { form.querySelector(".result").textContent = text; };
+  const onSubmit = (form, action) => {
+    form.addEventListener("submit", async (event) => {
+      event.preventDefault();
+      const submit = form.querySelector("button[type=submit]");
+      submit.disabled = true;
+      try { await action(); } catch (err) { result(form, err.message || String(err)); }
+      submit.disabled = false;
+    });
+  };
+
+  const wirePassword = (call) => {
+    const form = document.getElementById("password-form");
+    const strength = document.getElementById("strength");
+    let timer = null;
+    let asked = 0;
+    form.elements.new.addEventListener("input", () => {
+      clearTimeout(timer);
+      const candidate = form.elements.new.value;
+      if (!candidate) { return; }
+      // Debounced: one request once typing pauses, and only the latest answer counts.
+      timer = setTimeout(async () => {
+        const mine = ++asked;
+        const verdict = await call("hearth/password/strength", { password: candidate });
+        if (mine === asked) {
+          strength.textContent = verdict.message;
+          strength.dataset.acceptable = String(verdict.acceptable);
+        }
+      }, 400);
+    });
+    onSubmit(form, async () => {
+      const done = await call("config/auth_provider/homeassistant/change_password", {
+        current_password: form.elements.current.value,
+        new_password: form.elements.new.value,
+      });
+      form.reset();
+      result(form, `Password changed. ${done.revoked_tokens} other sessions and tokens were signed out.`);
+    });
+  };
+
+  const showCodes = (codes) => {
+    document.getElementById("recovery-codes").replaceChildren(
+      ...codes.map((code) => el("li", {}, el("code", { text: code }))));
+    document.getElementById("recovery").hidden = false;
+  };
+
+  const renderMfa = async (call) => {
+    const status = await call("auth/mfa_status");
+    const on = status.mfa_modules[0].enabled;
+    document.getElementById("mfa-state").textContent = on
+      ? `On since ${when(status.enabled_at)}; ${status.recovery_codes_left} recovery codes left.`
+      : "Off: a stolen password is enough to log in as you.";
+    document.getElementById("mfa-start").hidden = on;
+    document.getElementById("mfa-codes").hidden = !on;
+    document.getElementById("mfa-remove").hidden = !on;
+    document.getElementById("mfa").dataset.enabled = String(on);
+  };
+
+  const wireMfa = (call) => {
+    const box = document.getElementById("mfa");
+    const say2 = (text) => { box.querySelector(".result").textContent = text; };
+    const setup = document.getElementById("mfa-setup");
+    let flowId = null;
+    document.getElementById("mfa-start").addEventListener("click", async () => {
+      try {
+        const form = await call("auth/setup_mfa", { mfa_module_id: "totp" });
+        flowId = form.flow_id;
+        const info = form.description_placeholders;
+        document.getElementById("totp-secret").textContent = info.code;
+        document.getElementById("mfa-qr").src = "data:image/svg+xml;base64," + btoa(info.qr_code);
+        setup.hidden = false;
+        document.getElementById("mfa-start").hidden = true;
+        setup.elements["setup-code"].focus();
+      } catch (err) { say2(err.message || String(err)); }
+    });
+    setup.addEventListener("submit", async (event) => {
+      event.preventDefault();
+      try {
+        const answer = await call("auth/setup_mfa", {
+          flow_id: flowId, user_input: { code: setup.elements["setup-code"].value.trim() },
+        });
+        if (answer.type !== "create_entry") { say2("That code is not valid; try the current one."); return; }
+        setup.hidden = true;
+        setup.reset();
+        showCodes(answer.data.recovery_codes);
+        say2("Two-step verification is on.");
+        await renderMfa(call);
+      } catch (err) { say2(err.message || String(err)); }
+    });
+    const codesForm = document.getElementById("mfa-codes");
+    codesForm.addEventListener("submit", async (event) => {
+      event.preventDefault();
+      try {
+        const answer = await call("auth/regenerate_recovery_codes", { code: codesForm.elements["codes-code"].value.trim() });
+        codesForm.reset();
+        showCodes(answer.recovery_codes);
+        say2("New recovery codes; the old ones no longer work.");
+        await renderMfa(call);
+      } catch (err) { say2(err.message || String(err)); }
+    });
+    const removeForm = document.getElementById("mfa-remove");
+    removeForm.addEventListener("submit", async (event) => {
+      event.preventDefault();
+      try {
+        await call("auth/depose_mfa", { mfa_module_id: "totp", code: removeForm.elements["remove-code"].value.trim() });
+        removeForm.reset();
+        document.getElementById("recovery").hidden = true;
+        say2("Two-step verification is off.");
+        await renderMfa(call);
+      } catch (err) { say2(err.message || String(err)); }
+    });
+  };
+
+  const wireToken = (call) => {
+    const form = document.getElementById("token-form");
+    const value = document.getElementById("token-value");
+    onSubmit(form, async () => {
+      const token = await call("auth/long_lived_access_token", {
+        client_name: form.elements["token-name"].value.trim(),
+        lifespan: Number(form.elements.days.value),
+      });
+      value.value = token;
+      document.getElementById("token-shown").hidden = false;
+      result(form, "Token created. Copy it now: it is not shown again.");
+      value.focus();
+      value.select();
+      await renderMine(call);
+    });
+    document.getElementById("token-copy").addEventListener("click", async () => {
+      try {
+        await navigator.clipboard.writeText(value.value);
+        result(form, "Copied.");
+      } catch (err) {
+        value.select();
+        result(form, "Select the token and copy it (Ctrl+C).");
+      }
+    });
+  };
+
   const start = async () => {
     let call;
     try {
@@ -333,7 +474,10 @@
     const admin = user.is_admin;
     for (const node of document.querySelectorAll("[data-admin]")) { node.hidden = !admin; }
     say(`Signed in as ${user.name}${admin ? " (administrator)" : ""}.`);
-    const sections = [["mine", renderMine]];
+    wirePassword(call);
+    wireMfa(call);
+    wireToken(call);
+    const sections = [["mine", async () => { await renderMine(call); await renderMfa(call); }]];
     if (admin) {
       sections.unshift(
         ["check", renderCheck], ["bans", renderBans], ["sessions", renderSessions],

@@ -18,6 +18,7 @@ from hearth.websocket.commands import (
     lovelace,
     mfa,
     mqtt,
+    my_security,
     placeholders,
     recorder,
     registries,
@@ -48,6 +49,7 @@ COMMANDS: Final[Mapping[str, CommandSpec[Any]]] = placeholders.with_fallbacks(
         recorder.COMMANDS,
         sessions.COMMANDS,
         security_users.COMMANDS,
+        my_security.COMMANDS,
     )
 )
 
