@@ -225,6 +225,14 @@ def test_security_center(seeded_hub: tuple[RunningHub, str]) -> None:
         assert "acceptance" in text
         assert "(this page)" in text
         page.screenshot("admin")
+        for section in ("check", "signins", "bans", "sessions", "users", "audit", "mine"):
+            driver.execute_script(f"document.getElementById('{section}').scrollIntoView()")
+            page.screenshot(section)
+        driver.execute_script("window.scrollTo(0, 0)")
+        # Sign-ins: the chart (drawn by the hub) and the attacker among the top addresses.
+        assert ATTACKER in driver.find_element(By.ID, "signins").text
+        chart = driver.find_element(By.CSS_SELECTOR, "#signins img.chart")
+        assert driver.execute_script("return arguments[0].naturalWidth", chart) > 0
         # Users: roles and MFA state.
         guest_row = driver.find_element(By.CSS_SELECTOR, '#users tr[data-user="guest"]').text
         assert "user" in guest_row

@@ -31,3 +31,18 @@ async def test_users_state(
 
 async def test_not_for_users(user_ws: WsClient) -> None:
     assert (await user_ws.error("hearth/users/security"))["code"] == "unauthorized"
+
+
+async def test_signins(admin_ws: WsClient, user_ws: WsClient, client: Client) -> None:
+    log = client.app[KEY_AUDIT]
+    for _ in range(3):
+        log.record("login_failed", username="#abc", ip="203.0.113.9")
+    log.record("login_failed", username="resident", ip="198.51.100.7")
+    log.record("login", user_id="x", username="resident", ip="192.168.1.2")
+    data = await admin_ws.ok("hearth/signins")
+    assert data["failed"] == 4
+    assert data["successful"] == 1
+    assert data["top_addresses"][0] == {"ip": "203.0.113.9", "count": 3}
+    assert data["top_usernames"][0] == {"username": "#abc", "count": 3}
+    assert data["svg"].startswith("<svg")
+    assert (await user_ws.error("hearth/signins"))["code"] == "unauthorized"

@@ -29,6 +29,7 @@ CSP: Final = (
 # (anchor, title, admin only, what the section is for)
 SECTIONS: Final = (
     ("check", "Check", True, "The hub's own security check, graded, each finding with its fix."),
+    ("signins", "Sign-ins", True, "Logins per hour for the last 7 days; failed ones in red."),
     ("bans", "Bans", True, "Addresses refused after too many failed logins."),
     ("sessions", "Sessions and tokens", True, "Every user's logins and long-lived tokens."),
     ("users", "Users", True, "Each account's role, second factor, password and last login."),

@@ -166,6 +166,26 @@
     );
   };
 
+  const renderSignins = async (call) => {
+    const data = await call("hearth/signins");
+    const image = el("img", {
+      class: "chart",
+      alt: `Logins per hour over 7 days: ${data.successful} successful, ${data.failed} failed.`,
+      src: "data:image/svg+xml;base64," + btoa(data.svg),
+    });
+    const list = (caption, items, key) => (items.length
+      ? table(caption, [key === "ip" ? "Address" : "Username", "Failed logins"],
+        items.map((item) => el("tr", {}, el("td", { text: item[key] }), el("td", { text: String(item.count) }))))
+      : null);
+    fill(
+      "signins",
+      el("p", { text: `${data.successful} successful and ${data.failed} failed logins in 7 days.` }),
+      el("div", { class: "chart-box" }, image),
+      list("Addresses with the most failed logins", data.top_addresses, "ip"),
+      list("Usernames tried most (unknown ones are shown hashed)", data.top_usernames, "username"),
+    );
+  };
+
   const renderBans = async (call) => {
     const bans = await call("ban/list");
     const rows = bans.map((ban) => el(
@@ -480,7 +500,7 @@
     const sections = [["mine", async () => { await renderMine(call); await renderMfa(call); }]];
     if (admin) {
       sections.unshift(
-        ["check", renderCheck], ["bans", renderBans], ["sessions", renderSessions],
+        ["check", renderCheck], ["signins", renderSignins], ["bans", renderBans], ["sessions", renderSessions],
         ["users", renderUsers], ["audit", renderAudit],
       );
       wireAudit(call);

@@ -24,6 +24,7 @@ from hearth.websocket.commands import (
     registries,
     security_users,
     sessions,
+    signins,
     subscribe,
     users,
 )
@@ -50,6 +51,7 @@ COMMANDS: Final[Mapping[str, CommandSpec[Any]]] = placeholders.with_fallbacks(
         sessions.COMMANDS,
         security_users.COMMANDS,
         my_security.COMMANDS,
+        signins.COMMANDS,
     )
 )
 
