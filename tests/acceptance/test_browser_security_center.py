@@ -229,6 +229,22 @@ def test_security_center(seeded_hub: tuple[RunningHub, str]) -> None:
             driver.execute_script(f"document.getElementById('{section}').scrollIntoView()")
             page.screenshot(section)
         driver.execute_script("window.scrollTo(0, 0)")
+        # Check: acknowledge a warning with the keyboard; it is marked and no longer counted.
+        form = driver.find_element(By.CSS_SELECTOR, "#check li.warn form.ack-form")
+        rule = form.get_attribute("data-rule")
+        tab_to(page, f'#check form[data-rule="{rule}"] input')
+        driver.switch_to.active_element.send_keys("accepted for this test hub", Keys.ENTER)
+        wait_until(
+            lambda: (
+                driver.find_element(
+                    By.CSS_SELECTOR, f'#check li[data-rule="{rule}"]'
+                ).get_attribute("class")
+                == "acknowledged"
+            ),
+            "the acknowledged finding",
+        )
+        assert "accepted for this test hub" in driver.find_element(By.ID, "check").text
+        page.screenshot("acknowledged")
         # Sign-ins: the chart (drawn by the hub) and the attacker among the top addresses.
         assert ATTACKER in driver.find_element(By.ID, "signins").text
         chart = driver.find_element(By.CSS_SELECTOR, "#signins img.chart")

@@ -147,20 +147,48 @@
     return node;
   };
 
+  const ackControls = (call, finding) => {
+    if (finding.acknowledged) {
+      const ack = finding.acknowledged;
+      return el("p", { class: "ack" },
+        `Acknowledged by ${ack.by} on ${when(ack.at)}: ${ack.reason} `,
+        button("Count it again", async () => {
+          await call("hearth/check/unacknowledge", { rule_id: finding.id });
+          await renderCheck(call);
+        }, { "aria-label": `Count "${finding.title}" again` }));
+    }
+    if (finding.severity === "info") { return null; }
+    const id = "ack-" + finding.id.replace(/[^a-z_]/g, "-");
+    const form = el("form", { class: "ack-form", "data-rule": finding.id },
+      el("label", { for: id, text: "Accept this finding because…" }),
+      el("input", { id, name: "reason", type: "text", maxlength: "500", required: "" }),
+      el("button", { type: "submit" }, "Acknowledge"));
+    form.addEventListener("submit", async (event) => {
+      event.preventDefault();
+      try {
+        await call("hearth/check/acknowledge", { rule_id: finding.id, reason: form.elements.reason.value });
+        await renderCheck(call);
+      } catch (err) { say("Failed: " + (err.message || err)); }
+    });
+    return form;
+  };
+
   const renderCheck = async (call) => {
     fill("check", el("p", { text: "Checking…" }));
     const report = await call("hearth/check");
     const findings = report.findings.map((finding) => el(
-      "li", { class: finding.severity },
+      "li", { class: finding.acknowledged ? "acknowledged" : finding.severity, "data-rule": finding.id },
       el("strong", { text: `${finding.severity.toUpperCase()}: ${finding.title}` }),
       el("p", { text: finding.detail }),
       el("p", {}, el("em", { text: "Fix: " }), finding.fix),
+      ackControls(call, finding),
     ));
     const summary = report.summary;
     fill(
       "check",
       el("p", {}, "Grade ", el("span", { class: "grade", "data-grade": report.grade, text: report.grade })),
-      el("p", { text: `${summary.fail} failures, ${summary.warn} warnings, ${summary.info} notes.` }),
+      el("p", { text: `${summary.fail} failures, ${summary.warn} warnings, ${summary.info} notes`
+        + " (acknowledged findings are not counted)." }),
       button("Check again", () => renderCheck(call), { id: "check-again" }),
       findings.length ? el("ul", { class: "findings" }, ...findings) : el("p", { class: "empty", text: "Nothing to fix." }),
     );
