@@ -35,6 +35,7 @@ from tests.acceptance.support import (
     wait_listening,
     write_config,
 )
+from tests.acceptance.support_axe import axe_violations
 from tests.acceptance.support_browser import Browser, artifacts_dir, browser
 from tests.acceptance.support_login import begin_flow, flow_step
 from tests.acceptance.support_ws import ws_auth
@@ -202,6 +203,7 @@ def my_security(page: Browser, hub: RunningHub) -> str:
     )
     assert request(hub, "GET", "/api/", token=token).status == 200
     page.screenshot("my-security")
+    assert axe_violations(driver) == []
     assert STRONG not in hub.log()
     return str(token)
 
@@ -229,6 +231,7 @@ def test_security_center(seeded_hub: tuple[RunningHub, str]) -> None:
             driver.execute_script(f"document.getElementById('{section}').scrollIntoView()")
             page.screenshot(section)
         driver.execute_script("window.scrollTo(0, 0)")
+        assert axe_violations(driver) == []
         # Check: acknowledge a warning with the keyboard; it is marked and no longer counted.
         form = driver.find_element(By.CSS_SELECTOR, "#check li.warn form.ack-form")
         rule = form.get_attribute("data-rule")
