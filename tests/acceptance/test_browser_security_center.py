@@ -286,6 +286,20 @@ def test_security_center(seeded_hub: tuple[RunningHub, str]) -> None:
         page.screenshot("phone")
         driver.set_window_size(1280, 900)
 
+        # Allow-list: a public address needs the confirmation box, all with the keyboard.
+        tab_to(page, "#allow-network")
+        driver.switch_to.active_element.send_keys("203.0.113.50", Keys.ENTER)
+        box = driver.find_element(By.ID, "allow-confirm-box")
+        wait_until(box.is_displayed, "the confirmation for a public address")
+        tab_to(page, "#allow-confirm")
+        driver.switch_to.active_element.send_keys(Keys.SPACE)
+        driver.switch_to.active_element.send_keys(Keys.TAB)
+        driver.switch_to.active_element.send_keys(Keys.ENTER)
+        wait_until(
+            lambda: driver.find_elements(By.CSS_SELECTOR, 'tr[data-network="203.0.113.50/32"]'),
+            "the allow-list entry",
+        )
+        page.screenshot("allow-list")
         # Unban with the keyboard only; the address can log in again.
         tab_to(page, f'tr[data-ip="{ATTACKER}"] button')
         driver.switch_to.active_element.send_keys(Keys.ENTER)

@@ -16,6 +16,7 @@ from aiohttp import web
 from hearth import const
 from hearth.auth.mfa.manager import MfaManager
 from hearth.auth.throttle import AccountThrottle
+from hearth.bans import allow
 from hearth.certs.validate import dns_names
 from hearth.exceptions import ConfigError
 from hearth.http import acme_challenge
@@ -77,6 +78,7 @@ def create_app(
     # handler that HttpServer installs (hearth.http.slow_clients).
     check_remote_access(config)
     bans = open_bans(auth.db, config.http)
+    allow.apply(bans, config.http, auth.db)  # the entries added in the Security Center
     hosts = AllowedHosts.from_config(config.http, _certificate_names(tls))
     checks = [
         host_check(hosts),

@@ -189,8 +189,16 @@ MIGRATIONS: Final[tuple[Migration, ...]] = (
         "CREATE INDEX revoked_tokens_at ON revoked_tokens (revoked_at)",
     ),
     # 9: findings of `hearth check` the owner accepted (the Security Center): by rule id, with
-    # the reason, who and when; they stay in the report but no longer lower the grade.
+    # the reason, who and when; they stay in the report but no longer lower the grade. And the
+    # ban allow-list entries added from the Security Center (beside `http: ip_ban_allowlist`).
     (
+        """
+        CREATE TABLE ip_ban_allow (
+            network TEXT PRIMARY KEY,
+            by_user TEXT NOT NULL,
+            at TEXT NOT NULL
+        ) STRICT
+        """,
         """
         CREATE TABLE check_acks (
             rule_id TEXT PRIMARY KEY,

@@ -57,7 +57,18 @@ AUDIT_FORM: Final = (
     + '<button type="button" id="audit-csv">Export CSV</button>'
     + '<button type="button" id="audit-jsonl">Export JSON Lines</button></form>'
 )
-EXTRA: Final = {"audit": AUDIT_FORM, "mine": MINE}
+# The allow-list: addresses never banned. Public ones need the box ticked (ban/allow/add).
+ALLOW_FORM: Final = (
+    '<h3>Allow-list</h3><div data-body="allow" aria-live="polite"></div>'
+    '<form id="allow-form"><label for="allow-network">Address or network to never ban</label>'
+    '<input id="allow-network" name="network" type="text" maxlength="64" autocomplete="off" '
+    'placeholder="192.168.1.0/24" required>'
+    '<label class="check" id="allow-confirm-box" hidden><input type="checkbox" '
+    'name="confirm_public" id="allow-confirm"> This public address is my own</label>'
+    '<button type="submit">Add to the allow-list</button>'
+    '<p class="result" role="status"></p></form><h3>Current bans</h3>'
+)
+EXTRA: Final = {"audit": AUDIT_FORM, "mine": MINE, "bans": ALLOW_FORM}
 
 
 def _section(anchor: str, title: str, admin: bool, intro: str) -> str:

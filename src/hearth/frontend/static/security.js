@@ -214,6 +214,44 @@
     );
   };
 
+  const renderAllow = async (call) => {
+    const list = await call("ban/allow/list");
+    const rows = [
+      ...list.configured.map((network) => el("tr", {}, el("td", { text: network }),
+        el("td", { text: "configuration.yaml" }), el("td", {}))),
+      ...list.stored.map((entry) => el("tr", { "data-network": entry.network },
+        el("td", { text: entry.network }),
+        el("td", { text: `added by ${entry.by} on ${when(entry.at)}` }),
+        el("td", {}, button("Remove", async () => {
+          await call("ban/allow/remove", { network: entry.network });
+          await renderAllow(call);
+        }, { "aria-label": `Remove ${entry.network} from the allow-list` })))),
+    ];
+    fill("allow", rows.length
+      ? table("Never banned", ["Address or network", "From", ""], rows)
+      : el("p", { class: "empty", text: "Nothing is on the allow-list." }));
+  };
+
+  const wireAllow = (call) => {
+    const form = document.getElementById("allow-form");
+    const box = document.getElementById("allow-confirm-box");
+    onSubmit(form, async () => {
+      try {
+        const entry = await call("ban/allow/add", {
+          network: form.elements.network.value.trim(),
+          confirm_public: form.elements.confirm_public.checked,
+        });
+        form.reset();
+        box.hidden = true;
+        result(form, `${entry.network} is never banned now. Unban it below if it is banned.`);
+        await renderAllow(call);
+      } catch (err) {
+        if (err.code === "confirm_public") { box.hidden = false; }
+        throw err;
+      }
+    });
+  };
+
   const renderBans = async (call) => {
     const bans = await call("ban/list");
     const rows = bans.map((ban) => el(
@@ -528,10 +566,11 @@
     const sections = [["mine", async () => { await renderMine(call); await renderMfa(call); }]];
     if (admin) {
       sections.unshift(
-        ["check", renderCheck], ["signins", renderSignins], ["bans", renderBans], ["sessions", renderSessions],
+        ["check", renderCheck], ["signins", renderSignins], ["bans", renderBans], ["allow", renderAllow], ["sessions", renderSessions],
         ["users", renderUsers], ["audit", renderAudit],
       );
       wireAudit(call);
+      wireAllow(call);
     }
     await Promise.all(sections.map(async ([name, render]) => {
       try { await render(call); } catch (err) {
