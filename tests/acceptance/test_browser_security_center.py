@@ -153,6 +153,26 @@ async def guest_refused(hub: RunningHub, token: str) -> list[str]:
     return codes
 
 
+def choose_mfa_policy(page: Browser, value: str) -> None:
+    """Pick who must use MFA in the Users section, with the keyboard, and apply it."""
+    from selenium.webdriver.common.by import By
+    from selenium.webdriver.common.keys import Keys
+    from selenium.webdriver.support.select import Select
+
+    tab_to(page, "#mfa-policy")
+    Select(page.driver.switch_to.active_element).select_by_value(value)
+    page.driver.switch_to.active_element.send_keys(Keys.TAB, Keys.ENTER)
+    wanted = "(set here)" if value else "(from configuration.yaml)"
+    wait_until(lambda: wanted in page.driver.find_element(By.ID, "users").text, "the policy")
+
+
+def guest_login_step(hub: RunningHub) -> str:
+    """What the guest's password login answers: a form (MFA setup) or create_entry."""
+    flow = begin_flow(hub)
+    reply = flow_step(hub, flow["flow_id"], username=GUEST, password=PASSWORD)
+    return str(reply.json()["type"])
+
+
 def export(page: Browser, button: str) -> str:
     """Click an export button; the download's content (a data: URL)."""
     page.driver.find_element("id", button).click()
@@ -260,6 +280,12 @@ def test_security_center(seeded_hub: tuple[RunningHub, str]) -> None:
             "owner"
             in driver.find_element(By.CSS_SELECTOR, f'#users tr[data-user="{USERNAME}"]').text
         )
+        # Require MFA for everyone from the page: the guest's next login is led through the
+        # setup; back to the configuration's policy, it is not.
+        choose_mfa_policy(page, "all")
+        assert guest_login_step(hub) == "form"
+        choose_mfa_policy(page, "")
+        assert guest_login_step(hub) == "create_entry"
         # Audit log: filtered by address with the keyboard only, then exported.
         tab_to(page, "#audit-ip")
         driver.switch_to.active_element.send_keys(ATTACKER, Keys.ENTER)

@@ -190,8 +190,15 @@ MIGRATIONS: Final[tuple[Migration, ...]] = (
     ),
     # 9: findings of `hearth check` the owner accepted (the Security Center): by rule id, with
     # the reason, who and when; they stay in the report but no longer lower the grade. And the
-    # ban allow-list entries added from the Security Center (beside `http: ip_ban_allowlist`).
+    # ban allow-list entries added from the Security Center (beside `http: ip_ban_allowlist`),
+    # and settings changed there (`mfa_required`), which take the configuration's place.
     (
+        """
+        CREATE TABLE hearth_settings (
+            key TEXT PRIMARY KEY,
+            value TEXT NOT NULL
+        ) STRICT
+        """,
         """
         CREATE TABLE ip_ban_allow (
             network TEXT PRIMARY KEY,

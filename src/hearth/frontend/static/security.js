@@ -323,12 +323,33 @@
       el("td", { text: when(user.last_login) }),
     ));
     const policy = state.mfa_required || "admins, once one administrator has MFA (default)";
+    const choices = [
+      ["", "As in configuration.yaml"], ["admins", "Administrators"], ["all", "Everyone"],
+      ["remote", "Everyone logging in from outside the home"], ["none", "Nobody (not advised)"],
+    ];
+    const select = el("select", { id: "mfa-policy", name: "policy" },
+      ...choices.map(([value, label]) => el("option", { value }, label)));
+    select.value = state.mfa_required_source === "security_center" ? state.mfa_required : "";
+    const form = el("form", { id: "mfa-policy-form" },
+      el("label", { for: "mfa-policy", text: "Require two-step verification for" }), select,
+      el("button", { type: "submit" }, "Apply"),
+      el("p", { class: "note", text: "Anyone who must use it and has not set it up is led "
+        + "through the setup at their next login: nobody is locked out." }),
+      el("p", { class: "result", role: "status" }));
+    form.addEventListener("submit", async (event) => {
+      event.preventDefault();
+      try {
+        await call("hearth/mfa/require", { policy: select.value || null });
+        await renderUsers(call);
+        document.getElementById("mfa-policy").focus();
+      } catch (err) { result(form, err.message || String(err)); }
+    });
     fill(
       "users",
       table("Users", ["User", "Role", "MFA", "Password set", "Last login"], rows),
-      el("p", {}, "Who must use MFA: ", el("strong", { text: policy }),
-        ". Change it with ", el("code", { text: "auth: mfa_required" }),
-        " (none, admins, remote or all) in configuration.yaml."),
+      el("p", {}, "Who must use MFA now: ", el("strong", { id: "mfa-effective", text: policy }),
+        state.mfa_required_source === "security_center" ? " (set here)" : " (from configuration.yaml)"),
+      form,
     );
   };
 

@@ -10,8 +10,13 @@ import sqlite3
 from typing import TYPE_CHECKING, Any, Final
 
 from hearth import const
+from hearth.auth.mfa import stored_policy
+from hearth.auth.mfa.policy import MfaPolicy
+from hearth.auth.views import KEY_LOGIN
 from hearth.http.keys import KEY_CONFIG
-from hearth.websocket.spec import CommandSpec, NoParams, command
+from hearth.http.view import client_ip
+from hearth.storage.audit import audit_row, insert_audit
+from hearth.websocket.spec import CommandSpec, NoParams, Params, command
 
 if TYPE_CHECKING:
     from hearth.websocket.connection import Connection
@@ -59,15 +64,49 @@ async def users_security(conn: Connection, msg_id: int, params: NoParams) -> Non
     await conn.auth.db.flush()  # so that the latest logins are in
     users = await conn.auth.db.snapshot(_read)
     config = conn.request.app.get(KEY_CONFIG)
-    policy = None if config is None else config.auth.mfa_required
+    configured = None if config is None else config.auth.mfa_required
+    stored = stored_policy.stored(conn.auth.db)
     conn.send_result(
         msg_id,
         {
             "users": users,
-            "mfa_required": policy,
+            "mfa_required": stored or configured,
+            "mfa_required_source": "security_center" if stored else "configuration",
             "password_policy_version": const.PASSWORD_POLICY_VERSION,
         },
     )
 
 
-COMMANDS: Final[tuple[CommandSpec[Any], ...]] = (users_security,)
+class RequireMfaParams(Params):
+    """Fields of hearth/mfa/require: a policy, or null for the configuration's again."""
+
+    policy: MfaPolicy | None
+
+
+@command("hearth/mfa/require", RequireMfaParams, admin=True)
+async def require_mfa(conn: Connection, msg_id: int, params: RequireMfaParams) -> None:
+    """Set who must use MFA (in place of `auth: mfa_required`); applies from the next login."""
+    app = conn.request.app
+    config = app.get(KEY_CONFIG)
+    row = audit_row(
+        "mfa_policy_changed",
+        user_id=conn.user.id,
+        username=conn.user.username,
+        ip=str(client_ip(conn.request)),
+        details={"mfa_required": params.policy},
+    )
+
+    def store(db_conn: sqlite3.Connection) -> None:
+        stored_policy.write(db_conn, params.policy)
+        insert_audit(db_conn, row)
+
+    await conn.auth.db.write(store)
+    effective = params.policy or (None if config is None else config.auth.mfa_required)
+    login = app.get(KEY_LOGIN)
+    if login is not None:
+        # Users without MFA who now need it are led through setting it up at their next login.
+        login.mfa_policy = effective
+    conn.send_result(msg_id, {"mfa_required": effective})
+
+
+COMMANDS: Final[tuple[CommandSpec[Any], ...]] = (users_security, require_mfa)
