@@ -81,3 +81,10 @@ async def test_bad_filters_are_invalid_format(
     error = await admin_ws.error("audit/log", **fields)
     assert error["code"] == "invalid_format"
     assert "\n" not in error["message"]
+
+
+@pytest.mark.usefixtures("entries")
+async def test_filter_by_address(admin_ws: WsClient) -> None:
+    result = await admin_ws.ok("audit/log", ip="203.0.113.9")
+    assert [entry["event"] for entry in result] == ["login_failed"]
+    assert await admin_ws.ok("audit/log", ip="198.51.100.1") == []

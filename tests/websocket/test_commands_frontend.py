@@ -12,7 +12,11 @@ from .conftest import WsClient
 
 async def test_panels_depend_on_the_role(admin_ws: WsClient, user_ws: WsClient) -> None:
     admin = await admin_ws.ok("get_panels")
-    assert set(admin) == {"lovelace", "history", "logbook", "profile", "config"}
+    assert set(admin) == {"lovelace", "history", "logbook", "profile", "config", "hearth-security"}
+    # The Security Center, as an iframe panel for administrators.
+    assert admin["hearth-security"]["component_name"] == "iframe"
+    assert admin["hearth-security"]["config"] == {"url": "/hearth/security"}
+    assert admin["hearth-security"]["require_admin"] is True
     assert admin["config"] == {
         "component_name": "config",
         "icon": "hass:cog",

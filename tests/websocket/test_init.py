@@ -13,6 +13,19 @@ from hearth.websocket.spec import NoParams, Params, build_table
 
 EXPECTED_COMMANDS = {
     "ping",
+    # The Security Center's (hearth.frontend.security_center).
+    "auth/regenerate_recovery_codes",
+    "hearth/password/strength",
+    "ban/allow/list",
+    "ban/allow/add",
+    "ban/allow/remove",
+    "hearth/check/acknowledge",
+    "hearth/check/unacknowledge",
+    "hearth/signins",
+    "hearth/users/security",
+    "hearth/mfa/require",
+    "hearth/tokens/list",
+    "hearth/tokens/revoke",
     "get_states",
     "get_config",
     "get_services",
@@ -125,6 +138,16 @@ def test_command_table() -> None:
         "lovelace/config/delete",
         "lovelace/dashboards/list",
         "auth/passkeys/counts",
+        "ban/allow/list",
+        "ban/allow/add",
+        "ban/allow/remove",
+        "hearth/check/acknowledge",
+        "hearth/check/unacknowledge",
+        "hearth/signins",
+        "hearth/users/security",
+        "hearth/mfa/require",
+        "hearth/tokens/list",
+        "hearth/tokens/revoke",
     }
     assert COMMANDS["call_service"].is_async
     assert not COMMANDS["subscribe_entities"].is_async

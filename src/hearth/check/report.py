@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any, Final
 
+from hearth.check.acks import Ack
 from hearth.check.grade import grade
 from hearth.check.model import SEVERITY_ORDER, CheckResult, Finding, Severity, Status
 
@@ -32,6 +33,8 @@ class Report:
     generated_at: datetime
     where: str  # "cli" or "hub"
     config_dir: str
+    # Rules the owner accepted (hearth.check.acks): listed, marked, not graded or counted.
+    acknowledged: dict[str, Ack] = field(default_factory=dict)
 
     def findings(self) -> Iterator[tuple[str, Finding]]:
         """(check id, finding), the worst first."""
@@ -41,11 +44,23 @@ class Report:
     @property
     def grade(self) -> str:
         """The letter grade (docs/check.md#grades)."""
-        return grade(finding for _check, finding in self.findings())
+        return grade(finding for _check, finding in self.open_findings())
+
+    def open_findings(self) -> Iterator[tuple[str, Finding]]:
+        """The findings nobody acknowledged."""
+        return ((c, f) for c, f in self.findings() if f.rule.id not in self.acknowledged)
 
     def count(self, severity: Severity) -> int:
-        """How many findings of this severity."""
-        return sum(1 for _check, finding in self.findings() if finding.severity is severity)
+        """How many unacknowledged findings of this severity."""
+        return sum(1 for _check, finding in self.open_findings() if finding.severity is severity)
+
+    def finding_dict(self, check: str, finding: Finding) -> dict[str, Any]:
+        """A finding's JSON form, with its acknowledgement when there is one."""
+        data = finding.as_dict(check)
+        ack = self.acknowledged.get(finding.rule.id)
+        if ack is not None:
+            data["acknowledged"] = ack.as_dict()
+        return data
 
     def with_status(self, status: Status) -> list[CheckResult]:
         """The checks that ended with this status."""
@@ -54,7 +69,7 @@ class Report:
     def reaches(self, threshold: Severity) -> bool:
         """Whether a finding is at least as bad as `threshold` (for --fail-on)."""
         bar = SEVERITY_ORDER[threshold]
-        return any(SEVERITY_ORDER[f.severity] >= bar for _check, f in self.findings())
+        return any(SEVERITY_ORDER[f.severity] >= bar for _check, f in self.open_findings())
 
     def as_dict(self) -> dict[str, Any]:
         """The JSON report; the same from the CLI, the REST API and the WebSocket."""
@@ -72,7 +87,7 @@ class Report:
                 "error": len(self.with_status(Status.ERROR)),
             },
             "checks": [result.as_dict() for result in self.results],
-            "findings": [finding.as_dict(check) for check, finding in self.findings()],
+            "findings": [self.finding_dict(check, finding) for check, finding in self.findings()],
         }
 
     def counts_text(self) -> str:
@@ -95,12 +110,14 @@ class Report:
         """The report for people: one line per finding, then the grade."""
         lines = [printable(f"Hearth security check of {self.config_dir}"), ""]
         for _check, finding in self.findings():
-            label = _LABELS[finding.severity]
+            ack = self.acknowledged.get(finding.rule.id)
+            label = "OK  " if ack is not None else _LABELS[finding.severity]
             lines.append(
                 printable(
                     f"{label}  {finding.rule.title} [{finding.rule.id}]: "
                     f"{finding.detail.rstrip('.')}. Fix: {finding.fix.rstrip('.')}. "
                     f"See {finding.rule.docs}"
+                    + ("" if ack is None else f" (acknowledged by {ack.by}: {ack.reason})")
                 )
             )
         for result in self.with_status(Status.NOT_CHECKED):

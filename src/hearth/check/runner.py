@@ -6,6 +6,7 @@ import logging
 import os
 from collections.abc import Sequence
 
+from hearth.check import acks
 from hearth.check.checks import CHECKS
 from hearth.check.context import CheckContext
 from hearth.check.model import Check, CheckResult, NotChecked, Status
@@ -44,4 +45,5 @@ def run_check(check: Check, ctx: CheckContext) -> CheckResult:
 def run_checks(ctx: CheckContext, checks: Sequence[Check] = CHECKS) -> Report:
     """Every selected check, in order."""
     results = tuple(run_check(check, ctx) for check in selected(ctx, checks))
-    return Report(results, ctx.now, ctx.where, str(ctx.config_dir))
+    acknowledged = acks.read_from(ctx.config_dir)
+    return Report(results, ctx.now, ctx.where, str(ctx.config_dir), acknowledged)

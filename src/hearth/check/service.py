@@ -5,16 +5,15 @@ from __future__ import annotations
 import asyncio
 import logging
 import os
+from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING, Final
+from typing import Final
 
 from aiohttp import web
 
 from hearth.check.context import CheckContext, Host, Options
+from hearth.check.report import Report
 from hearth.http.keys import KEY_AUTH
-
-if TYPE_CHECKING:
-    from hearth.check.report import Report
 
 _LOGGER = logging.getLogger(__name__)
 
@@ -25,9 +24,20 @@ HUB_AUDIT_TIMEOUT: Final = 60.0
 KEY_CHECK_LOCK: web.AppKey[asyncio.Lock] = web.AppKey("hearth_check_lock")
 
 
+@dataclass(slots=True)
+class LastReport:
+    """The latest report an admin asked for: what may be acknowledged (hearth.check.acks)."""
+
+    report: Report | None = None
+
+
+KEY_LAST_REPORT: web.AppKey[LastReport] = web.AppKey("hearth_check_last_report")
+
+
 def setup(app: web.Application) -> None:
     """One check run at a time per hub: each may run pip-audit and probe the hub."""
     app[KEY_CHECK_LOCK] = asyncio.Lock()
+    app[KEY_LAST_REPORT] = LastReport()
 
 
 def hub_report(config_dir: Path, options: Options) -> Report:
@@ -44,7 +54,9 @@ async def report_for(app: web.Application, *, probe: bool, offline: bool) -> Rep
     config_dir = app[KEY_AUTH].db.path.parent
     options = Options(probe=probe, offline=offline, audit_timeout=HUB_AUDIT_TIMEOUT)
     async with app[KEY_CHECK_LOCK]:
-        return await asyncio.to_thread(hub_report, config_dir, options)
+        report = await asyncio.to_thread(hub_report, config_dir, options)
+    app[KEY_LAST_REPORT].report = report
+    return report
 
 
 async def log_startup_summary(config_dir: Path) -> None:

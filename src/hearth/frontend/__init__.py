@@ -13,6 +13,7 @@ def setup(app: web.Application) -> None:
         ha_routes,
         onboarding_page,
         passkeys_page,
+        security_center,
         static,
         system_log,
     )
@@ -24,6 +25,7 @@ def setup(app: web.Application) -> None:
     app.add_routes(authorize.routes)
     app.add_routes(onboarding_page.routes)
     app.add_routes(passkeys_page.routes)
+    security_center.setup(app)
     app[KEY_FRONTEND_DATA] = FrontendData(FrontendStore(app[KEY_AUTH].db))
     system_log.register(app[KEY_HUB])
     ha_routes.setup(app)

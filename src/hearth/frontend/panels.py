@@ -5,6 +5,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any, Final
 
+from hearth.frontend.security_center.paths import SECURITY_PATH
+
 
 @dataclass(frozen=True, slots=True)
 class Panel:
@@ -43,6 +45,15 @@ PANELS: Final = {
         Panel("logbook", "logbook", title="logbook", icon="hass:format-list-bulleted-type"),
         Panel("profile", "profile"),
         Panel("config", "config", title="config", icon="hass:cog", require_admin=True),
+        # Hearth's own page (hearth.frontend.security_center) in an iframe.
+        Panel(
+            "hearth-security",
+            "iframe",
+            title="Security",
+            icon="mdi:shield-lock",
+            config={"url": SECURITY_PATH},
+            require_admin=True,
+        ),
     )
 }
 

@@ -20,6 +20,8 @@ FILES: Final = {
     "hearth.css": "text/css",
     "auth.js": "text/javascript",
     "passkeys.js": "text/javascript",
+    "security.css": "text/css",
+    "security.js": "text/javascript",
 }
 
 _KEY_FILES: web.AppKey[dict[str, tuple[bytes, str, str]]] = web.AppKey("hearth_static_files")

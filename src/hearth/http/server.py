@@ -17,6 +17,7 @@ from hearth import const
 from hearth.auth.mfa.manager import MfaManager
 from hearth.auth.passkeys.manager import PasskeyManager
 from hearth.auth.throttle import AccountThrottle
+from hearth.bans import allow
 from hearth.certs.validate import dns_names
 from hearth.exceptions import ConfigError
 from hearth.http import acme_challenge
@@ -78,6 +79,7 @@ def create_app(
     # handler that HttpServer installs (hearth.http.slow_clients).
     check_remote_access(config)
     bans = open_bans(auth.db, config.http)
+    allow.apply(bans, config.http, auth.db)  # the entries added in the Security Center
     hosts = AllowedHosts.from_config(config.http, _certificate_names(tls))
     checks = [
         host_check(hosts),

@@ -173,8 +173,9 @@ class AuditLog:
         event: str | None = None,
         limit: int = 1000,
         username: str | None = None,
+        ip: str | None = None,
     ) -> list[AuditEntry]:
-        """Entries, newest first, filtered by time, user and event type.
+        """Entries, newest first, filtered by time, user, event type and address.
 
         With both `user_id` and `username`, an entry matches either: a user's own events and
         failed logins under their name (which carry no user id). Entries still waiting for their
@@ -198,6 +199,9 @@ class AuditLog:
         if event is not None:
             clauses.append("event = ?")
             params.append(event)
+        if ip is not None:
+            clauses.append("ip = ?")
+            params.append(ip)
         where = f" WHERE {' AND '.join(clauses)}" if clauses else ""
         params.append(max(1, min(limit, MAX_QUERY_LIMIT)))
         sql = (

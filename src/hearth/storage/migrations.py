@@ -207,4 +207,31 @@ MIGRATIONS: Final[tuple[Migration, ...]] = (
         """,
         "CREATE INDEX passkeys_user ON passkeys (user_id)",
     ),
+    # 10: findings of `hearth check` the owner accepted (the Security Center): by rule id, with
+    # the reason, who and when; they stay in the report but no longer lower the grade. And the
+    # ban allow-list entries added from the Security Center (beside `http: ip_ban_allowlist`),
+    # and settings changed there (`mfa_required`), which take the configuration's place.
+    (
+        """
+        CREATE TABLE hearth_settings (
+            key TEXT PRIMARY KEY,
+            value TEXT NOT NULL
+        ) STRICT
+        """,
+        """
+        CREATE TABLE ip_ban_allow (
+            network TEXT PRIMARY KEY,
+            by_user TEXT NOT NULL,
+            at TEXT NOT NULL
+        ) STRICT
+        """,
+        """
+        CREATE TABLE check_acks (
+            rule_id TEXT PRIMARY KEY,
+            reason TEXT NOT NULL,
+            by_user TEXT NOT NULL,
+            at TEXT NOT NULL
+        ) STRICT
+        """,
+    ),
 )

@@ -136,3 +136,18 @@ def remove(conn: sqlite3.Connection, user_id: str) -> bool:
     """Forget a user's secret and recovery codes; False if there was nothing to forget."""
     conn.execute("DELETE FROM mfa_recovery_codes WHERE user_id = ?", (user_id,))
     return conn.execute("DELETE FROM mfa_totp WHERE user_id = ?", (user_id,)).rowcount == 1
+
+
+def replace_recovery_codes(
+    conn: sqlite3.Connection, user_id: str, code_hashes: Sequence[str]
+) -> bool:
+    """Swap all of a user's recovery codes for new ones; False if the user has no MFA."""
+    enrolled = conn.execute("SELECT 1 FROM mfa_totp WHERE user_id = ?", (user_id,)).fetchone()
+    if enrolled is None:
+        return False
+    conn.execute("DELETE FROM mfa_recovery_codes WHERE user_id = ?", (user_id,))
+    conn.executemany(
+        "INSERT INTO mfa_recovery_codes (user_id, code_hash) VALUES (?, ?)",
+        [(user_id, code_hash) for code_hash in code_hashes],
+    )
+    return True

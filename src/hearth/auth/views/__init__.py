@@ -8,6 +8,7 @@ from aiohttp import hdrs, web
 
 from hearth.auth.codes import AuthCodes
 from hearth.auth.login import Client, LoginService
+from hearth.auth.mfa import stored_policy
 from hearth.auth.onboarding import Onboarding
 from hearth.auth.passkeys.rp import relying_party
 from hearth.auth.policy import PasswordPolicy
@@ -69,7 +70,7 @@ def setup(app: web.Application) -> None:
         mfa=app.get(KEY_MFA),
         throttle=throttle,
         trusted=TrustedNetworks.from_config(config.auth),
-        mfa_policy=config.auth.mfa_required,
+        mfa_policy=stored_policy.stored(auth.db) or config.auth.mfa_required,
         passkeys=app.get(KEY_PASSKEYS),
     )
     app[KEY_ONBOARDING] = Onboarding(auth)

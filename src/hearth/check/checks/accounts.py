@@ -6,6 +6,7 @@ from collections.abc import Iterator
 from datetime import timedelta
 
 from hearth import const
+from hearth.auth.mfa import stored_policy
 from hearth.check.accounts_db import Account
 from hearth.check.context import CheckContext
 from hearth.check.model import Check, Finding, NotChecked, Rule, Severity
@@ -55,7 +56,8 @@ ADMIN_UNUSED = Rule(
 
 
 def _mfa_findings(ctx: CheckContext, users: tuple[Account, ...]) -> Iterator[Finding]:
-    policy = ctx.config.auth.mfa_required
+    # Set in the Security Center, it takes the configuration's place.
+    policy = stored_policy.read_from(ctx.config_dir) or ctx.config.auth.mfa_required
     admins = [user for user in users if user.is_admin and user.is_active]
     enforced = policy in ("admins", "all") or (
         policy is None and any(user.has_mfa for user in admins)

@@ -18,10 +18,14 @@ from hearth.websocket.commands import (
     lovelace,
     mfa,
     mqtt,
+    my_security,
     passkeys,
     placeholders,
     recorder,
     registries,
+    security_users,
+    sessions,
+    signins,
     subscribe,
     users,
 )
@@ -46,6 +50,10 @@ COMMANDS: Final[Mapping[str, CommandSpec[Any]]] = placeholders.with_fallbacks(
         history.COMMANDS,
         logbook.COMMANDS,
         recorder.COMMANDS,
+        sessions.COMMANDS,
+        security_users.COMMANDS,
+        my_security.COMMANDS,
+        signins.COMMANDS,
     )
 )
 

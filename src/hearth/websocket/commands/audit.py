@@ -25,6 +25,7 @@ class AuditLogParams(Params):
     user: Annotated[str, Field(max_length=200)] | None = None
     user_id: Annotated[str, Field(max_length=64)] | None = None
     event: Annotated[str, Field(max_length=64)] | None = None
+    ip: Annotated[str, Field(max_length=64)] | None = None
     limit: Annotated[int, Field(ge=1, le=MAX_QUERY_LIMIT)] = DEFAULT_LIMIT
 
 
@@ -39,7 +40,12 @@ async def audit_log(conn: Connection, msg_id: int, params: AuditLogParams) -> No
         if found is not None:
             user_id, username = found.id, found.username
     entries = await conn.request.app[KEY_AUDIT].query(
-        since=since, user_id=user_id, username=username, event=params.event, limit=params.limit
+        since=since,
+        user_id=user_id,
+        username=username,
+        event=params.event,
+        ip=params.ip,
+        limit=params.limit,
     )
     conn.send_result(msg_id, [entry.as_dict() for entry in entries])
 

@@ -75,7 +75,8 @@ def _iso(value: datetime | None) -> str | None:
     return None if value is None else value.isoformat()
 
 
-def _describe(token: RefreshToken, current_id: str) -> dict[str, Any]:
+def describe_token(token: RefreshToken, current_id: str) -> dict[str, Any]:
+    """A token's metadata as auth/refresh_tokens lists it (never a secret)."""
     return {
         "id": token.id,
         "client_id": token.client_id,
@@ -95,7 +96,7 @@ def _describe(token: RefreshToken, current_id: str) -> dict[str, Any]:
 def refresh_tokens(conn: Connection, msg_id: int, params: NoParams) -> None:
     """This user's refresh tokens (metadata only, never secrets)."""
     tokens = conn.auth.list_refresh_tokens(conn.user.id)
-    conn.send_result(msg_id, [_describe(token, conn.refresh_token_id) for token in tokens])
+    conn.send_result(msg_id, [describe_token(token, conn.refresh_token_id) for token in tokens])
 
 
 class DeleteRefreshTokenParams(Params):
