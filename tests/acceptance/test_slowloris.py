@@ -102,15 +102,19 @@ async def test_slowloris_cannot_starve_a_normal_client(hub: RunningHub) -> None:
     assert set(seen.statuses) == {200}, seen
     assert max(seen.latencies) < 1.0, seen
 
-    # One address holds at most MAX_CONNECTIONS_PER_IP connections; the rest get 503 at once.
-    refused = [c for c in connections if c.closed_after is not None and c.closed_after < 1.0]
+    # One address holds at most MAX_CONNECTIONS_PER_IP connections; the rest get 503 without
+    # being held to the header deadline (how soon depends on the machine's load, so the line is
+    # drawn well before that deadline, not at a fixed latency).
+    timeout = const.HEADER_READ_TIMEOUT
+    refused = [
+        c for c in connections if c.closed_after is not None and c.closed_after < timeout / 2
+    ]
     held = [c for c in connections if c not in refused]
     assert len(held) == const.MAX_CONNECTIONS_PER_IP
     assert len(refused) == SLOW_CONNECTIONS - const.MAX_CONNECTIONS_PER_IP
     assert {c.status for c in refused} <= {503, None}  # None: reset before the 503 was read
     # The held ones, though always "active", are cut off at the header deadline with a 408.
     assert {c.status for c in held} == {408}
-    timeout = const.HEADER_READ_TIMEOUT
     closed = [c.closed_after for c in held]
     assert all(t is not None and timeout - 0.5 < t < timeout + 2.0 for t in closed), closed
 
