@@ -15,7 +15,7 @@ import json
 import re
 import shutil
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -31,7 +31,13 @@ from tests.acceptance.support import (
     free_port,
     write_config,
 )
-from tests.acceptance.support_browser import Browser, artifacts_dir, browser, spki_sha256
+from tests.acceptance.support_browser import (
+    Browser,
+    artifacts_dir,
+    browser,
+    spki_sha256,
+    wait_until,
+)
 from tests.acceptance.support_tls import TlsHub, issue_certificate, start_tls_hub
 
 pytestmark = pytest.mark.acceptance
@@ -44,22 +50,6 @@ NAVIGATE = (
     "window.dispatchEvent(new CustomEvent('location-changed', {detail: {replace: false}}));"
 )
 WAIT = 30.0
-
-
-def wait_until(check: Callable[[], Any], what: str, timeout: float = WAIT) -> Any:
-    """Poll `check` until it returns something truthy (exceptions count as not yet)."""
-    deadline = time.monotonic() + timeout
-    last: Exception | None = None
-    while time.monotonic() < deadline:
-        try:
-            result = check()
-        except Exception as err:
-            last = err
-        else:
-            if result:
-                return result
-        time.sleep(0.25)
-    pytest.fail(f"timed out waiting for {what}" + (f" (last error: {last})" if last else ""))
 
 
 @pytest.fixture

@@ -16,7 +16,6 @@ import time
 import urllib.parse
 from collections.abc import Callable, Iterator
 from pathlib import Path
-from typing import Any
 
 import aiohttp
 import pyotp
@@ -36,7 +35,7 @@ from tests.acceptance.support import (
     write_config,
 )
 from tests.acceptance.support_axe import axe_violations
-from tests.acceptance.support_browser import Browser, artifacts_dir, browser
+from tests.acceptance.support_browser import Browser, artifacts_dir, browser, wait_until
 from tests.acceptance.support_login import begin_flow, flow_step
 from tests.acceptance.support_ws import ws_auth
 
@@ -47,22 +46,6 @@ STRONG = "violet tractor umbrella harbour"
 PAGE = "/hearth/security"
 WAIT = 30.0
 MAX_TABS = 80
-
-
-def wait_until(check: Callable[[], Any], what: str, timeout: float = WAIT) -> Any:
-    """Poll `check` until it returns something truthy (exceptions count as not yet)."""
-    deadline = time.monotonic() + timeout
-    last: Exception | None = None
-    while time.monotonic() < deadline:
-        try:
-            result = check()
-        except Exception as err:
-            last = err
-        else:
-            if result:
-                return result
-        time.sleep(0.25)
-    pytest.fail(f"timed out waiting for {what}" + (f" (last error: {last})" if last else ""))
 
 
 @pytest.fixture
