@@ -20,6 +20,8 @@ from typing import Final
 import pytest
 import trustme
 
+from tests.acceptance.support import free_port
+
 HOST: Final = "127.0.0.1"
 START_TIMEOUT: Final = 10.0
 HUB_USER: Final = "hearth"
@@ -64,14 +66,6 @@ def mosquitto_binary() -> str:
     if found is None:
         pytest.skip("mosquitto is not installed (make system-test-deps installs it)")
     return found
-
-
-def free_port() -> int:
-    """A TCP port on 127.0.0.1 that nothing listens on right now."""
-    with socket.socket() as sock:
-        sock.bind((HOST, 0))
-        port: int = sock.getsockname()[1]
-        return port
 
 
 def wait_port(port: int, process: subprocess.Popen[bytes], log: Path) -> None:

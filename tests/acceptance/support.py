@@ -5,6 +5,7 @@ from __future__ import annotations
 import http.client
 import json
 import os
+import random
 import re
 import signal
 import socket
@@ -35,12 +36,43 @@ LOG_SETTLE_MAX = 2.0
 _BAD_LOG = re.compile(r"Traceback|Error handling request|Unhandled error|Internal error|\" 500 ")
 
 
+# Ports handed to servers that tests start come from below the kernel's ephemeral range
+# (32768-60999 on Linux), so an outgoing connection can never take one between the pick and the
+# server's bind, and each pytest-xdist worker has its own slice, so two workers never pick the
+# same port. Within a worker the ports are handed out in turn, so two picks never collide either.
+_PORT_BASE = 10000
+_PORT_SLICE = 2800  # eight workers fit below 32768
+
+
+def _port_slice() -> range:
+    worker = os.environ.get("PYTEST_XDIST_WORKER", "gw0").removeprefix("gw")
+    index = int(worker) % 8 if worker.isdigit() else 0
+    start = _PORT_BASE + index * _PORT_SLICE
+    return range(start, start + _PORT_SLICE)
+
+
+_PORTS = _port_slice()
+_next_port = [random.randrange(len(_PORTS))]
+
+
+def _bindable(port: int) -> bool:
+    for kind in (socket.SOCK_STREAM, socket.SOCK_DGRAM):
+        with socket.socket(socket.AF_INET, kind) as sock:
+            try:
+                sock.bind((HOST, port))
+            except OSError:
+                return False
+    return True
+
+
 def free_port() -> int:
-    """Return a TCP port on 127.0.0.1 that nothing listens on right now."""
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
-        sock.bind((HOST, 0))
-        port: int = sock.getsockname()[1]
-        return port
+    """A port on 127.0.0.1 (TCP and UDP) that nothing uses now and no other test will be given."""
+    for _ in range(len(_PORTS)):
+        port = _PORTS[_next_port[0] % len(_PORTS)]
+        _next_port[0] += 1
+        if _bindable(port):
+            return port
+    raise RuntimeError(f"no free port in {_PORTS}")
 
 
 def port_open(port: int) -> bool:

@@ -31,19 +31,6 @@ START_TIMEOUT = 15.0
 DOMAIN = "hub.acme.test"
 
 
-def free_udp_and_tcp_port() -> int:
-    """A port free on 127.0.0.1 for both UDP and TCP (challtestsrv's DNS binds both)."""
-    for _ in range(50):
-        port = free_port()
-        try:
-            with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as probe:
-                probe.bind((HOST, port))
-        except OSError:
-            continue
-        return port
-    raise RuntimeError("no free port for DNS")
-
-
 @dataclass
 class Pebble:
     """A running pebble and challtestsrv; stopped by the fixture."""
@@ -106,7 +93,7 @@ def start_pebble(
         now=datetime.now(UTC),
         new_ca=True,
     )
-    dns, dns_management = free_udp_and_tcp_port(), free_port()
+    dns, dns_management = free_port(), free_port()
     api, management = free_port(), free_port()
     config = {
         "pebble": {
