@@ -3,19 +3,14 @@
 from __future__ import annotations
 
 import asyncio
-import logging
-import logging.handlers
-import queue
-import sys
 from pathlib import Path
 
 import click
 
 from hearth import __version__
 from hearth.cli.common import CONFIG_PATH, LazyGroup, config_option, run_config_option
+from hearth.cli.logs import log_through_queue
 from hearth.exceptions import ConfigError, PrivilegeError
-
-LOG_FORMAT = "%(asctime)s %(levelname)s %(name)s: %(message)s"
 
 
 @click.group(
@@ -78,29 +73,13 @@ def run(config_dir: Path, log_level: str, user: str | None, allow_root: bool) ->
         run_as.prepare()
     except PrivilegeError as err:
         raise click.ClickException(str(err)) from None
-    listener = _log_through_queue(log_level.upper())
+    listener = log_through_queue(log_level.upper())
     try:
         asyncio.run(bootstrap.run(config_dir, run_as))
     except (ConfigError, PrivilegeError) as err:
         raise click.ClickException(str(err)) from None
     finally:
         listener.stop()
-
-
-def _log_through_queue(level: str) -> logging.handlers.QueueListener:
-    """Log to stderr from a thread of its own: a slow terminal or pipe never stalls the event
-    loop, which only puts records on a queue."""
-    handler = logging.StreamHandler(sys.stderr)
-    handler.setFormatter(logging.Formatter(LOG_FORMAT))
-    records: queue.SimpleQueue[logging.LogRecord] = queue.SimpleQueue()
-    root = logging.getLogger()
-    root.setLevel(level)
-    for old in list(root.handlers):
-        root.removeHandler(old)
-    root.addHandler(logging.handlers.QueueHandler(records))
-    listener = logging.handlers.QueueListener(records, handler)
-    listener.start()
-    return listener
 
 
 @main.command("init-demo")
