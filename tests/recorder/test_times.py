@@ -7,7 +7,8 @@ from datetime import UTC, datetime
 
 import pytest
 
-from hearth.recorder.times import parse_time, utc_iso
+from hearth.core.isotime import utc_iso
+from hearth.recorder.times import parse_time
 
 
 def test_formatting_matches_isoformat() -> None:

@@ -47,8 +47,24 @@ def host_key(ip: IPv6Address) -> ClientKey:
     return _V6_HOST_TAG | int(ip)
 
 
+_TEXTS: dict[ClientKey, str] = {}
+_TEXTS_LIMIT = 4096
+
+
 def client_text(key: ClientKey) -> str:
-    """How a key is shown and stored: `192.0.2.7`, `2001:db8:1:2::/64` or `fd00::7`."""
+    """How a key is shown and stored: `192.0.2.7`, `2001:db8:1:2::/64` or `fd00::7`.
+
+    Memoised: each failed login stores its client's text, and a flood comes from few clients.
+    """
+    text = _TEXTS.get(key)
+    if text is None:
+        if len(_TEXTS) >= _TEXTS_LIMIT:
+            _TEXTS.clear()
+        text = _TEXTS[key] = _spell(key)
+    return text
+
+
+def _spell(key: ClientKey) -> str:
     if key < _V6_TAG:
         return str(IPv4Address(key))
     if key >= _V6_HOST_TAG:

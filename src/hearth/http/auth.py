@@ -10,7 +10,7 @@ from hearth.http.ban import record_auth_failure
 from hearth.http.keys import KEY_AUTH, REQ_REFRESH_TOKEN, REQ_USER
 from hearth.http.network import request_is_local
 from hearth.http.refusals import Refusal
-from hearth.http.view import ADMIN_ATTR, PUBLIC_ATTR, client_ip
+from hearth.http.view import ADMIN_ATTR, PUBLIC_ATTR, client_ip_text
 
 _BEARER = "bearer "
 MISSING_TOKEN: Final = Refusal(401, "Missing access token.")
@@ -32,7 +32,6 @@ def bearer_token(request: web.Request) -> str | None:
 _MEMO_LIMIT: Final = 4096
 # Per route handler: (public, admin). Routes are fixed, so this stays small.
 _ROUTE_FLAGS: Final[dict[object, tuple[bool, bool]]] = {}
-_ADDRESS_TEXT: Final[dict[object, str]] = {}
 
 
 def _route_flags(handler: object) -> tuple[bool, bool]:
@@ -44,17 +43,6 @@ def _route_flags(handler: object) -> tuple[bool, bool]:
             _ROUTE_FLAGS.clear()
         _ROUTE_FLAGS[handler] = flags
     return flags
-
-
-def _address_text(request: web.Request) -> str:
-    """The client address as text (memoised: the same clients come back and back)."""
-    address = client_ip(request)
-    text = _ADDRESS_TEXT.get(address)
-    if text is None:
-        if len(_ADDRESS_TEXT) >= _MEMO_LIMIT:
-            _ADDRESS_TEXT.clear()
-        text = _ADDRESS_TEXT[address] = str(address)
-    return text
 
 
 def check_auth(request: web.Request) -> web.Response | None:
@@ -81,7 +69,7 @@ def check_auth(request: web.Request) -> web.Response | None:
     if user.local_only and not request_is_local(request):
         # A policy refusal, not a wrong credential: 403, never counted toward a ban.
         return LOCAL_USER.response()
-    request.app[KEY_AUTH].note_token_use(refresh_token, _address_text(request))
+    request.app[KEY_AUTH].note_token_use(refresh_token, client_ip_text(request))
     if admin and not user.is_admin:
         return ADMIN_ONLY.response()
     request[REQ_USER] = user

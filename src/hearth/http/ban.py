@@ -18,7 +18,7 @@ from hearth.bans.policy import BanPolicy, IPAddress, client_text, policy_allowli
 from hearth.http.keys import KEY_AUDIT
 from hearth.http.network import LOCAL_NETWORKS, parse_networks
 from hearth.http.refusals import Refusal
-from hearth.http.view import client_ip
+from hearth.http.view import client_ip, client_ip_text
 
 if TYPE_CHECKING:
     from hearth.config.schema import HttpSection
@@ -165,18 +165,23 @@ def record_auth_failure(request: web.Request, *, reason: str, username: str | No
     permission denial, never a missing token, never a 404. Never raises.
     """
     ip = client_ip(request)
+    address = client_ip_text(request)
     reason = _reason(reason)
     # A password typed as a username must not be written down: unknown names are hashed.
     mask = request.app.get(KEY_USERNAME_MASK)
     if mask is not None and username:
         username = mask.shown(username)
     # No reverse DNS: the address as is. The format is what deploy/fail2ban matches.
-    _LOGGER.warning("Login failed for user '%s' from %s: %s", quote_username(username), ip, reason)
+    _LOGGER.warning(
+        "Login failed for user '%s' from %s: %s", quote_username(username), address, reason
+    )
     app = request.app
     # Counted in memory (a ban starts at once); the audit entry and the counter are bookkeeping
     # that the store's writer commits in batches: this path never waits for the disk.
     try:
-        _count_failure(request, app.get(KEY_AUDIT), app.get(KEY_BANS), ip, reason, username)
+        _count_failure(
+            request, app.get(KEY_AUDIT), app.get(KEY_BANS), ip, address, reason, username
+        )
     except Exception:
         _LOGGER.exception("Could not count the failed login from %s", ip)
 
@@ -186,6 +191,7 @@ def _count_failure(
     audit: AuditLog | None,
     bans: BanManager | None,
     ip: IPAddress,
+    address: str,
     reason: str,
     username: str | None,
 ) -> None:
@@ -193,7 +199,7 @@ def _count_failure(
         audit.record(
             "login_failed",
             username=username or None,
-            ip=str(ip),
+            ip=address,
             user_agent=request.headers.get(hdrs.USER_AGENT),
             details={"reason": reason},
         )
