@@ -103,6 +103,40 @@ async def test_a_broken_bookkeeping_job_is_dropped_alone(
     assert "Dropped a bookkeeping record" in caplog.text
 
 
+async def test_a_burst_of_bookkeeping_wakes_the_writer_once_per_batch(db: Database) -> None:
+    writer = db._writer  # the wake-ups are what this test is about
+    gate = threading.Event()
+    held = asyncio.ensure_future(db.write(lambda conn: gate.wait(10)))  # the writer is busy
+    await asyncio.sleep(0.05)
+    for x in range(100):
+        db.submit(insert(x))
+    # One announcement for the whole burst (the writer was busy and could not drain it).
+    assert writer._queue.qsize() == 1
+    gate.set()
+    await held
+    await db.flush()
+    assert values(db) == list(range(100))
+
+
+async def test_bookkeeping_beyond_the_bound_drops_the_oldest_and_says_so(
+    db: Database, caplog: pytest.LogCaptureFixture
+) -> None:
+    writer = db._writer
+    gate = threading.Event()
+    held = asyncio.ensure_future(db.write(lambda conn: gate.wait(10)))
+    await asyncio.sleep(0.05)
+    limit = writer._inbox.maxlen
+    assert limit == writer_module.MAX_PENDING
+    for x in range(limit + 5):
+        db.submit(insert(x))
+    gate.set()
+    await held
+    await db.flush()
+    kept = values(db)
+    assert kept == list(range(5, limit + 5))  # the five oldest went, in order
+    assert "5 bookkeeping record(s) dropped" in caplog.text
+
+
 async def test_close_commits_pending_bookkeeping(db_path: Path) -> None:
     db = Database.open(db_path, [M1])
     db.submit(insert(3))

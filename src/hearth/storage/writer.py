@@ -10,7 +10,11 @@ Threat: a write that waits for SQLite's lock (another process holding it) or for
   error it may run once more, alone.
 - `submit(fn)` is for bookkeeping (a token's last use, failure counters, audit rows of failures):
   never awaited, committed in batches (at most BATCH_DELAY after the first, or BATCH_ROWS at once),
-  retried while storage fails, and never the cause of a failed request.
+  retried while storage fails, and never the cause of a failed request. Submitting costs an
+  append to a deque: only the first job of a batch wakes this thread, so a flood of failed
+  logins does not switch threads once per request. A batch runs without a savepoint per job;
+  only when a job fails is the batch run again with one each, so that the bad job is dropped
+  alone.
 
 A storage failure (full disk, lock held too long) is logged once per LOG_INTERVAL, not per write;
 the first successful commit afterwards logs one line saying it is over.
@@ -49,12 +53,19 @@ MAX_GROUP: Final = 64  # acknowledged writes sharing one commit
 POLL_INTERVAL: Final = 0.25  # how often commits of other processes are looked for
 
 
+_WAKE: Final = object()  # on the queue: bookkeeping is waiting in the inbox
+
+
 @dataclass(slots=True)
 class _Job:
     fn: Callable[[sqlite3.Connection], Any]
     future: Future[Any] | None  # None: bookkeeping
     deadline: float
     seq: int = 0
+
+
+class _Isolate(Exception):
+    """A bookkeeping job failed in a batch run without savepoints: run it again with them."""
 
 
 class _Aborted(Exception):
@@ -70,8 +81,14 @@ class Writer:
 
     def __init__(self, conn: sqlite3.Connection, name: str) -> None:
         self._conn = conn
-        self._queue: queue.SimpleQueue[_Job | None] = queue.SimpleQueue()
+        self._queue: queue.SimpleQueue[_Job | object | None] = queue.SimpleQueue()
+        # Bookkeeping as submitted, moved to _pending when a batch commits. Bounded like
+        # _pending: if this thread is stuck (storage hanging), the oldest jobs go.
+        self._inbox: deque[_Job] = deque(maxlen=MAX_PENDING)
+        self._announced = False  # set by the submitter, cleared when the inbox is drained
+        self._last_seq = 0  # the last job moved from the inbox (a gap: jobs it dropped)
         self._pending: deque[_Job] = deque()
+        self._waiting = False  # bookkeeping is waiting to be committed at _due
         self._due = 0.0
         self._seq = itertools.count(1)
         self._submitted = 0  # set by the submitting thread
@@ -109,7 +126,13 @@ class Writer:
             return
         seq = next(self._seq)
         self._submitted = seq
-        self._queue.put(_Job(fn, None, 0.0, seq))
+        inbox = self._inbox
+        inbox.append(_Job(fn, None, 0.0, seq))
+        if not self._announced:
+            self._announced = True
+            self._queue.put(_WAKE)
+        elif len(inbox) == BATCH_ROWS:
+            self._queue.put(_WAKE)  # a full batch is due at once
 
     async def flush(self) -> None:
         """Wait until the bookkeeping submitted so far is committed (or storage failed)."""
@@ -134,10 +157,10 @@ class Writer:
     def _run(self) -> None:
         stopping = False
         while True:
-            timeout = max(0.0, self._due - time.monotonic()) if self._pending else POLL_INTERVAL
+            timeout = max(0.0, self._due - time.monotonic()) if self._waiting else POLL_INTERVAL
             writes: list[_Job] = []
             try:
-                item: _Job | None = self._queue.get(timeout=timeout)
+                item = self._queue.get(timeout=timeout)
             except queue.Empty:
                 pass
             else:
@@ -148,16 +171,14 @@ class Writer:
                     except queue.Empty:
                         break
                     stopping = self._take(item, writes) or stopping
-            pending = self._pending
-            due = bool(pending) and (
-                stopping or len(pending) >= BATCH_ROWS or time.monotonic() >= self._due
-            )
-            if writes or due:
+            due = self._waiting and (stopping or time.monotonic() >= self._due)
+            if writes or due or (stopping and self._inbox):
                 self._commit(writes)
             self._watch_external()
             if stopping and self._queue.empty():
                 if self._pending:
-                    _LOGGER.warning("%d bookkeeping record(s) could not be saved", len(pending))
+                    lost = len(self._pending)
+                    _LOGGER.warning("%d bookkeeping record(s) could not be saved", lost)
                 self._refuse_stragglers()
                 return
 
@@ -168,28 +189,46 @@ class Writer:
                 item = self._queue.get_nowait()
             except queue.Empty:
                 return
-            if item is not None and item.future is not None and _start(item.future):
+            if isinstance(item, _Job) and item.future is not None and _start(item.future):
                 item.future.set_exception(StorageError())
 
-    def _take(self, item: _Job | None, writes: list[_Job]) -> bool:
+    def _take(self, item: _Job | object | None, writes: list[_Job]) -> bool:
         if item is None:
             return True
-        if item.future is not None:
+        if isinstance(item, _Job):
             writes.append(item)
-            return False
-        if not self._pending:
-            self._due = time.monotonic() + BATCH_DELAY
-        self._pending.append(item)
-        if len(self._pending) > MAX_PENDING:
-            self._pending.popleft()
-            self._dropped += 1
-            if self._dropped == 1 or self._dropped % MAX_PENDING == 0:
-                _LOGGER.warning("Storage failing: %d bookkeeping record(s) dropped", self._dropped)
+        elif len(self._inbox) >= BATCH_ROWS:
+            self._waiting, self._due = True, time.monotonic()
+        elif not self._waiting:
+            self._waiting, self._due = True, time.monotonic() + BATCH_DELAY
         return False
+
+    def _drain_inbox(self) -> None:
+        """Move the submitted bookkeeping to _pending (its order kept)."""
+        # Cleared first: a job appended from here on either is taken below or announces itself.
+        self._announced = False
+        inbox, pending = self._inbox, self._pending
+        while inbox:
+            job = inbox.popleft()
+            if job.seq != self._last_seq + 1:
+                self._note_dropped(job.seq - self._last_seq - 1)
+            self._last_seq = job.seq
+            pending.append(job)
+            if len(pending) > MAX_PENDING:
+                pending.popleft()
+                self._note_dropped(1)
+
+    def _note_dropped(self, count: int) -> None:
+        before, self._dropped = self._dropped, self._dropped + count
+        if before == 0 or before // MAX_PENDING != self._dropped // MAX_PENDING:
+            _LOGGER.warning("Storage failing: %d bookkeeping record(s) dropped", self._dropped)
 
     def _commit(self, writes: list[_Job]) -> None:
         jobs = [job for job in writes if job.future is not None and _start(job.future)]
+        self._drain_inbox()
         batch = list(self._pending)
+        if not batch:
+            self._waiting = False
         if not jobs and not batch:
             return
         deadline = min(job.deadline for job in jobs) if jobs else None
@@ -203,7 +242,7 @@ class Writer:
                 assert job.future is not None  # noqa: S101 - jobs are acknowledged writes
                 job.future.set_exception(type(outcomes)())
             if batch:
-                self._due = time.monotonic() + RETRY_DELAY
+                self._waiting, self._due = True, time.monotonic() + RETRY_DELAY
             if batch or self.log_write_failures:
                 self._reporter.failed(outcomes)
             return
@@ -216,10 +255,10 @@ class Writer:
                 job.future.set_exception(exc)
 
     def _attempt(
-        self, batch: list[_Job], jobs: list[_Job], deadline: float | None
+        self, batch: list[_Job], jobs: list[_Job], deadline: float | None, *, isolate: bool = False
     ) -> list[tuple[_Job, Any, Exception | None]] | StorageError:
         """One transaction for `batch` and `jobs`: their outcomes, or the storage error that
-        undid all of it."""
+        undid all of it. Bookkeeping runs without savepoints unless `isolate`."""
         now = time.monotonic()
         wait = (deadline - now) if deadline is not None else BOOKKEEPING_TIMEOUT
         conn = self._conn
@@ -227,11 +266,17 @@ class Writer:
         try:
             conn.execute(f"PRAGMA busy_timeout = {int(max(0.0, wait) * 1000)}")
             conn.execute("BEGIN IMMEDIATE")
-            for job in batch:
-                self._run_bookkeeping(job)
+            if isolate:
+                for job in batch:
+                    self._run_bookkeeping(job)
+            else:
+                self._run_batch(batch)
             for job in jobs:
                 outcomes.append(self._run_write(job))
             conn.execute("COMMIT")
+        except _Isolate:
+            self._rollback()
+            return self._attempt(batch, jobs, deadline, isolate=True)
         except (sqlite3.Error, _Aborted) as err:
             self._rollback()
             return err.error if isinstance(err, _Aborted) else storage_error(err) or StorageError()
@@ -239,7 +284,20 @@ class Writer:
             for _ in batch:
                 self._pending.popleft()
             self._settled = batch[-1].seq
+            self._waiting = False
         return outcomes
+
+    def _run_batch(self, batch: list[_Job]) -> None:
+        """Bookkeeping in the open transaction, no savepoints: the usual case, nothing fails."""
+        conn = self._conn
+        for job in batch:
+            try:
+                job.fn(conn)
+            except Exception as exc:
+                error = storage_error(exc)
+                if error is not None or not conn.in_transaction:
+                    raise _Aborted(error or StorageError()) from exc
+                raise _Isolate from exc
 
     def _run_write(self, job: _Job) -> tuple[_Job, Any, Exception | None]:
         conn = self._conn
