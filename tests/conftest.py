@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import inspect
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
 from pathlib import Path
 
@@ -32,6 +33,23 @@ async def reload_soon(auth: AuthManager) -> bool:
 async def settle() -> None:
     """Let revoke listeners run: they are told at the next turn of the event loop."""
     await asyncio.sleep(0)
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Every coroutine test ends with a few turns of its event loop (`_closes_settle`)."""
+    for item in items:
+        if isinstance(item, pytest.Function) and inspect.iscoroutinefunction(item.obj):
+            item.fixturenames.append("_closes_settle")
+
+
+@pytest.fixture
+async def _closes_settle() -> AsyncIterator[None]:
+    """A transport closes its socket on the loop's next turn, not in `close()`: a test whose
+    last step closes a connection would leave the socket to the garbage collector once its
+    loop is gone, and the ResourceWarning would fail whichever test runs then."""
+    yield
+    for _ in range(3):
+        await asyncio.sleep(0)
 
 
 AiohttpClient = Callable[[web.Application], Awaitable[TestClient[web.Request, web.Application]]]
