@@ -7,6 +7,7 @@ import contextlib
 import logging
 import time
 from collections.abc import AsyncIterator, Callable
+from functools import lru_cache
 from typing import TYPE_CHECKING, Final
 
 from aiohttp import hdrs, web
@@ -149,11 +150,15 @@ def quote_username(username: str | None) -> str:
     fail2ban reads the address after the username; escaping keeps a username such as
     `x' from 203.0.113.9: invalid_password` from naming someone else's address.
     """
-    text = "".join(ch if " " <= ch <= "~" else "?" for ch in (username or "")[:MAX_USERNAME_SHOWN])
+    text = (username or "")[:MAX_USERNAME_SHOWN]
+    if not (text.isascii() and text.isprintable()):
+        text = "".join(ch if " " <= ch <= "~" else "?" for ch in text)
     return text.replace("\\", "\\\\").replace("'", "\\'")
 
 
+@lru_cache(maxsize=64)
 def _reason(reason: str) -> str:
+    # Reasons are a few fixed words from the code, so each is cleaned once.
     cleaned = "".join(ch if ch.isascii() and (ch.isalnum() or ch == "_") else "_" for ch in reason)
     return cleaned[:MAX_REASON] or "unknown"
 
