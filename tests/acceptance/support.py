@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import http.client
 import json
 import os
@@ -73,6 +74,15 @@ def free_port() -> int:
         if _bindable(port):
             return port
     raise RuntimeError(f"no free port in {_PORTS}")
+
+
+async def tls_closed() -> None:
+    """A moment for the TLS connections just closed to finish their close_notify exchange.
+
+    aiohttp's advice for a loop about to end: without it the socket under a TLS connection
+    is left to the garbage collector, and its ResourceWarning fails whichever test runs then.
+    """
+    await asyncio.sleep(0.25)
 
 
 def port_open(port: int) -> bool:

@@ -29,6 +29,7 @@ from tests.acceptance.support import (
     RunningHub,
     create_user,
     free_port,
+    tls_closed,
     write_config,
 )
 from tests.acceptance.support_browser import (
@@ -176,7 +177,9 @@ async def _ws_call(url: str, token: str, msg_type: str) -> Any:
         await ws.send_json({"type": "auth", "access_token": token})
         assert (await ws.receive_json())["type"] == "auth_ok"
         await ws.send_json({"id": 1, "type": msg_type})
-        return (await ws.receive_json())["result"]
+        result = (await ws.receive_json())["result"]
+    await tls_closed()
+    return result
 
 
 def ws_call(hub: RunningHub, msg_type: str) -> Any:
@@ -194,7 +197,8 @@ def hub_state(hub: RunningHub, entity_id: str) -> dict[str, Any]:
             async with session.get(url, headers=headers, ssl=False) as reply:
                 assert reply.status == 200
                 data: dict[str, Any] = json.loads(await reply.text())
-                return data
+        await tls_closed()
+        return data
 
     return asyncio.run(get())
 

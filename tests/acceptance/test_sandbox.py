@@ -30,6 +30,7 @@ from tests.acceptance.support import (
     RunningHub,
     free_port,
     hub_env,
+    tls_closed,
     wait_listening,
     write_config,
 )
@@ -108,6 +109,7 @@ async def household(hub: TlsHub) -> None:
             assert (await ws.receive_json())["type"] == "auth_ok"
             await ws.send_json({"id": 1, "type": "get_states"})
             assert (await ws.receive_json())["success"] is True
+    await tls_closed()
 
 
 def root_is_read_only(pid: int) -> bool:

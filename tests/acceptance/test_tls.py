@@ -27,6 +27,7 @@ from tests.acceptance.support import (
     free_port,
     hearth,
     raw_exchange,
+    tls_closed,
     write_config,
 )
 from tests.acceptance.support_tls import (
@@ -296,6 +297,7 @@ async def test_websocket_client_over_tls(tls_hub_factory: TlsHubFactory) -> None
             await client.disconnect()
             async with asyncio.timeout(10):
                 await listener
+    await tls_closed()
 
 
 async def test_login_flow_then_api_and_websocket_over_tls(tls_hub_factory: TlsHubFactory) -> None:
@@ -333,6 +335,7 @@ async def test_login_flow_then_api_and_websocket_over_tls(tls_hub_factory: TlsHu
             reply = await ws.receive_json()
             assert reply["success"] is True
             assert LIGHT in {state["entity_id"] for state in reply["result"]}
+    await tls_closed()
 
 
 def test_https_responses_carry_hsts_and_plain_http_is_told_to_use_https(
