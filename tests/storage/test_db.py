@@ -169,3 +169,47 @@ async def test_other_processes_commits_are_noticed_not_our_own(db: Database, db_
             break
         await asyncio.sleep(POLL_INTERVAL / 2)
     assert db.external_changes != before
+
+
+def test_opening_retries_while_another_process_holds_the_file_for_a_moment(
+    db_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """SQLite may answer SQLITE_BUSY at once, without its busy handler, to a process opening
+    a database that another one is switching to WAL or checkpointing on close (two `hearth
+    user add` on an empty hub). Opening tries again instead of failing."""
+    from hearth.storage import db as db_module
+
+    real = db_module._configure_writer
+    attempts: list[int] = []
+
+    def busy_twice(conn: sqlite3.Connection) -> None:
+        attempts.append(1)
+        if len(attempts) <= 2:
+            err = sqlite3.OperationalError("database is locked")
+            err.sqlite_errorcode = sqlite3.SQLITE_BUSY  # type: ignore[attr-defined]
+            raise err
+        real(conn)
+
+    monkeypatch.setattr(db_module, "_configure_writer", busy_twice)
+    database = Database.open(db_path)
+    try:
+        assert len(attempts) == 3
+        assert database.schema_version() == len(MIGRATIONS)
+    finally:
+        database.close()
+
+
+def test_opening_gives_up_on_a_database_that_stays_busy(
+    db_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from hearth.storage import db as db_module
+
+    def always_busy(conn: sqlite3.Connection) -> None:
+        err = sqlite3.OperationalError("database is locked")
+        err.sqlite_errorcode = sqlite3.SQLITE_BUSY  # type: ignore[attr-defined]
+        raise err
+
+    monkeypatch.setattr(db_module, "_configure_writer", always_busy)
+    monkeypatch.setattr(db_module, "BUSY_TIMEOUT", 0.2)
+    with pytest.raises(ConfigError, match="cannot use the database: database is locked"):
+        Database.open(db_path)

@@ -13,6 +13,7 @@ import os
 import sqlite3
 import stat
 import threading
+import time
 from collections.abc import Callable, Sequence
 from contextlib import suppress
 from pathlib import Path
@@ -28,6 +29,7 @@ _LOGGER = logging.getLogger(__name__)
 T = TypeVar("T")
 
 BUSY_TIMEOUT: Final = WRITE_TIMEOUT  # start-up (migrations) waits this long for the lock
+BUSY_RETRY_DELAY: Final = 0.05  # between attempts to open a database another process holds
 READ_BUSY_TIMEOUT: Final = 0.25  # readers wait only in SQLite's rare cases (WAL recovery)
 PRIVATE_MODE: Final = 0o600
 SQLITE_HEADER: Final = b"SQLite format 3\x00"
@@ -125,6 +127,28 @@ def _migrate(conn: sqlite3.Connection, migrations: Sequence[Migration], path: Pa
         _LOGGER.debug("Database migrated to schema version %d", version)
 
 
+def _prepare(conn: sqlite3.Connection, migrations: Sequence[Migration], path: Path) -> None:
+    """Configure the writer's connection and migrate, retrying while another process briefly
+    holds the file (up to BUSY_TIMEOUT in all).
+
+    Two processes opening a new database at once (two `hearth user add` on an empty hub) can
+    meet while one switches the file to WAL or checkpoints it on close; SQLite then answers
+    SQLITE_BUSY at once instead of calling the busy handler. Both steps can simply run again.
+    """
+    deadline = time.monotonic() + BUSY_TIMEOUT
+    while True:
+        try:
+            _configure_writer(conn)
+            _migrate(conn, migrations, path)
+            return
+        except sqlite3.OperationalError as err:
+            busy = getattr(err, "sqlite_errorcode", 0) & 0xFF == sqlite3.SQLITE_BUSY
+            if not busy or time.monotonic() >= deadline:
+                raise
+            _LOGGER.debug("Database busy while opening (%s); trying again", err)
+            time.sleep(BUSY_RETRY_DELAY)
+
+
 class Database:
     """Reads on the opening thread's connection; writes through `write`/`submit` (the writer)."""
 
@@ -160,8 +184,7 @@ class Database:
         reader: sqlite3.Connection | None = None
         snapshots: sqlite3.Connection | None = None
         try:
-            _configure_writer(conn)
-            _migrate(conn, migrations, path)
+            _prepare(conn, migrations, path)
             reader = sqlite3.connect(path, isolation_level=None)
             _configure_reader(reader)
             snapshots = sqlite3.connect(path, isolation_level=None, check_same_thread=False)
