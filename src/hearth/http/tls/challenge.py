@@ -9,34 +9,21 @@ is closed once the handshake is done, or is closed at once when that name has no
 from __future__ import annotations
 
 import asyncio
-import json
 import logging
 import socket
 from typing import Final
 
 from hearth.acme.challenges import ALPN_PROTOCOL, ChallengeStore
 from hearth.http.acme_challenge import NO_CHALLENGE
-from hearth.http.headers import BASE_HEADERS
+from hearth.http.refusals import raw_reply
 from hearth.http.tls.client_hello import MAX_RECORD, NEED_MORE, ClientHello, parse_client_hello
 
 _LOGGER = logging.getLogger(__name__)
 _HELLO_POLL: Final = (0.005, 0.1)  # seconds between peeks at an incomplete hello: first, most
 
 
-def _not_found_reply() -> bytes:
-    body = json.dumps({"message": NO_CHALLENGE}).encode()
-    headers = {
-        "Content-Type": "application/json",
-        "Content-Length": str(len(body)),
-        "Connection": "close",
-        **BASE_HEADERS,
-    }
-    head = "HTTP/1.1 404 Not Found\r\n" + "".join(f"{k}: {v}\r\n" for k, v in headers.items())
-    return (head + "\r\n").encode("ascii") + body
-
-
 # What a listener that exists only for an order answers to every other plain-HTTP request.
-NOT_FOUND_REPLY: Final = _not_found_reply()
+NOT_FOUND_REPLY: Final = raw_reply(404, "Not Found", NO_CHALLENGE)
 
 
 class _ChallengeProtocol(asyncio.Protocol):

@@ -22,7 +22,6 @@ from __future__ import annotations
 import asyncio
 import errno
 import functools
-import json
 import logging
 import socket
 import ssl
@@ -37,8 +36,8 @@ from hearth.acme.challenges import ChallengeStore
 from hearth.http.acme_challenge import KEY_ACME_CHALLENGES, challenge_reply
 from hearth.http.connections import ConnectionCounter, Slot, TooManyConnections, log_refusal
 from hearth.http.fd_limit import ACCEPT_ERRORS
-from hearth.http.headers import BASE_HEADERS
 from hearth.http.network import peer_address
+from hearth.http.refusals import raw_reply
 from hearth.http.tls.challenge import NOT_FOUND_REPLY, answer_tls_alpn
 from hearth.http.tls.plain_http import MAX_HEAD, redirect_reply
 
@@ -55,19 +54,7 @@ _TLS_HANDSHAKE_RECORD: Final = 0x16
 MAX_UNCOUNTED: Final = 64  # connections in progress on a listener without a ConnectionCounter
 
 
-def _plain_http_reply() -> bytes:
-    body = json.dumps({"message": PLAIN_HTTP_MESSAGE}).encode()
-    headers = {
-        "Content-Type": "application/json",
-        "Content-Length": str(len(body)),
-        "Connection": "close",
-        **BASE_HEADERS,
-    }
-    head = "HTTP/1.1 400 Bad Request\r\n" + "".join(f"{k}: {v}\r\n" for k, v in headers.items())
-    return (head + "\r\n").encode("ascii") + body
-
-
-PLAIN_HTTP_REPLY: Final = _plain_http_reply()
+PLAIN_HTTP_REPLY: Final = raw_reply(400, "Bad Request", PLAIN_HTTP_MESSAGE)
 
 
 async def bind(host: str, port: int, backlog: int) -> list[socket.socket]:
