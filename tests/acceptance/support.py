@@ -76,6 +76,22 @@ def free_port() -> int:
     raise RuntimeError(f"no free port in {_PORTS}")
 
 
+def start_user_add(
+    config_dir: Path, username: str, *, output: int = subprocess.PIPE
+) -> subprocess.Popen[str]:
+    """`hearth user add USERNAME --password-stdin` started (PASSWORD already written), not
+    awaited: for tests that race it against something. `output` is where stdout and stderr go."""
+    process = subprocess.Popen(
+        [sys.executable, "-m", "hearth", "-c", str(config_dir), "user", "add", username,
+         "--password-stdin"],
+        stdin=subprocess.PIPE, stdout=output, stderr=output, text=True, env=hub_env(),
+    )  # fmt: skip
+    assert process.stdin is not None
+    process.stdin.write(PASSWORD + "\n")
+    process.stdin.close()
+    return process
+
+
 async def tls_closed() -> None:
     """A moment for the TLS connections just closed to finish their close_notify exchange.
 

@@ -20,7 +20,6 @@ import re
 import shutil
 import sqlite3
 import subprocess
-import sys
 import threading
 import time
 from dataclasses import dataclass, field
@@ -32,11 +31,10 @@ import pytest
 
 from tests.acceptance.support import (
     HOST,
-    PASSWORD,
     RunningHub,
     free_port,
-    hub_env,
     start_hub,
+    start_user_add,
     wait_listening,
     write_config,
 )
@@ -136,31 +134,6 @@ def fail_logins(port: int, net: int, failures: Failures, stop: threading.Event) 
             failures.refused.add(client)
 
 
-def add_user(config_dir: Path, username: str) -> subprocess.Popen[str]:
-    process = subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "hearth",
-            "-c",
-            str(config_dir),
-            "user",
-            "add",
-            username,
-            "--password-stdin",
-        ],
-        stdin=subprocess.PIPE,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-        text=True,
-        env=hub_env(),
-    )
-    assert process.stdin is not None
-    process.stdin.write(PASSWORD + "\n")
-    process.stdin.close()
-    return process
-
-
 def check_store(
     db_path: Path, acked: Acknowledged, failures: Failures, killed_at: float, log: str
 ) -> tuple[int, int]:
@@ -215,7 +188,11 @@ def test_acknowledged_writes_survive_kill_9(tmp_path: Path, hub_template: tuple[
             threading.Thread(target=write_tokens, args=(port, token, f"r{round_no}", acked)),
             threading.Thread(target=fail_logins, args=(port, round_no + 1, failures, stop)),
         ]
-        cli = add_user(config_dir, f"user{round_no}") if round_no % 4 == 0 else None
+        cli = (
+            start_user_add(config_dir, f"user{round_no}", output=subprocess.DEVNULL)
+            if round_no % 4 == 0
+            else None
+        )
         for worker in workers:
             worker.start()
         # Kill at a random moment, but late enough for some failures to be older than the margin.

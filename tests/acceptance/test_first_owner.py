@@ -4,41 +4,15 @@ from __future__ import annotations
 
 import sqlite3
 import subprocess
-import sys
 from pathlib import Path
 
 import pytest
 
-from tests.acceptance.support import CLI_TIMEOUT, PASSWORD, hub_env
+from tests.acceptance.support import CLI_TIMEOUT, start_user_add
 
 pytestmark = pytest.mark.acceptance
 
 TRIALS = 10
-
-
-def add_user(config_dir: Path, username: str) -> subprocess.Popen[str]:
-    process = subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "hearth",
-            "-c",
-            str(config_dir),
-            "user",
-            "add",
-            username,
-            "--password-stdin",
-        ],
-        stdin=subprocess.PIPE,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        text=True,
-        env=hub_env(),
-    )
-    assert process.stdin is not None
-    process.stdin.write(PASSWORD + "\n")
-    process.stdin.close()
-    return process
 
 
 def finish(process: subprocess.Popen[str]) -> tuple[str, str]:
@@ -55,7 +29,7 @@ def test_racing_first_users_make_one_owner(tmp_path: Path) -> None:
     for trial in range(TRIALS):
         config_dir = tmp_path / f"trial{trial}"
         config_dir.mkdir(mode=0o700)
-        racers = [add_user(config_dir, name) for name in ("first", "second")]
+        racers = [start_user_add(config_dir, name) for name in ("first", "second")]
         outputs = [finish(racer) for racer in racers]
         for racer, (out, err) in zip(racers, outputs, strict=True):
             assert racer.returncode == 0, (trial, out, err)
