@@ -95,20 +95,26 @@ class LogThread(logging.Handler):
 
     def _write_waiting(self) -> None:
         inbox = self._inbox
-        if self._dropped:
-            dropped, self._dropped = self._dropped, 0
-            self._out.handle(
-                logging.makeLogRecord(
-                    {
-                        "name": __name__,
-                        "levelno": logging.WARNING,
-                        "levelname": "WARNING",
-                        "msg": f"{dropped} log record(s) dropped: stderr was not taking them",
-                    }
-                )
-            )
-        while inbox:
+        while True:
+            if self._dropped:  # said before the first record written after the loss
+                self._say_dropped()
+            if not inbox:
+                return
             self._out.handle(inbox.popleft())
+
+    def _say_dropped(self) -> None:
+        dropped, self._dropped = self._dropped, 0
+        message = f"{dropped} log record(s) dropped: stderr was not taking them"
+        self._out.handle(
+            logging.makeLogRecord(
+                {
+                    "name": __name__,
+                    "levelno": logging.WARNING,
+                    "levelname": "WARNING",
+                    "msg": message,
+                }
+            )
+        )
 
 
 def log_through_queue(level: str) -> LogThread:
