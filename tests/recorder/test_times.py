@@ -7,7 +7,7 @@ from datetime import UTC, datetime
 
 import pytest
 
-from hearth.core.isotime import utc_iso
+from hearth.isotime import utc_iso
 from hearth.recorder.times import parse_time
 
 

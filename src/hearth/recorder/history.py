@@ -15,9 +15,9 @@ from typing import Any, Final
 import orjson
 
 from hearth import const
-from hearth.core.isotime import utc_iso
 from hearth.core.state import State
 from hearth.exceptions import BadRequest
+from hearth.isotime import utc_iso
 
 # Home Assistant's lists: these domains' attribute changes count as history, and their
 # attributes are always sent (a thermostat's target temperature is what its graph shows).

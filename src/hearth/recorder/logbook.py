@@ -18,8 +18,8 @@ import orjson
 
 from hearth import const
 from hearth.core.events import EVENT_CALL_SERVICE, EVENT_HUB_START, EVENT_HUB_STOP
-from hearth.core.isotime import utc_iso
 from hearth.exceptions import BadRequest
+from hearth.isotime import utc_iso
 from hearth.recorder.history import FAR_FUTURE, entity_ids_to_rows
 from hearth.recorder.items import EVENT_LOGBOOK_ENTRY, LOGBOOK_ENTRY_KEYS
 

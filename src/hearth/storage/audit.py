@@ -12,7 +12,7 @@ from typing import Any, Final
 
 import orjson
 
-from hearth.core.isotime import utc_iso
+from hearth.isotime import utc_iso
 from hearth.storage.db import Database
 
 _LOGGER = logging.getLogger(__name__)
