@@ -19,6 +19,7 @@ RestrictNamespaces=, LockPersonality=, RestrictRealtime=) is not reproduced.
 from __future__ import annotations
 
 import ctypes
+import importlib.util
 import os
 import subprocess
 import sys
@@ -40,12 +41,33 @@ def mount_points() -> list[str]:
     return sorted({line.split()[4] for line in lines}, key=len, reverse=True)
 
 
+def hidden_source() -> tuple[Path, str] | None:
+    """Where the checkout's `src` is, if the sandbox would hide it, and which mount hides it.
+
+    The venv installs Hearth in editable mode, pointing at the checkout; a checkout under
+    /tmp or /root (a fresh clone in CI, say) must stay reachable, read-only, at the same path.
+    """
+    spec = importlib.util.find_spec("hearth")
+    if spec is None or spec.origin is None:
+        return None
+    source = Path(spec.origin).resolve().parent.parent
+    for top in ("/tmp", "/var/tmp", "/root", "/home"):
+        if source.is_relative_to(top):
+            return source, top
+    return None
+
+
 def main() -> None:
     state, python_home, site_packages, ids, dash, *command = sys.argv[1:]
     assert dash == "--", "usage: sandbox.py STATE PYTHON_HOME SITE_PACKAGES UID:GID -- COMMAND..."
     uid, gid = ids.split(":")
     base = Path(state)
     mount("--make-rprivate", "/")
+    source = hidden_source()
+    if source is not None:
+        staging = base / "source"
+        staging.mkdir(exist_ok=True)
+        mount("--bind", str(source[0]), str(staging))
     mount("--bind", python_home, str(base / "python"))
     mount("--bind", site_packages, str(next((base / "venv" / "lib").glob("*/site-packages"))))
     mount("--bind", str(base / "config"), str(base / "config"))
@@ -57,7 +79,13 @@ def main() -> None:
     for private in ("/tmp", "/var/tmp"):
         mount("-t", "tmpfs", "-o", "mode=1777,nosuid,nodev", "tmpfs", private)
     for hidden in ("/root", "/home"):
-        mount("-t", "tmpfs", "-o", "mode=000,ro", "tmpfs", hidden)
+        mount("-t", "tmpfs", "-o", "mode=000", "tmpfs", hidden)
+    if source is not None:  # the checkout, read-only, where the editable install expects it
+        source[0].mkdir(parents=True)
+        mount("--bind", str(base / "source"), str(source[0]))
+        mount("-o", "remount,bind,ro", str(source[0]))
+    for hidden in ("/root", "/home"):
+        mount("-o", "remount,ro", hidden)
     mount("-t", "tmpfs", "-o", "mode=755,nosuid,noexec", "tmpfs", "/dev")
     for name, (major, minor) in DEVICES.items():
         os.mknod(f"/dev/{name}", 0o666 | 0o020000, os.makedev(major, minor))
